@@ -1,0 +1,184 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What both cgroup versions do the same way: file I/O without following links, pids, kill, rmdir, drain loop. */
+abstract class AbstractCgroupDriver implements CgroupDriver {
+
+  private final MemoryMount mount;
+
+  AbstractCgroupDriver(MemoryMount mount) {
+    this.mount = mount;
+  }
+
+  @Override
+  public MemoryMount mount() {
+    return mount;
+  }
+
+  /** One reclaim call; EAGAIN/EBUSY-style partial results must not throw. */
+  abstract void drainStep(Path cgroup, MemoryStats current) throws IOException;
+
+  @Override
+  public boolean create(Path cgroup) throws IOException {
+    try {
+      Files.createDirectory(cgroup);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
+        throw new CgroupIoException("mkdir", cgroup, "exists and is not a directory (symbolic links are not followed)", e);
+      }
+      return false;
+    } catch (FileSystemException e) {
+      throw new CgroupIoException("mkdir", cgroup, reason(e), e);
+    }
+  }
+
+  @Override
+  public Path procsFile(Path cgroup) {
+    return cgroup.resolve("cgroup.procs");
+  }
+
+  @Override
+  public void addProcess(Path cgroup, long pid) throws IOException {
+    write(procsFile(cgroup), Long.toString(pid));
+  }
+
+  @Override
+  public List<Long> pids(Path cgroup) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    try {
+      for (String line : read(procsFile(cgroup)).split("\n")) {
+        if (!line.isBlank()) {
+          pids.add(Long.parseLong(line.trim()));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (NumberFormatException e) {
+      throw new IOException("unexpected content in " + procsFile(cgroup) + ": " + e.getMessage(), e);
+    }
+    return pids;
+  }
+
+  @Override
+  public void signalKill(Path cgroup) throws IOException {
+    long self = ProcessHandle.current().pid();
+    for (long pid : pids(cgroup)) {
+      if (pid != self) {
+        // ProcessHandle checks the start time, so a recycled pid is never signalled.
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
+  @Override
+  public boolean killAll(Path cgroup, long deadlineNanos) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      if (pids(cgroup).isEmpty()) {
+        return true;
+      }
+      signalKill(cgroup);
+      if (!Backoff.STANDARD.pause(attempt, deadlineNanos)) {
+        return pids(cgroup).isEmpty();
+      }
+    }
+  }
+
+  @Override
+  public DrainResult drain(Path cgroup, long deadlineNanos) throws IOException {
+    long start = System.nanoTime();
+    MemoryStats s = stats(cgroup);
+    long before = s.pageCache();
+    int steps = 0;
+    int stalls = 0;
+    while (s.pageCache() > 0) {
+      long previous = s.pageCache();
+      drainStep(cgroup, s);
+      steps++;
+      s = stats(cgroup);
+      // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.
+      if (s.pageCache() > 0 && s.pageCache() >= previous && !Backoff.STANDARD.pause(stalls++, deadlineNanos)) {
+        break;
+      }
+      if (System.nanoTime() - deadlineNanos > 0) {
+        break;
+      }
+    }
+    return new DrainResult(before, s.pageCache(), steps, System.nanoTime() - start, s);
+  }
+
+  @Override
+  public int delete(Path cgroup, long deadlineNanos) throws IOException {
+    for (int retries = 0; ; retries++) {
+      try {
+        if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
+          if (Files.exists(cgroup, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CgroupIoException("rmdir", cgroup, "not a directory (symbolic links are not followed)", null);
+          }
+          return retries;
+        }
+        Files.delete(cgroup);
+        return retries;
+      } catch (NoSuchFileException e) {
+        return retries;
+      } catch (FileSystemException e) {
+        CgroupIoException err = new CgroupIoException("rmdir (after " + retries + " retries)", cgroup, reason(e), e);
+        if (!"Device or resource busy".equals(reason(e)) || !Backoff.STANDARD.pause(retries, deadlineNanos)) {
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** Writes a value in one write(2) call, as cgroupfs requires. */
+  void write(Path file, String value) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      ch.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII)));
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (FileSystemException e) {
+      throw new CgroupIoException("write '" + value + "' to", file, reason(e), e);
+    } catch (IOException e) {
+      throw new CgroupIoException("write '" + value + "' to", file, e.getMessage(), e);
+    }
+  }
+
+  String read(Path file) throws IOException {
+    try (InputStream in = Channels.newInputStream(
+        Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    }
+  }
+
+  /** A single-value file, or {@link MemoryStats#UNKNOWN} when this kernel does not have it. */
+  long readValue(Path file) throws IOException {
+    try {
+      return MemoryStats.parseValue(read(file));
+    } catch (NoSuchFileException e) {
+      return MemoryStats.UNKNOWN;
+    }
+  }
+
+  static String reason(FileSystemException e) {
+    return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+  }
+
+  static long get(java.util.Map<String, Long> values, String key) {
+    return values.getOrDefault(key, MemoryStats.UNKNOWN);
+  }
+}

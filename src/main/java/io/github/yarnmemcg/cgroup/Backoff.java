@@ -1,0 +1,41 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one retry policy of the kernel layer: exponential backoff that starts in microseconds, because most
+ * transient cgroup states (a task still exiting, an rmdir racing the last uncharge) clear almost at once,
+ * and is capped so that a long wait costs few system calls.
+ */
+public record Backoff(Duration first, Duration cap) {
+
+  /** 20 µs, doubling, capped at 100 ms. */
+  public static final Backoff STANDARD = new Backoff(Duration.ofNanos(20_000), Duration.ofMillis(100));
+
+  public Backoff {
+    if (first.isNegative() || first.isZero() || cap.compareTo(first) < 0) {
+      throw new IllegalArgumentException("backoff needs 0 < first <= cap, got " + first + " and " + cap);
+    }
+  }
+
+  /** The delay before retry number {@code attempt} (0 for the first retry). */
+  public long delayNanos(int attempt) {
+    long d = first.toNanos() << Math.min(attempt, 40);
+    return d <= 0 || d > cap.toNanos() ? cap.toNanos() : d;
+  }
+
+  /**
+   * Waits before retry number {@code attempt}, never past {@code deadlineNanos} ({@link System#nanoTime}).
+   *
+   * @return false, without waiting, when the deadline has already passed
+   */
+  public boolean pause(int attempt, long deadlineNanos) {
+    long left = deadlineNanos - System.nanoTime();
+    if (left <= 0) {
+      return false;
+    }
+    LockSupport.parkNanos(Math.min(left, delayNanos(attempt)));
+    return !Thread.currentThread().isInterrupted();
+  }
+}

@@ -1,0 +1,85 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The kernel interface to one memory cgroup, the same for cgroup v1 and v2. Paths are cgroup directories
+ * under {@link #mount()}; the caller decides which ones it owns. Deadlines are {@link System#nanoTime()}
+ * values. No method follows a symbolic link.
+ */
+public interface CgroupDriver {
+
+  /** The driver for the memory controller at this mount. */
+  static CgroupDriver forMount(MemoryMount mount) {
+    return mount.version() == CgroupVersion.V1 ? new V1Driver(mount) : new V2Driver(mount);
+  }
+
+  MemoryMount mount();
+
+  /** Creates the cgroup (its parent must exist). @return false when it already existed */
+  boolean create(Path cgroup) throws IOException;
+
+  /**
+   * Makes the memory controller available to the children of this cgroup: v2 writes {@code +memory} to
+   * {@code cgroup.subtree_control}; v1 has nothing to do.
+   */
+  void enableMemoryForChildren(Path cgroup) throws IOException;
+
+  /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}. */
+  void setHardLimit(Path cgroup, long bytes) throws IOException;
+
+  /** The soft limit: {@code memory.soft_limit_in_bytes} or the protection {@code memory.low}. */
+  void setSoftLimit(Path cgroup, long bytes) throws IOException;
+
+  /** {@code memory.swappiness}; v2 has no per-cgroup swappiness, so this does nothing there. */
+  void setSwappiness(Path cgroup, int swappiness) throws IOException;
+
+  /** The file a process id is written to so that the process joins the cgroup. */
+  Path procsFile(Path cgroup);
+
+  void addProcess(Path cgroup, long pid) throws IOException;
+
+  /**
+   * A command line that puts its own process into the cgroup and then execs {@code command}, so that the
+   * command and everything it forks start inside the cgroup. If the join fails, the shell exits non-zero with
+   * the kernel's reason on stderr and the command never runs.
+   */
+  default List<String> joinThenExec(Path cgroup, List<String> command) {
+    List<String> argv = new java.util.ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+        procsFile(cgroup).toString()));
+    argv.addAll(command);
+    return argv;
+  }
+
+  /** The processes in the cgroup; empty when it does not exist. */
+  List<Long> pids(Path cgroup) throws IOException;
+
+  /** Sends SIGKILL to everything in the cgroup and returns at once (v2 {@code cgroup.kill} where present). */
+  void signalKill(Path cgroup) throws IOException;
+
+  /** Kills everything in the cgroup until it is empty or the deadline passes. @return true when empty */
+  boolean killAll(Path cgroup, long deadlineNanos) throws IOException;
+
+  /**
+   * Reclaims the cgroup's page cache (v1 {@code memory.force_empty}, v2 {@code memory.reclaim} in steps)
+   * until none is left or the deadline passes. Dirty and writeback pages need the flusher first, so this
+   * keeps trying with {@link Backoff#STANDARD} while they remain.
+   */
+  DrainResult drain(Path cgroup, long deadlineNanos) throws IOException;
+
+  /**
+   * Removes the cgroup directory, retrying {@code EBUSY} with {@link Backoff#STANDARD} until the deadline.
+   * A cgroup that is already gone counts as removed.
+   *
+   * @return how many times rmdir was retried
+   * @throws IOException with the kernel's reason when it still fails at the deadline
+   */
+  int delete(Path cgroup, long deadlineNanos) throws IOException;
+
+  MemoryStats stats(Path cgroup) throws IOException;
+
+  /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
+  long dyingMemcgs() throws IOException;
+}

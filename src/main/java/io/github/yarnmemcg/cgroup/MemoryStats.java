@@ -1,0 +1,78 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One reading of a cgroup's memory accounting, in bytes and counts, the same shape for v1 and v2. A figure
+ * the kernel does not report is {@link #UNKNOWN}. {@code file} includes shmem on both versions, as the
+ * kernel reports it; {@link #pageCache()} is the reclaimable part that a drain can free.
+ */
+public record MemoryStats(
+    long anon,
+    long file,
+    long shmem,
+    long mappedFile,
+    long activeFile,
+    long inactiveFile,
+    long dirty,
+    long writeback,
+    long swap,
+    long usage,
+    long peak,
+    long limit,
+    long limitHits,
+    long oom,
+    long oomKill) {
+
+  public static final long UNKNOWN = -1;
+
+  /** File pages that reclaim can drop: page cache other than shmem/tmpfs, which is not reclaimable without swap. */
+  public long pageCache() {
+    return Math.max(0, known(file) - known(shmem));
+  }
+
+  /** What the container itself holds: anonymous memory plus shmem, never page cache. */
+  public long containerMemory() {
+    return known(anon) + known(shmem);
+  }
+
+  private static long known(long v) {
+    return v == UNKNOWN ? 0 : v;
+  }
+
+  /**
+   * Parses "key value" lines as found in {@code memory.stat}, {@code memory.events} or
+   * {@code memory.oom_control}. Lines that are not a key and a whole number are skipped, so a kernel may add
+   * or drop keys freely; "max" reads as {@link Long#MAX_VALUE}.
+   */
+  public static Map<String, Long> parseKeyValues(String text) {
+    Map<String, Long> values = new HashMap<>();
+    for (String line : text.split("\n")) {
+      String[] kv = line.trim().split("\\s+");
+      if (kv.length == 2) {
+        long v = parseValue(kv[1]);
+        if (v != UNKNOWN) {
+          values.put(kv[0], v);
+        }
+      }
+    }
+    return values;
+  }
+
+  /** Parses one value file ("123", "max", "123\n"); {@link #UNKNOWN} when it is neither. */
+  public static long parseValue(String text) {
+    String t = text.trim();
+    if (t.equals("max")) {
+      return Long.MAX_VALUE;
+    }
+    if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(Character::isDigit)) {
+      return UNKNOWN;
+    }
+    try {
+      return Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      return UNKNOWN;
+    }
+  }
+}

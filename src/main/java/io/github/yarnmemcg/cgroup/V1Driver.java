@@ -1,0 +1,112 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.io.IOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.FileVisitResult;
+
+/** The cgroup v1 memory controller: {@code memory.*} files of the legacy hierarchy. */
+public final class V1Driver extends AbstractCgroupDriver {
+
+  static final Path PROC_CGROUPS = Paths.get("/proc/cgroups");
+
+  V1Driver(MemoryMount mount) {
+    super(mount);
+  }
+
+  @Override
+  public void enableMemoryForChildren(Path cgroup) {
+    // v1 hierarchies have every controller of the mount in every cgroup.
+  }
+
+  @Override
+  public void setHardLimit(Path cgroup, long bytes) throws IOException {
+    write(cgroup.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setSoftLimit(Path cgroup, long bytes) throws IOException {
+    write(cgroup.resolve("memory.soft_limit_in_bytes"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setSwappiness(Path cgroup, int swappiness) throws IOException {
+    write(cgroup.resolve("memory.swappiness"), Integer.toString(swappiness));
+  }
+
+  @Override
+  void drainStep(Path cgroup, MemoryStats current) throws IOException {
+    try {
+      write(cgroup.resolve("memory.force_empty"), "0");
+    } catch (CgroupIoException e) {
+      // EBUSY while tasks are still leaving, EINTR: the loop measures progress and retries.
+      if (!e.isBusy() && !e.isTryAgain() && !"Interrupted system call".equals(e.reason())) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public MemoryStats stats(Path cgroup) throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.stat")));
+    Map<String, Long> oom = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.oom_control")));
+    return new MemoryStats(
+        get(stat, "rss"),
+        get(stat, "cache"),
+        get(stat, "shmem"),
+        get(stat, "mapped_file"),
+        get(stat, "active_file"),
+        get(stat, "inactive_file"),
+        get(stat, "dirty"),
+        get(stat, "writeback"),
+        get(stat, "swap"),
+        readValue(cgroup.resolve("memory.usage_in_bytes")),
+        readValue(cgroup.resolve("memory.max_usage_in_bytes")),
+        readValue(cgroup.resolve("memory.limit_in_bytes")),
+        readValue(cgroup.resolve("memory.failcnt")),
+        MemoryStats.UNKNOWN,
+        get(oom, "oom_kill"));
+  }
+
+  /** v1 has no dying count: the kernel's memory cgroup count in /proc/cgroups minus the live directories. */
+  @Override
+  public long dyingMemcgs() throws IOException {
+    long total = MemoryStats.UNKNOWN;
+    for (String line : read(PROC_CGROUPS).split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 4 && f[0].equals("memory")) {
+        total = Long.parseLong(f[2]);
+      }
+    }
+    if (total == MemoryStats.UNKNOWN) {
+      throw new IOException(PROC_CGROUPS + " has no memory controller line");
+    }
+    return total - liveCgroups(mount().path());
+  }
+
+  private static long liveCgroups(Path mountPoint) throws IOException {
+    AtomicLong dirs = new AtomicLong();
+    Files.walkFileTree(mountPoint, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            dirs.incrementAndGet();
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            // A cgroup removed while walking is simply no longer live.
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    return dirs.get();
+  }
+}

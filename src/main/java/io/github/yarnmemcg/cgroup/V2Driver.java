@@ -1,0 +1,94 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy. */
+public final class V2Driver extends AbstractCgroupDriver {
+
+  /** One {@code memory.reclaim} request at most, so that a step returns and progress can be measured. */
+  static final long RECLAIM_STEP_BYTES = 256L << 20;
+
+  V2Driver(MemoryMount mount) {
+    super(mount);
+  }
+
+  @Override
+  public void enableMemoryForChildren(Path cgroup) throws IOException {
+    String enabled = " " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ";
+    if (!enabled.contains(" memory ")) {
+      write(cgroup.resolve("cgroup.subtree_control"), "+memory");
+    }
+  }
+
+  @Override
+  public void setHardLimit(Path cgroup, long bytes) throws IOException {
+    write(cgroup.resolve("memory.max"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setSoftLimit(Path cgroup, long bytes) throws IOException {
+    write(cgroup.resolve("memory.low"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setSwappiness(Path cgroup, int swappiness) {
+    // cgroup v2 has no per-cgroup swappiness; memory.swap.max is the operator's business.
+  }
+
+  @Override
+  public void signalKill(Path cgroup) throws IOException {
+    Path kill = cgroup.resolve("cgroup.kill");
+    if (Files.exists(kill, LinkOption.NOFOLLOW_LINKS)) {
+      write(kill, "1");
+    } else {
+      super.signalKill(cgroup);
+    }
+  }
+
+  @Override
+  void drainStep(Path cgroup, MemoryStats current) throws IOException {
+    long bytes = Math.min(Math.max(current.pageCache(), 4096), RECLAIM_STEP_BYTES);
+    try {
+      write(cgroup.resolve("memory.reclaim"), Long.toString(bytes));
+    } catch (CgroupIoException e) {
+      // EAGAIN: the kernel reclaimed less than asked. That is partial success, measured by the caller.
+      if (!e.isTryAgain()) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public MemoryStats stats(Path cgroup) throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.stat")));
+    Map<String, Long> events = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.events")));
+    return new MemoryStats(
+        get(stat, "anon"),
+        get(stat, "file"),
+        get(stat, "shmem"),
+        get(stat, "file_mapped"),
+        get(stat, "active_file"),
+        get(stat, "inactive_file"),
+        get(stat, "file_dirty"),
+        get(stat, "file_writeback"),
+        readValue(cgroup.resolve("memory.swap.current")),
+        readValue(cgroup.resolve("memory.current")),
+        readValue(cgroup.resolve("memory.peak")),
+        readValue(cgroup.resolve("memory.max")),
+        get(events, "max"),
+        get(events, "oom"),
+        get(events, "oom_kill"));
+  }
+
+  /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
+  @Override
+  public long dyingMemcgs() throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(read(mount().path().resolve("cgroup.stat")));
+    long memory = get(stat, "nr_dying_subsys_memory");
+    return memory != MemoryStats.UNKNOWN ? memory : get(stat, "nr_dying_descendants");
+  }
+}

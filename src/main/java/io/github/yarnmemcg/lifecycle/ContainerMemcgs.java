@@ -1,0 +1,379 @@
+package io.github.yarnmemcg.lifecycle;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.DrainResult;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of every container's memory cgroup under one root: created and limited before the container
+ * starts, and on completion killed, drained of page cache and removed in the background so that the
+ * completion path never waits for the kernel. Cleanups that fail go to a reaper that retries with backoff
+ * and counts what it gives up on. Only directories named like YARN container ids, directly under the root,
+ * are ever created, written or removed.
+ */
+public final class ContainerMemcgs implements Closeable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerMemcgs.class);
+
+  /** The shape of {@code ContainerId.toString()}: nothing else can name a container cgroup. */
+  public static final Pattern CONTAINER_ID = Pattern.compile("container_(e\\d+_)?\\d+_\\d+_\\d+_\\d+");
+
+  private static final long MIB = 1L << 20;
+  private static final long REAPER_FIRST_DELAY_MS = 1_000;
+  private static final long REAPER_MAX_DELAY_MS = 60_000;
+  private static final int CLEANUP_QUEUE = 4096;
+
+  private final CgroupDriver driver;
+  private final Path root;
+  private final LifecycleSettings settings;
+  private final LifecycleCounters counters = new LifecycleCounters();
+  private final ConcurrentHashMap<String, Cleanup> cleanups = new ConcurrentHashMap<>();
+  private final ThreadPoolExecutor cleaners;
+  private final ScheduledExecutorService reaper;
+
+  /** What {@link #complete} saw synchronously, and the background cleanup it started. */
+  public record Completion(Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {}
+
+  public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
+    this.driver = driver;
+    this.root = root;
+    this.settings = settings;
+    this.cleaners = new ThreadPoolExecutor(settings.cleanupThreads(), settings.cleanupThreads(), 30,
+        TimeUnit.SECONDS, new ArrayBlockingQueue<>(CLEANUP_QUEUE), daemon("yarn-memcg-cleanup"));
+    this.cleaners.allowCoreThreadTimeOut(true);
+    this.reaper = Executors.newSingleThreadScheduledExecutor(daemon("yarn-memcg-reaper"));
+  }
+
+  public CgroupDriver driver() {
+    return driver;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public LifecycleCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Creates the root (and any missing parents below the mount) and proves it usable by creating and removing
+   * a probe cgroup in it. On v2, parents that this call did not create must already delegate memory.
+   */
+  public void bootstrap() throws IOException {
+    Path mount = driver.mount().path();
+    Path rel = mount.relativize(root);
+    Path dir = mount;
+    boolean parentOurs = false;
+    for (Path part : rel) {
+      Path child = dir.resolve(part);
+      if (driver.mount().version() == CgroupVersion.V2 && !Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+        if (parentOurs) {
+          driver.enableMemoryForChildren(dir);
+        } else if (!Files.readString(dir.resolve("cgroup.subtree_control")).contains("memory")) {
+          throw new IOException("cgroup " + dir + " does not delegate the memory controller to its children"
+              + " (its cgroup.subtree_control lacks memory); enable it there, e.g. with systemd Delegate=yes");
+        }
+      }
+      parentOurs = driver.create(child);
+      dir = child;
+    }
+    driver.enableMemoryForChildren(root);
+    Path probe = root.resolve("yarn-memcg-probe-" + ProcessHandle.current().pid());
+    driver.create(probe);
+    driver.delete(probe, System.nanoTime() + settings.deleteTimeout().toNanos());
+  }
+
+  /** The cgroup of a container, refusing any id that is not a YARN container id. */
+  public Path cgroupOf(String containerId) {
+    if (containerId == null || !CONTAINER_ID.matcher(containerId).matches()) {
+      throw new IllegalArgumentException("refusing container id '" + containerId + "': not a YARN container id,"
+          + " so it cannot name a cgroup directly under " + root);
+    }
+    return root.resolve(containerId);
+  }
+
+  /** The container cgroups that exist under the root now. */
+  public List<String> containerIds() throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (var dirs = Files.newDirectoryStream(root, p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+      for (Path p : dirs) {
+        String name = p.getFileName().toString();
+        if (CONTAINER_ID.matcher(name).matches()) {
+          ids.add(name);
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Creates the container's cgroup with its limits, before any of its processes exist. A cleanup of the same
+   * container still under way (a relaunch) is stopped first, so that it cannot remove the new cgroup.
+   *
+   * @param guaranteed guaranteed containers get the soft limit and swappiness of the settings; opportunistic
+   *     ones get none and 100, as Hadoop's own handler does
+   */
+  public Path start(String containerId, long memoryBytes, boolean guaranteed) throws IOException {
+    Path cgroup = cgroupOf(containerId);
+    if (memoryBytes <= 0) {
+      throw new IllegalArgumentException("container " + containerId + " has no memory allocated (" + memoryBytes
+          + " bytes)");
+    }
+    Cleanup pending = cleanups.remove(containerId);
+    if (pending != null) {
+      pending.supersede();
+    }
+    boolean created = driver.create(cgroup);
+    try {
+      applyLimits(cgroup, memoryBytes, guaranteed);
+    } catch (IOException | RuntimeException e) {
+      if (created) {
+        try {
+          driver.delete(cgroup, System.nanoTime() + settings.deleteTimeout().toNanos());
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+    counters.started.increment();
+    LOG.debug("{}: memcg {} limit {} MiB ({})", containerId, cgroup, memoryBytes / MIB,
+        guaranteed ? "guaranteed" : "opportunistic");
+    return cgroup;
+  }
+
+  /** Applies new limits to a running container, raising the hard limit before the soft one follows it. */
+  public void update(String containerId, long memoryBytes, boolean guaranteed) throws IOException {
+    Path cgroup = cgroupOf(containerId);
+    try {
+      applyLimits(cgroup, memoryBytes, guaranteed);
+    } catch (IOException e) {
+      throw new IOException("cannot set the memory limit of " + containerId + " to " + memoryBytes / MIB
+          + " MiB (the kernel refuses a limit below what the container uses now): " + e.getMessage(), e);
+    }
+  }
+
+  private void applyLimits(Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
+    int softPercent = guaranteed ? settings.softLimitPercent() : LifecycleSettings.OPPORTUNISTIC_SOFT_LIMIT_PERCENT;
+    driver.setHardLimit(cgroup, memoryBytes);
+    driver.setSoftLimit(cgroup, memoryBytes / 100 * softPercent);
+    driver.setSwappiness(cgroup, guaranteed ? settings.swappiness() : LifecycleSettings.OPPORTUNISTIC_SWAPPINESS);
+  }
+
+  /** The container's memory now, or empty when it has no cgroup. */
+  public Optional<MemoryStats> stats(String containerId) {
+    Path cgroup = cgroupOf(containerId);
+    try {
+      return Optional.of(driver.stats(cgroup));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Sends SIGKILL to every process in the container's cgroup, including any that left its process group. */
+  public void kill(String containerId) throws IOException {
+    driver.signalKill(cgroupOf(containerId));
+  }
+
+  /**
+   * Ends a container's cgroup: logs its final memory figures, signals any process left in it, and hands the
+   * drain and rmdir to the background. Idempotent: a second call returns the cleanup already under way, and a
+   * call for a cgroup that is gone returns an {@link CleanupResult.Outcome#ABSENT} result.
+   */
+  public Completion complete(String containerId) {
+    Path cgroup = cgroupOf(containerId);
+    Cleanup running = cleanups.get(containerId);
+    if (running != null) {
+      return new Completion(Optional.empty(), running.future);
+    }
+    if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
+      return new Completion(Optional.empty(), CompletableFuture.completedFuture(new CleanupResult(containerId,
+          CleanupResult.Outcome.ABSENT, true, 0, 0, 0, 0, 0)));
+    }
+    Cleanup cleanup = new Cleanup(containerId, cgroup);
+    Cleanup raced = cleanups.putIfAbsent(containerId, cleanup);
+    if (raced != null) {
+      return new Completion(Optional.empty(), raced.future);
+    }
+    counters.completed.increment();
+    counters.pending.increment();
+    Optional<MemoryStats> last = stats(containerId);
+    last.ifPresent(s -> {
+      if (s.oomKill() > 0) {
+        counters.oomKills.add(s.oomKill());
+      }
+      LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
+          + " oom_kill={}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
+          mib(s.shmem()), s.limitHits(), s.oomKill());
+    });
+    try {
+      driver.signalKill(cgroup);
+    } catch (IOException e) {
+      LOG.warn("{}: cannot signal leftover processes now, the cleanup will retry: {}", containerId, e.getMessage());
+    }
+    submit(cleanup);
+    return new Completion(last, cleanup.future);
+  }
+
+  private void submit(Cleanup cleanup) {
+    try {
+      cleaners.execute(cleanup);
+    } catch (RejectedExecutionException e) {
+      if (!reaper.isShutdown()) {
+        reaper.schedule(() -> submit(cleanup), REAPER_FIRST_DELAY_MS, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  /**
+   * Stops accepting work and waits up to {@code deleteTimeout} for cleanups under way; cgroups left then stay
+   * under the root for the next start or a sweep.
+   */
+  @Override
+  public void close() {
+    reaper.shutdownNow();
+    cleaners.shutdown();
+    try {
+      if (!cleaners.awaitTermination(settings.deleteTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        cleaners.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      cleaners.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String mib(long bytes) {
+    return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max"
+        : String.format("%.1f", bytes / (double) MIB);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One container's background cleanup; each run is one attempt, and failed attempts go to the reaper. */
+  private final class Cleanup implements Runnable {
+    final String containerId;
+    final Path cgroup;
+    final CompletableFuture<CleanupResult> future = new CompletableFuture<>();
+    final long begun = System.nanoTime();
+    int attempts;
+    long drainedBytes;
+    int deleteRetries;
+    boolean superseded;
+
+    Cleanup(String containerId, Path cgroup) {
+      this.containerId = containerId;
+      this.cgroup = cgroup;
+    }
+
+    /** Called by a relaunch: waits for a kill or rmdir in progress, then makes sure no other one starts. */
+    synchronized void supersede() {
+      superseded = true;
+      finish(CleanupResult.Outcome.SUPERSEDED, false, 0);
+    }
+
+    @Override
+    public void run() {
+      attempts++;
+      try {
+        synchronized (this) {
+          if (superseded) {
+            return;
+          }
+          if (!driver.killAll(cgroup, System.nanoTime() + settings.killTimeout().toNanos())) {
+            throw new IOException("processes " + driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
+          }
+        }
+        long leftCharged = 0;
+        if (settings.drainEnabled()) {
+          DrainResult drain = driver.drain(cgroup, System.nanoTime() + settings.drainTimeout().toNanos());
+          drainedBytes += drain.drainedBytes();
+          counters.drainedBytes.add(drain.drainedBytes());
+          counters.drainNanos.add(drain.nanos());
+          leftCharged = drain.pageCacheAfter();
+          if (!drain.complete()) {
+            MemoryStats s = drain.after();
+            LOG.warn("{}: page cache still charged after draining for {} ms: file={} dirty={} writeback={}"
+                + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg",
+                containerId, drain.nanos() / 1_000_000, s.file(), s.dirty(), s.writeback(), s.mappedFile());
+          }
+        }
+        synchronized (this) {
+          if (superseded) {
+            return;
+          }
+          int retries = driver.delete(cgroup, System.nanoTime() + settings.deleteTimeout().toNanos());
+          deleteRetries += retries;
+          counters.deleteRetries.add(retries);
+          if (leftCharged > 0) {
+            counters.leftCharged.increment();
+          }
+          counters.cleaned.increment();
+          finish(CleanupResult.Outcome.CLEANED, true, leftCharged);
+        }
+      } catch (IOException | RuntimeException e) {
+        retryLater(e);
+      }
+    }
+
+    private void retryLater(Exception e) {
+      long elapsedMs = (System.nanoTime() - begun) / 1_000_000;
+      if (elapsedMs >= settings.reaperGiveUp().toMillis() || reaper.isShutdown()) {
+        LOG.error("{}: giving up on memcg {} after {} attempts over {} ms: {}", containerId, cgroup, attempts,
+            elapsedMs, e.toString());
+        counters.givenUp.increment();
+        synchronized (this) {
+          finish(CleanupResult.Outcome.GIVEN_UP, false, 0);
+        }
+        return;
+      }
+      long delay = Math.min(REAPER_MAX_DELAY_MS, REAPER_FIRST_DELAY_MS << Math.min(attempts - 1, 16));
+      LOG.warn("{}: cleanup attempt {} of memcg {} failed, the reaper retries in {} ms: {}", containerId, attempts,
+          cgroup, delay, e.getMessage());
+      try {
+        reaper.schedule(() -> submit(this), delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shutdown) {
+        synchronized (this) {
+          finish(CleanupResult.Outcome.GIVEN_UP, false, 0);
+        }
+      }
+    }
+
+    private void finish(CleanupResult.Outcome outcome, boolean removed, long leftCharged) {
+      if (future.isDone()) {
+        return;
+      }
+      cleanups.remove(containerId, this);
+      counters.pending.decrement();
+      future.complete(new CleanupResult(containerId, outcome, removed, drainedBytes, leftCharged,
+          System.nanoTime() - begun, deleteRetries, attempts));
+    }
+  }
+}

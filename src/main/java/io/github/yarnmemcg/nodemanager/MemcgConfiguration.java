@@ -1,0 +1,157 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The plugin's settings, read from {@code yarn.nodemanager.memcg.*} in yarn-site.xml and validated in full
+ * before anything is created, so that a bad value stops the NodeManager with a message naming the key and
+ * the value instead of misbehaving later. {@link #KEYS} is the list the README's table is checked against.
+ */
+public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle) {
+
+  public static final String PREFIX = "yarn.nodemanager.memcg.";
+
+  /** One setting: its full name, its default as written in yarn-site.xml, and what it does. */
+  public record Key(String name, String defaultValue, String description) {}
+
+  public static final Key ROOT = new Key(PREFIX + "root", "hadoop-yarn-memcg",
+      "The cgroup under which every container gets its own memory cgroup: relative to the memory controller's"
+          + " mount, or an absolute path inside it. The plugin owns it and writes nowhere else.");
+  public static final Key MODE = new Key(PREFIX + "mode", "auto",
+      "auto, v1 or v2: which memory controller interface to use; auto prefers cgroup v2.");
+  public static final Key DRAIN_ENABLED = new Key(PREFIX + "drain.enabled", "true",
+      "Reclaim a finished container's page cache before removing its cgroup, so that none stays dying.");
+  public static final Key DRAIN_TIMEOUT_MS = new Key(PREFIX + "drain.timeout-ms", "60000",
+      "How long the background drain may wait for page cache to go; it covers the kernel's dirty-expire"
+          + " interval (30 s by default), since dirty pages can only go after writeback.");
+  public static final Key DELETE_TIMEOUT_MS = new Key(PREFIX + "delete.timeout-ms", "5000",
+      "How long rmdir is retried on EBUSY (backoff from microseconds) before the reaper takes over.");
+  public static final Key KILL_TIMEOUT_MS = new Key(PREFIX + "kill.timeout-ms", "5000",
+      "How long leftover processes in a finished container's cgroup may take to die after SIGKILL.");
+  public static final Key SOFT_LIMIT_PERCENT = new Key(PREFIX + "soft-limit-percent", "90",
+      "Soft limit (v1 memory.soft_limit_in_bytes, v2 memory.low) of a guaranteed container, in percent of its"
+          + " memory; opportunistic containers get none, as in Hadoop's own handler.");
+  public static final Key SWAPPINESS = new Key(PREFIX + "swappiness", "0",
+      "memory.swappiness of a guaranteed container (v1 only); opportunistic containers get 100.");
+  public static final Key CLEANUP_THREADS = new Key(PREFIX + "cleanup.threads", "2",
+      "Background threads that drain and remove finished containers' cgroups.");
+  public static final Key REAPER_GIVE_UP_MS = new Key(PREFIX + "reaper.give-up-ms", "3600000",
+      "How long the reaper keeps retrying a cgroup it could not remove before it counts it as given up.");
+
+  public static final List<Key> KEYS = List.of(ROOT, MODE, DRAIN_ENABLED, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS,
+      KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS);
+
+  private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
+
+  /**
+   * Reads and checks every key.
+   *
+   * @throws IllegalArgumentException naming the key and the value that is wrong
+   */
+  public static MemcgConfiguration from(Configuration conf) {
+    Optional<CgroupVersion> mode;
+    try {
+      mode = CgroupVersion.parseMode(value(conf, MODE));
+    } catch (IllegalArgumentException e) {
+      throw bad(MODE, value(conf, MODE), "expected auto, v1 or v2");
+    }
+    String root = value(conf, ROOT);
+    checkRootSyntax(root);
+    LifecycleSettings lifecycle = new LifecycleSettings(
+        bool(conf, DRAIN_ENABLED),
+        Duration.ofMillis(number(conf, DRAIN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        Duration.ofMillis(number(conf, DELETE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        Duration.ofMillis(number(conf, KILL_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        (int) number(conf, SOFT_LIMIT_PERCENT, 0, 100),
+        (int) number(conf, SWAPPINESS, 0, 100),
+        (int) number(conf, CLEANUP_THREADS, 1, 64),
+        Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())));
+    return new MemcgConfiguration(mode, root, lifecycle);
+  }
+
+  /**
+   * The root as a path inside the memory controller's mount, refusing anything that leaves it, is the mount
+   * itself, passes through a symbolic link, or sits on a filesystem that is not cgroupfs.
+   */
+  public Path resolveRoot(MemoryMount mount) throws IOException {
+    Path base = mount.path();
+    Path p = Paths.get(root);
+    Path resolved = p.isAbsolute() ? p.normalize() : base.resolve(p).normalize();
+    if (!resolved.startsWith(base) || resolved.equals(base)) {
+      throw bad(ROOT, root, "must be a cgroup inside the memory controller's mount " + base
+          + " (and not the mount itself)");
+    }
+    for (Path dir = resolved; !dir.equals(base); dir = dir.getParent()) {
+      if (Files.isSymbolicLink(dir)) {
+        throw bad(ROOT, root, dir + " is a symbolic link; symbolic links are never followed");
+      }
+      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          throw bad(ROOT, root, dir + " exists and is not a directory");
+        }
+        FileStore store = Files.getFileStore(dir);
+        if (!store.type().startsWith("cgroup")) {
+          throw bad(ROOT, root, dir + " is on a " + store.type() + " filesystem, not on cgroupfs");
+        }
+      }
+    }
+    return resolved;
+  }
+
+  private static void checkRootSyntax(String root) {
+    if (root.isEmpty()) {
+      throw bad(ROOT, root, "must not be empty");
+    }
+    for (String part : root.split("/")) {
+      if (part.equals("..") || part.equals(".")) {
+        throw bad(ROOT, root, "must not contain '.' or '..' components");
+      }
+    }
+    if (root.indexOf('\0') >= 0 || root.contains("\n")) {
+      throw bad(ROOT, root, "contains a control character");
+    }
+  }
+
+  private static String value(Configuration conf, Key key) {
+    return conf.getTrimmed(key.name(), key.defaultValue());
+  }
+
+  private static boolean bool(Configuration conf, Key key) {
+    String v = value(conf, key).toLowerCase(Locale.ROOT);
+    if (!v.equals("true") && !v.equals("false")) {
+      throw bad(key, value(conf, key), "expected true or false");
+    }
+    return v.equals("true");
+  }
+
+  private static long number(Configuration conf, Key key, long min, long max) {
+    String v = value(conf, key);
+    long n;
+    try {
+      n = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw bad(key, v, "not a whole number");
+    }
+    if (n < min || n > max) {
+      throw bad(key, v, "out of range, expected " + min + " to " + max);
+    }
+    return n;
+  }
+
+  private static IllegalArgumentException bad(Key key, String value, String why) {
+    return new IllegalArgumentException("invalid yarn-memcg setting " + key.name() + "='" + value + "': " + why);
+  }
+}

@@ -1,0 +1,121 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.exceptions.ConfigurationException;
+import org.apache.hadoop.yarn.server.nodemanager.Context;
+import org.apache.hadoop.yarn.server.nodemanager.DefaultContainerExecutor;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerDiagnosticsUpdateEvent;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerReacquisitionContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link DefaultContainerExecutor} with every container in its own memory cgroup, enabled with
+ * {@code yarn.nodemanager.container-executor.class}. The launch command joins the container's cgroup before
+ * the launch script runs, so the script and all it forks are inside; SIGKILL also reaches processes that left
+ * the container's process group; on completion the kernel's OOM kill is reported in the container's
+ * diagnostics and the cgroup is drained and removed in the background.
+ */
+public class MemcgContainerExecutor extends DefaultContainerExecutor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MemcgContainerExecutor.class);
+  private static final long MIB = 1L << 20;
+
+  private final MemcgResourceHandler handler = new MemcgResourceHandler();
+  private Context nmContext;
+
+  @Override
+  public void init(Context context) throws IOException {
+    super.init(context);
+    this.nmContext = context;
+    try {
+      handler.bootstrap(getConf());
+    } catch (ResourceHandlerException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /** The lifecycle this executor drives. */
+  public ContainerMemcgs memcgs() {
+    return handler.memcgs();
+  }
+
+  @Override
+  public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
+    try {
+      handler.preStart(ctx.getContainer());
+    } catch (ResourceHandlerException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    try {
+      return super.launchContainer(ctx);
+    } finally {
+      // DefaultContainerExecutor skips postComplete when it gives up before forking; complete is idempotent.
+      handler.memcgs().complete(ctx.getContainer().getContainerId().toString());
+    }
+  }
+
+  /** Prefixes the launch with a join of the container's cgroup; the join fails the launch if the kernel refuses. */
+  @Override
+  protected String[] getRunCommand(String command, String groupId, String userName,
+      org.apache.hadoop.fs.Path pidFile, Configuration config, Resource resource) {
+    String[] run = super.getRunCommand(command, groupId, userName, pidFile, config, resource);
+    ContainerMemcgs memcgs = handler.memcgs();
+    return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), List.of(run)).toArray(new String[0]);
+  }
+
+  @Override
+  public boolean signalContainer(ContainerSignalContext ctx) throws IOException {
+    if (ctx.getSignal() == Signal.KILL && ctx.getContainer() != null) {
+      try {
+        handler.memcgs().kill(ctx.getContainer().getContainerId().toString());
+      } catch (IOException e) {
+        LOG.warn("{}: cannot kill through the memory cgroup: {}", ctx.getContainer().getContainerId(),
+            e.getMessage());
+      }
+    }
+    return super.signalContainer(ctx);
+  }
+
+  @Override
+  public int reacquireContainer(ContainerReacquisitionContext ctx) throws IOException, InterruptedException {
+    handler.reacquireContainer(ctx.getContainerId());
+    return super.reacquireContainer(ctx);
+  }
+
+  /** Called by DefaultContainerExecutor when a launched or reacquired container has exited. */
+  @Override
+  public void postComplete(ContainerId containerId) {
+    super.postComplete(containerId);
+    ContainerMemcgs.Completion completion = handler.memcgs().complete(containerId.toString());
+    completion.finalStats().filter(s -> s.oomKill() > 0).ifPresent(s -> reportOomKill(containerId, s));
+  }
+
+  private void reportOomKill(ContainerId containerId, MemoryStats s) {
+    String message = String.format("Container killed by the kernel OOM killer in its memory cgroup %s:"
+        + " limit %d MiB, peak %d MiB, %d process(es) OOM-killed, limit hit %d times.",
+        handler.memcgs().cgroupOf(containerId.toString()), s.limit() / MIB, s.peak() / MIB, s.oomKill(),
+        s.limitHits());
+    LOG.info("{}: {}", containerId, message);
+    Container container = nmContext == null ? null : nmContext.getContainers().get(containerId);
+    if (container != null) {
+      container.handle(new ContainerDiagnosticsUpdateEvent(containerId, message));
+    }
+  }
+
+  @Override
+  public void stop() {
+    handler.teardown();
+    super.stop();
+  }
+}

@@ -1,0 +1,157 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.util.CpuTimeTracker;
+import org.apache.hadoop.util.SysInfoLinux;
+import org.apache.hadoop.yarn.util.ResourceCalculatorProcessTree;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container monitor's view of a container, read from its memory cgroup instead of walking /proc:
+ * physical memory is anon + shmem and virtual adds swap, so page cache, which the kernel reclaims under the
+ * cgroup's own limit, never gets a container killed. Enabled with
+ * {@code yarn.nodemanager.container-monitor.process-tree.class}. Construction does no I/O (the monitor builds
+ * one for pid 1 on every pass); the cgroup is found on the first update, from /proc/&lt;pid&gt;/cgroup. A
+ * process that is not in a container cgroup reports {@link #UNAVAILABLE}, so no shared cgroup is ever
+ * charged to a container.
+ */
+public class MemcgProcessTree extends ResourceCalculatorProcessTree {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MemcgProcessTree.class);
+
+  private final String pid;
+  private CgroupDriver driver;
+  private Path cgroup;
+  private boolean resolved;
+  private MemoryStats stats;
+  private CpuTimeTracker cpu;
+
+  public MemcgProcessTree(String pid) {
+    super(pid);
+    this.pid = pid;
+  }
+
+  @Override
+  public void updateProcessTree() {
+    if (!resolved) {
+      resolved = true;
+      resolve();
+    }
+    if (cgroup == null) {
+      return;
+    }
+    try {
+      stats = driver.stats(cgroup);
+      if (cpu == null) {
+        cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
+      }
+      cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(driver.pids(cgroup))), System.currentTimeMillis());
+    } catch (IOException e) {
+      LOG.debug("cannot read memcg {} of pid {}: {}", cgroup, pid, e.getMessage());
+      stats = null;
+    }
+  }
+
+  private void resolve() {
+    try {
+      Optional<CgroupVersion> mode = CgroupVersion.parseMode(getConf() == null ? "auto"
+          : getConf().getTrimmed(MemcgConfiguration.MODE.name(), MemcgConfiguration.MODE.defaultValue()));
+      MemoryMount mount = MemoryMount.discover(mode);
+      Optional<Path> dir = mount.cgroupOfProcess(Files.readString(Paths.get("/proc", pid, "cgroup")));
+      if (dir.isPresent() && ContainerMemcgs.CONTAINER_ID.matcher(dir.get().getFileName().toString()).matches()) {
+        driver = CgroupDriver.forMount(mount);
+        cgroup = dir.get();
+      } else {
+        LOG.debug("pid {} is not in a container memory cgroup ({}); reporting unavailable", pid, dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot find the memory cgroup of pid {}: {}", pid, e.getMessage());
+    }
+  }
+
+  /** utime + stime of every process in the cgroup, in clock ticks. */
+  private static long cpuJiffies(List<Long> pids) {
+    long total = 0;
+    for (long p : pids) {
+      try {
+        String stat = Files.readString(Paths.get("/proc", Long.toString(p), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (NoSuchFileException e) {
+        // exited between listing and reading
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("cannot read cpu time of pid {}: {}", p, e.getMessage());
+      }
+    }
+    return total;
+  }
+
+  /** The cgroup this tree reads, once found. */
+  public Optional<Path> cgroup() {
+    return Optional.ofNullable(cgroup);
+  }
+
+  @Override
+  public long getRssMemorySize(int olderThanAge) {
+    // As Hadoop's own cgroup calculator: a cgroup has no per-process ages, so ages 0 and 1 are "now".
+    if (stats == null) {
+      return UNAVAILABLE;
+    }
+    return olderThanAge > 1 ? 0 : stats.containerMemory();
+  }
+
+  @Override
+  public long getVirtualMemorySize(int olderThanAge) {
+    if (stats == null) {
+      return UNAVAILABLE;
+    }
+    return olderThanAge > 1 ? 0 : stats.containerMemory() + Math.max(0, stats.swap());
+  }
+
+  @Override
+  public long getCumulativeCpuTime() {
+    return cpu == null ? UNAVAILABLE : cpu.getCumulativeCpuTime();
+  }
+
+  @Override
+  public float getCpuUsagePercent() {
+    return cpu == null ? UNAVAILABLE : cpu.getCpuTrackerUsagePercent();
+  }
+
+  @Override
+  public boolean checkPidPgrpidForMatch() {
+    // The cgroup holds every process of the container, whatever its process group.
+    return true;
+  }
+
+  @Override
+  public String getProcessTreeDump() {
+    if (cgroup == null || stats == null) {
+      return "memcg of pid " + pid + ": unavailable\n";
+    }
+    StringBuilder dump = new StringBuilder(String.format("memcg %s: anon=%d shmem=%d swap=%d file=%d limit=%d%n",
+        cgroup, stats.anon(), stats.shmem(), stats.swap(), stats.file(), stats.limit()));
+    try {
+      for (long p : driver.pids(cgroup)) {
+        String cmd = Files.readString(Paths.get("/proc", Long.toString(p), "cmdline")).replace('\0', ' ').trim();
+        dump.append("\t|- ").append(p).append(' ').append(cmd).append('\n');
+      }
+    } catch (IOException e) {
+      dump.append("\t|- (").append(e.getMessage()).append(")\n");
+    }
+    return dump.toString();
+  }
+}

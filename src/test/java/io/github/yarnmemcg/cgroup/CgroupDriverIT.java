@@ -1,0 +1,114 @@
+package io.github.yarnmemcg.cgroup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kernel layer against this machine's real memory controller. */
+class CgroupDriverIT {
+  private static final long MIB = 1 << 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  CgroupDriver driver;
+  Path cg;
+
+  @BeforeEach
+  void createCgroup() throws Exception {
+    driver = cgroups.driver();
+    assertTrue(driver.create(cgroups.root()));
+    driver.enableMemoryForChildren(cgroups.root());
+    cg = cgroups.root().resolve("c1");
+    assertTrue(driver.create(cg));
+    assertFalse(driver.create(cg), "second create of the same cgroup reports it existed");
+  }
+
+  private int runIn(Path cgroup, List<String> command) throws Exception {
+    Process p = new ProcessBuilder(driver.joinThenExec(cgroup, command)).inheritIO().start();
+    return p.waitFor();
+  }
+
+  @Test
+  void hardLimitIsEnforcedByTheKernelOomKiller() throws Exception {
+    driver.setHardLimit(cg, 32 * MIB);
+    int exit = runIn(cg, Workloads.allocateAnon(128));
+    MemoryStats s = driver.stats(cg);
+    assertEquals(137, exit, "a process allocating 128 MiB under a 32 MiB limit dies of SIGKILL");
+    assertTrue(s.oomKill() >= 1, "the kernel counted the OOM kill: " + s);
+    assertTrue(s.limitHits() > 0, "the limit was hit: " + s);
+    assertEquals(32 * MIB, s.limit());
+  }
+
+  @Test
+  void statsSeparateAnonFromPageCache() throws Exception {
+    Path file = Workloads.freshFile(files, "data", 64);
+    assertEquals(0, runIn(cg, Workloads.readNoAtime(file)));
+    MemoryStats afterRead = driver.stats(cg);
+    assertTrue(afterRead.file() >= 60 * MIB, "reading a fresh 64 MiB file charges ~64 MiB file: " + afterRead);
+    assertTrue(afterRead.anon() < 8 * MIB, "and little anon: " + afterRead);
+
+    Path cg2 = cgroups.root().resolve("c2");
+    driver.create(cg2);
+    Process p = new ProcessBuilder(driver.joinThenExec(cg2, Workloads.holdAnon(64))).start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      MemoryStats holding = driver.stats(cg2);
+      assertTrue(holding.anon() >= 60 * MIB, "allocating 64 MiB shows ~64 MiB anon: " + holding);
+      assertTrue(holding.anon() < 100 * MIB, "not much more: " + holding);
+      assertTrue(holding.pageCache() < 8 * MIB, "and little page cache: " + holding);
+      assertTrue(holding.containerMemory() >= 60 * MIB);
+      assertEquals(List.of(p.pid()), driver.pids(cg2));
+      p.getOutputStream().close();
+      assertEquals(0, p.waitFor());
+    }
+    assertTrue(driver.stats(cg2).peak() >= 60 * MIB, "the peak keeps the high-water mark");
+  }
+
+  @Test
+  void drainBringsPageCacheToZero() throws Exception {
+    Path file = Workloads.freshFile(files, "data", 32);
+    assertEquals(0, runIn(cg, Workloads.readNoAtime(file)));
+    DrainResult r = driver.drain(cg, System.nanoTime() + 10_000_000_000L);
+    assertTrue(r.pageCacheBefore() >= 30 * MIB, r.toString());
+    assertTrue(r.complete(), "no page cache left: " + r);
+    assertTrue(driver.stats(cg).file() < MIB);
+    assertTrue(r.drainedBytes() >= 30 * MIB);
+  }
+
+  @Test
+  void killAllEmptiesTheCgroupIncludingEscapedProcesses() throws Exception {
+    // The shell exits at once; its setsid child has left the process group but not the cgroup.
+    assertEquals(0, runIn(cg, List.of("sh", "-c", "setsid sleep 600 > /dev/null 2>&1 &")));
+    List<Long> pids = driver.pids(cg);
+    assertEquals(1, pids.size(), "the escaped sleep is still in the cgroup");
+    CgroupIoException busy = assertThrows(CgroupIoException.class,
+        () -> driver.delete(cg, System.nanoTime() + 2_000_000));
+    assertTrue(busy.isBusy(), "rmdir of a populated cgroup reports the kernel's EBUSY: " + busy.getMessage());
+    assertTrue(busy.getMessage().contains("Device or resource busy"), busy.getMessage());
+
+    assertTrue(driver.killAll(cg, System.nanoTime() + 5_000_000_000L));
+    assertTrue(driver.pids(cg).isEmpty());
+    assertTrue(Workloads.isDeadOrZombie(pids.get(0)), "the straggler is dead (its reaper may not have collected it yet)");
+    driver.delete(cg, System.nanoTime() + 5_000_000_000L);
+    assertFalse(Files.exists(cg));
+    assertEquals(0, driver.delete(cg, System.nanoTime()), "deleting a deleted cgroup is a no-op");
+  }
+}

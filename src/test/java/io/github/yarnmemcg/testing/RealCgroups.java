@@ -1,0 +1,100 @@
+package io.github.yarnmemcg.testing;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A unique cgroup root on this machine's real memory controller for each test, removed afterwards even when
+ * the test fails (leftover processes killed, page cache drained, every directory removed deepest first).
+ * With {@code CI=true} a node without a writable memory controller fails the test with the reason; elsewhere
+ * the test is skipped with it.
+ */
+public final class RealCgroups implements BeforeEachCallback, AfterEachCallback {
+
+  private MemoryMount mount;
+  private CgroupDriver driver;
+  private Path root;
+
+  /** Returns the reason real cgroups cannot be used here, or empty when they can. */
+  public static Optional<String> unavailableReason() {
+    try {
+      MemoryMount m = MemoryMount.discover(Optional.empty());
+      if (!Files.isWritable(m.path())) {
+        return Optional.of("memory cgroup mount " + m.path() + " is not writable by this user (run as root)");
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  /** Fails in CI, skips elsewhere, when the real memory controller cannot be used. */
+  public static void require() {
+    Optional<String> reason = unavailableReason();
+    if (reason.isPresent()) {
+      String message = "real-kernel test needs a writable memory cgroup controller: " + reason.get();
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError(message + " (CI=true: real-kernel tests must run, not skip)");
+      }
+      Assumptions.abort(message);
+    }
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    require();
+    mount = MemoryMount.discover(Optional.empty());
+    driver = CgroupDriver.forMount(mount);
+    root = mount.path().resolve("yarn-memcg-test-" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) throws Exception {
+    removeTree(driver, root);
+  }
+
+  /** Kills, drains and removes a cgroup tree, deepest first. */
+  public static void removeTree(CgroupDriver driver, Path top) throws IOException {
+    if (!Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<Path> dirs = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(top)) {
+      walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
+    }
+    dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    for (Path dir : dirs) {
+      driver.killAll(dir, deadline);
+      driver.drain(dir, System.nanoTime() + 5_000_000_000L);
+      driver.delete(dir, deadline);
+    }
+  }
+
+  public MemoryMount mount() {
+    return mount;
+  }
+
+  public CgroupDriver driver() {
+    return driver;
+  }
+
+  /** The unique root of this test; it does not exist until the test creates it. */
+  public Path root() {
+    return root;
+  }
+}

@@ -1,0 +1,52 @@
+package io.github.yarnmemcg.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Real processes that behave like container workloads, from tools every Debian node has. */
+public final class Workloads {
+  private Workloads() {}
+
+  /**
+   * Writes a file of {@code mib} MiB with O_DIRECT, so none of it is in the page cache: the first reader is
+   * charged for all of it.
+   */
+  public static Path freshFile(Path dir, String name, int mib) throws IOException, InterruptedException {
+    Path file = dir.resolve(name);
+    run(List.of("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + mib, "oflag=direct", "status=none"));
+    return file;
+  }
+
+  /** Reads a file through the page cache without updating atime (a friendly reader; see issue 8). */
+  public static List<String> readNoAtime(Path file) {
+    return List.of("dd", "if=" + file, "of=/dev/null", "bs=1M", "iflag=noatime", "status=none");
+  }
+
+  /** Allocates and touches {@code mib} MiB of anonymous memory, prints "ready", and holds it until stdin closes. */
+  public static List<String> holdAnon(int mib) {
+    return List.of("perl", "-e", "$| = 1; my $x = 'a'; $x x= (" + mib + " << 20); print \"ready\\n\"; <STDIN>;");
+  }
+
+  /** Allocates {@code mib} MiB of anonymous memory and exits. */
+  public static List<String> allocateAnon(int mib) {
+    return List.of("perl", "-e", "my $x = 'a'; $x x= (" + mib + " << 20); print length($x), \"\\n\";");
+  }
+
+  /** True when the process is gone or a zombie: dead, though its parent may not have reaped it yet. */
+  public static boolean isDeadOrZombie(long pid) throws IOException {
+    try {
+      String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (java.nio.file.NoSuchFileException e) {
+      return true;
+    }
+  }
+
+  public static void run(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IOException(command + " exited " + p.exitValue());
+    }
+  }
+}
