@@ -1,0 +1,144 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The container lifecycle on this machine's real memory controller, counting dying memcgs in the kernel. */
+class ContainerMemcgsIT {
+  private static final long MIB = 1 << 20;
+  private static final int CONTAINERS = 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  ContainerMemcgs memcgs;
+
+  static LifecycleSettings settings(boolean drain) {
+    return new LifecycleSettings(drain, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
+        2, Duration.ofMinutes(5));
+  }
+
+  ContainerMemcgs open(boolean drain) throws Exception {
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings(drain));
+    memcgs.bootstrap();
+    return memcgs;
+  }
+
+  @AfterEach
+  void close() {
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  static String containerId(int i) {
+    return String.format("container_1700000000000_0001_01_%06d", i);
+  }
+
+  /** Runs CONTAINERS containers that each leave 8 MiB of unique page cache; returns the dying memcgs added. */
+  long runContainersLeavingPageCache() throws Exception {
+    List<Path> inputs = new ArrayList<>();
+    for (int i = 1; i <= CONTAINERS; i++) {
+      inputs.add(Workloads.freshFile(files, "input-" + i, 8));
+    }
+    CgroupDriver driver = cgroups.driver();
+    long baseline = driver.dyingMemcgs();
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (int i = 1; i <= CONTAINERS; i++) {
+      String id = containerId(i);
+      Path cg = memcgs.start(id, 64 * MIB, true);
+      Process p = new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(inputs.get(i - 1))))
+          .inheritIO().start();
+      assertEquals(0, p.waitFor());
+      assertTrue(driver.stats(cg).pageCache() >= 7 * MIB, "the container left its input in page cache");
+      cleanups.add(memcgs.complete(id).cleanup());
+    }
+    for (CompletableFuture<CleanupResult> c : cleanups) {
+      CleanupResult r = c.get(120, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+      assertTrue(r.removed());
+    }
+    assertEquals(List.of(), memcgs.containerIds(), "no container cgroup is left under the root");
+    return DyingMemcgs.addedSince(driver, baseline, 10_000);
+  }
+
+  @Test
+  void drainedContainersAddNoDyingMemcg() throws Exception {
+    open(true);
+    assertEquals(0, runContainersLeavingPageCache(), "20 drained containers must add no dying memcg");
+    LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
+    assertEquals(CONTAINERS, c.cleaned());
+    assertTrue(c.drainedBytes() >= CONTAINERS * 7 * MIB, "the drain reclaimed the containers' inputs: " + c);
+    assertEquals(0, c.leftCharged());
+    assertEquals(0, c.pendingCleanups());
+  }
+
+  @Test
+  void withoutDrainTheSameRunLeavesDyingMemcgs() throws Exception {
+    // The control: proves that the count above can fail.
+    open(false);
+    long added = runContainersLeavingPageCache();
+    assertTrue(added >= CONTAINERS * 9 / 10, "undrained containers stay dying: added " + added);
+  }
+
+  @Test
+  void leftoverProcessIsKilledAndTheCgroupDeleted() throws Exception {
+    open(true);
+    String id = containerId(1);
+    Path cg = memcgs.start(id, 64 * MIB, true);
+    Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg,
+        List.of("sh", "-c", "setsid sleep 600 > /dev/null 2>&1 &"))).inheritIO().start();
+    assertEquals(0, p.waitFor());
+    List<Long> stragglers = cgroups.driver().pids(cg);
+    assertEquals(1, stragglers.size());
+
+    ContainerMemcgs.Completion completion = memcgs.complete(id);
+    assertSame(completion.cleanup(), memcgs.complete(id).cleanup(), "a second completion joins the first");
+    CleanupResult r = completion.cleanup().get(30, TimeUnit.SECONDS);
+    assertEquals(CleanupResult.Outcome.CLEANED, r.outcome());
+    assertTrue(Workloads.isDeadOrZombie(stragglers.get(0)), "the straggler was killed");
+    assertFalse(Files.exists(cg));
+    assertEquals(CleanupResult.Outcome.ABSENT, memcgs.complete(id).cleanup().get().outcome(),
+        "completing a cleaned container again does nothing");
+  }
+
+  @Test
+  void limitsFollowHadoopForGuaranteedAndOpportunistic() throws Exception {
+    open(true);
+    Path g = memcgs.start(containerId(1), 100 * MIB, true);
+    Path o = memcgs.start(containerId(2), 100 * MIB, false);
+    assertEquals(100 * MIB, cgroups.driver().stats(g).limit());
+    if (cgroups.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1) {
+      assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.soft_limit_in_bytes")).trim()));
+      assertEquals(0, Long.parseLong(Files.readString(o.resolve("memory.soft_limit_in_bytes")).trim()));
+      assertEquals(0, Integer.parseInt(Files.readString(g.resolve("memory.swappiness")).trim()));
+      assertEquals(100, Integer.parseInt(Files.readString(o.resolve("memory.swappiness")).trim()));
+    } else {
+      assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.low")).trim()));
+      assertEquals(0, Long.parseLong(Files.readString(o.resolve("memory.low")).trim()));
+    }
+    memcgs.update(containerId(1), 200 * MIB, true);
+    assertEquals(200 * MIB, cgroups.driver().stats(g).limit());
+  }
+}

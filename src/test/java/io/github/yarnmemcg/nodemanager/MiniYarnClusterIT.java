@@ -1,0 +1,193 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real NodeManager (MiniYARNCluster) configured only through yarn-site keys, launching real container
+ * processes in their own memory cgroups on this machine's kernel.
+ */
+class MiniYarnClusterIT {
+  private static final long MIB = 1 << 20;
+
+  @TempDir
+  static Path work;
+
+  static CgroupDriver driver;
+  static Path root;
+  static MiniYARNCluster cluster;
+  static YarnClient client;
+
+  /** The yarn-site.xml an operator writes: the three plugin classes, a root, and the monitor settings. */
+  static YarnConfiguration operatorConfiguration(Path root, String processTree) {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, MemcgContainerExecutor.class.getName());
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE, processTree);
+    // Hadoop 3.5.0 skips the monitor's memory check while this is true (YARN-11967).
+    conf.setBoolean(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED, false);
+    conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, true);
+    conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+    conf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
+    conf.setLong(YarnConfiguration.NM_CONTAINER_MON_INTERVAL_MS, 250);
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
+    conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
+    return conf;
+  }
+
+  static MiniYARNCluster startCluster(YarnConfiguration conf, String name) {
+    MiniYARNCluster c = new MiniYARNCluster(name, 1, 1, 1);
+    c.init(conf);
+    c.start();
+    return c;
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    RealCgroups.require();
+    MemoryMount mount = MemoryMount.discover(Optional.empty());
+    driver = CgroupDriver.forMount(mount);
+    root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    cluster = startCluster(operatorConfiguration(root, MemcgProcessTree.class.getName()), "memcg-e2e");
+    client = YarnClient.createYarnClient();
+    client.init(cluster.getConfig());
+    client.start();
+    assertTrue(cluster.getNodeManager(0).getNMContext().getContainerExecutor() instanceof MemcgContainerExecutor);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (client != null) {
+        client.stop();
+      }
+      if (cluster != null) {
+        cluster.stop();
+      }
+    } finally {
+      if (driver != null) {
+        RealCgroups.removeTree(driver, root);
+      }
+    }
+  }
+
+  /** One finished container: the one its application ran, and the diagnostics YARN reported for it. */
+  record Ran(ContainerId containerId, YarnApplicationState state, String diagnostics) {}
+
+  /** Runs a shell command as the AM container of a one-attempt application and waits for it to end. */
+  static Ran runContainer(YarnClient yarn, String command, int memoryMb) throws Exception {
+    YarnClientApplication app = yarn.createApplication();
+    ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
+    ctx.setApplicationName("memcg-e2e");
+    ctx.setAMContainerSpec(ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of(command), null, null,
+        null));
+    ctx.setResource(Resource.newInstance(memoryMb, 1));
+    ctx.setMaxAppAttempts(1);
+    yarn.submitApplication(ctx);
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    for (int attempt = 0; ; attempt++) {
+      ApplicationReport r = yarn.getApplicationReport(ctx.getApplicationId());
+      YarnApplicationState s = r.getYarnApplicationState();
+      if (s == YarnApplicationState.FINISHED || s == YarnApplicationState.FAILED || s == YarnApplicationState.KILLED) {
+        return new Ran(ContainerId.newContainerId(r.getCurrentApplicationAttemptId(), 1), s, r.getDiagnostics());
+      }
+      if (!Backoff.STANDARD.pause(attempt, deadline)) {
+        throw new AssertionError("application " + ctx.getApplicationId() + " did not end: " + s);
+      }
+    }
+  }
+
+  /** Waits for the background cleanup to remove the container's cgroup. */
+  static void awaitRemoved(Path cgroup) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    for (int attempt = 0; Files.exists(cgroup); attempt++) {
+      if (!Backoff.STANDARD.pause(attempt, deadline)) {
+        throw new AssertionError(cgroup + " was not removed");
+      }
+    }
+  }
+
+  static int exitCode(Ran ran) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("exitCode: (-?\\d+)").matcher(ran.diagnostics());
+    assertTrue(m.find(), "no exit code in: " + ran.diagnostics());
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Test
+  void containerReadingFreshFileRunsInItsOwnCgroupAndLeavesNothing() throws Exception {
+    Path input = Workloads.freshFile(work, "input-64m", 64);
+    Path seen = work.resolve("seen-cgroup");
+    long baseline = driver.dyingMemcgs();
+    Ran ran = runContainer(client, "cat /proc/self/cgroup > " + seen + " && cat " + input + " > /dev/null", 256);
+    assertEquals(0, exitCode(ran), ran.diagnostics());
+
+    Path cgroup = root.resolve(ran.containerId().toString());
+    String procSelfCgroup = Files.readString(seen);
+    assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(procSelfCgroup),
+        "the container ran in its own memory cgroup: " + procSelfCgroup);
+    awaitRemoved(cgroup);
+    assertEquals(0, DyingMemcgs.addedSince(driver, baseline, 10_000), "the container left no dying memcg");
+    assertEquals(List.of(), executor().memcgs().containerIds());
+  }
+
+  @Test
+  void containerAllocatingPastItsLimitIsOomKilledAndDiagnosticsSaySo() throws Exception {
+    Ran ran = runContainer(client, "/usr/bin/python3 -c \\\"x = b'a' * (512 << 20)\\\"", 128);
+    System.out.println("[e2e] OOM container diagnostics: " + ran.diagnostics());
+    assertEquals(137, exitCode(ran), ran.diagnostics());
+    assertTrue(ran.diagnostics().contains("Container killed by the kernel OOM killer"), ran.diagnostics());
+    assertTrue(ran.diagnostics().contains("limit 128 MiB, peak 128 MiB"), ran.diagnostics());
+    awaitRemoved(root.resolve(ran.containerId().toString()));
+    assertTrue(executor().memcgs().counters().snapshot().oomKills() >= 1);
+  }
+
+  @Test
+  void pageCacheBeyondTheLimitDoesNotGetAContainerKilledByTheMonitor() throws Exception {
+    Ran ran = runContainer(client, PageCacheHolder.command(cachedFile(work, 512), 3), 128);
+    assertEquals(0, exitCode(ran), "mapping 512 MiB of cached file pages under a 128 MiB container is fine: "
+        + ran.diagnostics());
+    assertFalse(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
+    awaitRemoved(root.resolve(ran.containerId().toString()));
+  }
+
+  /** A file whose pages are in the page cache, charged to this test process, not to any container. */
+  static Path cachedFile(Path dir, int mib) throws IOException, InterruptedException {
+    Path file = Workloads.freshFile(dir, "cached-" + mib + "m", mib);
+    Workloads.run(List.of("dd", "if=" + file, "of=/dev/null", "bs=1M", "status=none"));
+    return file;
+  }
+
+  static MemcgContainerExecutor executor() {
+    return (MemcgContainerExecutor) cluster.getNodeManager(0).getNMContext().getContainerExecutor();
+  }
+}

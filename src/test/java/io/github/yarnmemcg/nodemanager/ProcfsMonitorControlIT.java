@@ -1,0 +1,48 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.RealCgroups;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.util.ProcfsBasedProcessTree;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control for {@link MiniYarnClusterIT#pageCacheBeyondTheLimitDoesNotGetAContainerKilledByTheMonitor}:
+ * the same container on a NodeManager that keeps Hadoop's default procfs process tree is killed by the
+ * monitor for page cache it maps, which proves that test can fail.
+ */
+class ProcfsMonitorControlIT {
+
+  @TempDir
+  Path work;
+
+  @Test
+  void hadoopsProcfsMonitorKillsAContainerForMappedPageCache() throws Exception {
+    RealCgroups.require();
+    CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    Path root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    MiniYARNCluster cluster = MiniYarnClusterIT.startCluster(
+        MiniYarnClusterIT.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName()), "procfs-control");
+    YarnClient yarn = YarnClient.createYarnClient();
+    try {
+      yarn.init(cluster.getConfig());
+      yarn.start();
+      MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(yarn,
+          PageCacheHolder.command(MiniYarnClusterIT.cachedFile(work, 512), 30), 128);
+      assertTrue(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
+      MiniYarnClusterIT.awaitRemoved(root.resolve(ran.containerId().toString()));
+    } finally {
+      yarn.stop();
+      cluster.stop();
+      RealCgroups.removeTree(driver, root);
+    }
+  }
+}
