@@ -14,15 +14,18 @@ public record Backoff(Duration first, Duration cap) {
   public static final Backoff STANDARD = new Backoff(Duration.ofNanos(20_000), Duration.ofMillis(100));
 
   public Backoff {
-    if (first.isNegative() || first.isZero() || cap.compareTo(first) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 < first <= cap, got " + first + " and " + cap);
+    if (first.isNegative() || first.isZero() || cap.compareTo(first) < 0
+        || cap.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0) {
+      throw new IllegalArgumentException("backoff needs 0 < first <= cap <= 292 years, got " + first + " and " + cap);
     }
   }
 
   /** The delay before retry number {@code attempt} (0 for the first retry). */
   public long delayNanos(int attempt) {
-    long d = first.toNanos() << Math.min(attempt, 40);
-    return d <= 0 || d > cap.toNanos() ? cap.toNanos() : d;
+    long f = first.toNanos();
+    long c = cap.toNanos();
+    // Shifting only while first << attempt stays at or below the cap, so it never overflows.
+    return attempt >= 63 || f > (c >> attempt) ? c : f << attempt;
   }
 
   /**

@@ -21,7 +21,7 @@ public record MemoryMount(Path path, CgroupVersion version) {
   public static MemoryMount discover(List<MountInfo> mounts, Optional<CgroupVersion> wanted) throws IOException {
     Optional<MemoryMount> v2 = mounts.stream()
         .filter(m -> m.fsType().equals("cgroup2") && m.root().equals("/"))
-        .filter(m -> controllers(m.mountPoint()).contains("memory"))
+        .filter(m -> controllers(m.mountPoint()).contains(" memory "))
         .map(m -> new MemoryMount(m.mountPoint(), CgroupVersion.V2))
         .findFirst();
     Optional<MemoryMount> v1 = mounts.stream()

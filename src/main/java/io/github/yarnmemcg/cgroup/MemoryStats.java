@@ -66,7 +66,7 @@ public record MemoryStats(
     if (t.equals("max")) {
       return Long.MAX_VALUE;
     }
-    if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(Character::isDigit)) {
+    if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
       return UNKNOWN;
     }
     try {

@@ -120,7 +120,7 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
         throw bad(ROOT, root, "must not contain '.' or '..' components");
       }
     }
-    if (root.indexOf('\0') >= 0 || root.contains("\n")) {
+    if (root.chars().anyMatch(Character::isISOControl)) {
       throw bad(ROOT, root, "contains a control character");
     }
   }

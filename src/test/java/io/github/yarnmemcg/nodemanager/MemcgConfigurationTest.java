@@ -1,0 +1,309 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MemcgConfigurationTest {
+
+  private static Configuration conf(String key, String value) {
+    Configuration conf = new Configuration(false);
+    conf.set(key, value);
+    return conf;
+  }
+
+  private static MemcgConfiguration withRoot(String root) {
+    return MemcgConfiguration.from(conf(MemcgConfiguration.ROOT.name(), root));
+  }
+
+  private static void assertNamesKeyAndValue(IllegalArgumentException e, String key, String value) {
+    String msg = e.getMessage();
+    assertTrue(msg.contains(key), () -> "message should name the key " + key + ": " + msg);
+    assertTrue(msg.contains("'" + value + "'"), () -> "message should quote the value '" + value + "': " + msg);
+  }
+
+  // ---- defaults ----
+
+  @Test
+  void defaultsParseIntoTheLifecycleSettings() {
+    MemcgConfiguration c = MemcgConfiguration.from(new Configuration(false));
+    assertEquals(Optional.empty(), c.mode());
+    assertEquals("hadoop-yarn-memcg", c.root());
+    LifecycleSettings s = c.lifecycle();
+    assertTrue(s.drainEnabled());
+    assertEquals(Duration.ofMillis(60_000), s.drainTimeout());
+    assertEquals(Duration.ofMillis(5_000), s.deleteTimeout());
+    assertEquals(Duration.ofMillis(5_000), s.killTimeout());
+    assertEquals(90, s.softLimitPercent());
+    assertEquals(0, s.swappiness());
+    assertEquals(2, s.cleanupThreads());
+    assertEquals(Duration.ofMillis(3_600_000), s.reaperGiveUp());
+  }
+
+  @Test
+  void everyKeyHasThePrefixADefaultAndADescription() {
+    Set<String> names = new HashSet<>();
+    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
+      assertTrue(k.name().startsWith(MemcgConfiguration.PREFIX), k.name());
+      assertFalse(k.defaultValue().isEmpty(), k.name());
+      assertFalse(k.description().isBlank(), k.name());
+      assertTrue(names.add(k.name()), "duplicate key " + k.name());
+    }
+    assertEquals(10, names.size());
+  }
+
+  @Test
+  void explicitDefaultsGiveTheSameAsNone() {
+    Configuration conf = new Configuration(false);
+    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
+      conf.set(k.name(), k.defaultValue());
+    }
+    assertEquals(MemcgConfiguration.from(new Configuration(false)), MemcgConfiguration.from(conf));
+  }
+
+  @Test
+  void validNonDefaultValuesAreRead() {
+    Configuration conf = new Configuration(false);
+    conf.set(MemcgConfiguration.MODE.name(), " V2 ");
+    conf.set(MemcgConfiguration.ROOT.name(), "/sys/fs/cgroup/yarn/memcg");
+    conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "FALSE");
+    conf.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "1");
+    conf.set(MemcgConfiguration.DELETE_TIMEOUT_MS.name(), " 86400000 ");
+    conf.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "250");
+    conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "100");
+    conf.set(MemcgConfiguration.SWAPPINESS.name(), "100");
+    conf.set(MemcgConfiguration.CLEANUP_THREADS.name(), "64");
+    conf.set(MemcgConfiguration.REAPER_GIVE_UP_MS.name(), "2592000000");
+    MemcgConfiguration c = MemcgConfiguration.from(conf);
+    assertEquals(Optional.of(CgroupVersion.V2), c.mode());
+    assertEquals("/sys/fs/cgroup/yarn/memcg", c.root());
+    LifecycleSettings s = c.lifecycle();
+    assertFalse(s.drainEnabled());
+    assertEquals(Duration.ofMillis(1), s.drainTimeout());
+    assertEquals(Duration.ofDays(1), s.deleteTimeout());
+    assertEquals(Duration.ofMillis(250), s.killTimeout());
+    assertEquals(100, s.softLimitPercent());
+    assertEquals(100, s.swappiness());
+    assertEquals(64, s.cleanupThreads());
+    assertEquals(Duration.ofDays(30), s.reaperGiveUp());
+  }
+
+  @Test
+  void modesAreRead() {
+    assertEquals(Optional.empty(), MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "auto")).mode());
+    assertEquals(Optional.of(CgroupVersion.V1),
+        MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "v1")).mode());
+    assertEquals(Optional.of(CgroupVersion.V2),
+        MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "v2")).mode());
+  }
+
+  // ---- bad values: each names the full key and the value ----
+
+  static Stream<Arguments> badSettings() {
+    return Stream.of(
+        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "-1"),
+        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "abc"),
+        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "0"),
+        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "1.5"),
+        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "99999999999999999999"),
+        Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "86400001"),
+        Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "-5000"),
+        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, "5s"),
+        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, ""),
+        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "101"),
+        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "-1"),
+        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "90%"),
+        Arguments.of(MemcgConfiguration.SWAPPINESS, "-1"),
+        Arguments.of(MemcgConfiguration.SWAPPINESS, "abc"),
+        Arguments.of(MemcgConfiguration.SWAPPINESS, "101"),
+        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "0"),
+        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "65"),
+        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "4294967297"),
+        Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "0"),
+        Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "2592000001"),
+        Arguments.of(MemcgConfiguration.MODE, "v3"),
+        Arguments.of(MemcgConfiguration.MODE, "cgroup2"),
+        Arguments.of(MemcgConfiguration.MODE, ""),
+        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "yes"),
+        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "1"),
+        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, ""),
+        Arguments.of(MemcgConfiguration.ROOT, "a/../b"),
+        Arguments.of(MemcgConfiguration.ROOT, ".."),
+        Arguments.of(MemcgConfiguration.ROOT, ""),
+        Arguments.of(MemcgConfiguration.ROOT, "./a"),
+        Arguments.of(MemcgConfiguration.ROOT, "a/./b"),
+        Arguments.of(MemcgConfiguration.ROOT, "a/."),
+        Arguments.of(MemcgConfiguration.ROOT, "."),
+        Arguments.of(MemcgConfiguration.ROOT, "../../etc"),
+        Arguments.of(MemcgConfiguration.ROOT, "/sys/fs/cgroup/memory/../../../etc"),
+        Arguments.of(MemcgConfiguration.ROOT, "a\nb"),
+        Arguments.of(MemcgConfiguration.ROOT, "a\0b"));
+  }
+
+  @ParameterizedTest(name = "{0} = ''{1}''")
+  @MethodSource("badSettings")
+  void badValueNamesKeyAndValue(MemcgConfiguration.Key key, String value) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MemcgConfiguration.from(conf(key.name(), value)));
+    assertNamesKeyAndValue(e, key.name(), value);
+  }
+
+  @Test
+  void valueIsReportedTrimmed() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MemcgConfiguration.from(conf(MemcgConfiguration.SWAPPINESS.name(), "  abc\n")));
+    assertNamesKeyAndValue(e, MemcgConfiguration.SWAPPINESS.name(), "abc");
+  }
+
+  @Test
+  void whitespaceOnlyRootIsEmpty() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withRoot("   "));
+    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "");
+  }
+
+  @Test
+  void rootNamesThatOnlyLookLikeDotsAreFine() {
+    assertEquals("a..b/.c/..d", withRoot("a..b/.c/..d").root());
+    assertEquals("hadoop-yarn/memcg", withRoot("hadoop-yarn/memcg").root());
+  }
+
+  // ---- resolveRoot, on a stand-in mount: a temp directory posing as the memory controller's mount ----
+
+  private static MemoryMount standInMount(Path dir) {
+    return new MemoryMount(dir, CgroupVersion.V1);
+  }
+
+  @Test
+  void absoluteRootOutsideTheMountIsRefusedWithStandInMount(@TempDir Path dir) {
+    for (String root : new String[] {"/etc/yarn", dir.getParent().toString(), dir + "-sibling/x", "/"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> withRoot(root).resolveRoot(standInMount(dir)), root);
+      assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+      assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+  }
+
+  @Test
+  void rootEqualToTheMountIsRefusedWithStandInMount(@TempDir Path dir) {
+    for (String root : new String[] {dir.toString(), dir + "/", dir + "//"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> withRoot(root).resolveRoot(standInMount(dir)), root);
+      assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+      assertTrue(e.getMessage().contains("not the mount itself"), e.getMessage());
+    }
+  }
+
+  @Test
+  void relativeRootResolvesUnderTheMountWithStandInMount(@TempDir Path dir) throws IOException {
+    assertEquals(dir.resolve("hadoop-yarn-memcg"), withRoot("hadoop-yarn-memcg").resolveRoot(standInMount(dir)));
+    assertEquals(dir.resolve("a/b/c"), withRoot("a/b/c").resolveRoot(standInMount(dir)));
+    assertEquals(dir.resolve("a/b"), withRoot("a//b/").resolveRoot(standInMount(dir)));
+    assertFalse(Files.exists(dir.resolve("a")), "resolveRoot must not create anything");
+  }
+
+  @Test
+  void absoluteRootInsideTheMountIsAcceptedWithStandInMount(@TempDir Path dir) throws IOException {
+    assertEquals(dir.resolve("yarn/memcg"), withRoot(dir + "/yarn/memcg").resolveRoot(standInMount(dir)));
+  }
+
+  @Test
+  void rootThatIsASymbolicLinkIsRefusedWithStandInMount(@TempDir Path dir) throws IOException {
+    Path target = Files.createDirectory(dir.resolve("target"));
+    Files.createSymbolicLink(dir.resolve("link"), target);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot("link").resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "link");
+    assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+  }
+
+  @Test
+  void rootBelowASymbolicLinkIsRefusedWithStandInMount(@TempDir Path dir) throws IOException {
+    Files.createSymbolicLink(dir.resolve("link"), Paths.get("/nonexistent-target"));
+    String root = dir + "/link/child";
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot(root).resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+    assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+  }
+
+  @Test
+  void existingDirectoryOffCgroupfsIsRefusedWithStandInMount(@TempDir Path dir) throws IOException {
+    // The temp directory is on ext4 or tmpfs, so an existing directory under the stand-in mount is not cgroupfs.
+    Files.createDirectory(dir.resolve("existing"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot("existing/child").resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "existing/child");
+    assertTrue(e.getMessage().contains("not on cgroupfs"), e.getMessage());
+  }
+
+  @Test
+  void existingFileIsRefusedWithStandInMount(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("file"), "x");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot("file").resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "file");
+    assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
+  }
+
+  @Test
+  void resolveRootAppliesToAV2MountAlsoWithStandInMount(@TempDir Path dir) throws IOException {
+    MemoryMount v2 = new MemoryMount(dir, CgroupVersion.V2);
+    assertEquals(dir.resolve("yarn"), withRoot("yarn").resolveRoot(v2));
+  }
+
+  // ---- resolveRoot on this machine's real memory controller mount (read only: nothing is created) ----
+
+  private static MemoryMount realMountOrSkip() {
+    try {
+      return MemoryMount.discover(Optional.empty());
+    } catch (IOException e) {
+      Assumptions.abort("no memory cgroup controller mounted here: " + e.getMessage());
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void nonExistingRelativeRootResolvesUnderTheRealMount() throws IOException {
+    MemoryMount real = realMountOrSkip();
+    String name = "yarn-memcg-unit-test-" + UUID.randomUUID();
+    Path resolved = withRoot(name).resolveRoot(real);
+    assertEquals(real.path().resolve(name), resolved);
+    assertTrue(resolved.startsWith(real.path()));
+    assertFalse(Files.exists(resolved, LinkOption.NOFOLLOW_LINKS), "resolveRoot must not create the root");
+  }
+
+  @Test
+  void existingCgroupUnderTheRealMountIsOnCgroupfs() throws IOException {
+    MemoryMount real = realMountOrSkip();
+    Optional<Path> existing;
+    try (Stream<Path> children = Files.list(real.path())) {
+      existing = children.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).findFirst();
+    }
+    Assumptions.assumeTrue(existing.isPresent(), "no child cgroup under " + real.path());
+    String root = existing.get().getFileName() + "/yarn-memcg-unit-test-" + UUID.randomUUID();
+    assertEquals(real.path().resolve(root), withRoot(root).resolveRoot(real));
+  }
+}
