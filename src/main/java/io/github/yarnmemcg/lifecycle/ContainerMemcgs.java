@@ -325,6 +325,11 @@ public final class ContainerMemcgs implements Closeable {
                 containerId, drain.nanos() / 1_000_000, s.file(), s.dirty(), s.writeback(), s.mappedFile());
           }
         }
+        if (Thread.currentThread().isInterrupted()) {
+          // The NodeManager is stopping: removing a cgroup whose drain was cut short would leave it dying.
+          LOG.info("{}: cleanup interrupted by shutdown, memcg {} stays for the next start", containerId, cgroup);
+          return;
+        }
         synchronized (this) {
           if (superseded) {
             return;
