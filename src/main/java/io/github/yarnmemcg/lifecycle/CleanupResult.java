@@ -5,7 +5,7 @@ package io.github.yarnmemcg.lifecycle;
  *
  * @param removed the directory is gone
  * @param drainedBytes page cache reclaimed before rmdir
- * @param leftCharged page cache still charged at rmdir (the kernel keeps such a cgroup as a dying memcg)
+ * @param leftCharged page cache and shmem still charged at rmdir (the kernel keeps such a cgroup as a dying memcg)
  * @param nanos time from completion to the end of the cleanup
  * @param deleteRetries rmdir retries on EBUSY
  * @param attempts cleanup attempts, more than 1 when the reaper retried

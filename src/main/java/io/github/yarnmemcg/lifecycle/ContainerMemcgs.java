@@ -317,12 +317,14 @@ public final class ContainerMemcgs implements Closeable {
           drainedBytes += drain.drainedBytes();
           counters.drainedBytes.add(drain.drainedBytes());
           counters.drainNanos.add(drain.nanos());
-          leftCharged = drain.pageCacheAfter();
-          if (!drain.complete()) {
-            MemoryStats s = drain.after();
-            LOG.warn("{}: page cache still charged after draining for {} ms: file={} dirty={} writeback={}"
+          MemoryStats s = drain.after();
+          // Shmem (a tmpfs file that outlives the container) cannot be drained and pins the memcg just the same.
+          leftCharged = drain.pageCacheAfter() + Math.max(0, s.shmem());
+          if (leftCharged > 0) {
+            LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
                 + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg",
-                containerId, drain.nanos() / 1_000_000, s.file(), s.dirty(), s.writeback(), s.mappedFile());
+                containerId, drain.nanos() / 1_000_000, s.file(), s.shmem(), s.dirty(), s.writeback(),
+                s.mappedFile());
           }
         }
         if (Thread.currentThread().isInterrupted()) {
