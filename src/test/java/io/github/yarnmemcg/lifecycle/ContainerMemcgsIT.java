@@ -152,6 +152,35 @@ class ContainerMemcgsIT {
   }
 
   @Test
+  void pageCacheThatCannotBeDrainedInTheBudgetIsRemovedAnywayAndCounted() throws Exception {
+    // A process outside the container maps and mlocks the file pages the container was charged for: no drain
+    // can free them, so the cleanup must give up at its budget, remove the cgroup and count what it left.
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(true,
+        Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
+    memcgs.bootstrap();
+    Path input = Workloads.freshFile(files, "pinned", 8);
+    String id = containerId(1);
+    Path cg = memcgs.start(id, 64 * MIB, true);
+    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
+        .inheritIO().start().waitFor());
+    Process pin = new ProcessBuilder("/usr/bin/python3", "-c", "import mmap,ctypes,sys\n"
+        + "f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
+        + "s=sum(m[i] for i in range(0,len(m),4096))\n"
+        + "assert ctypes.CDLL(None).mlockall(1)==0\nprint('ready',flush=True);sys.stdin.read()", input.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(pin.getInputStream()))) {
+      assertEquals("ready", out.readLine());
+      CleanupResult r = memcgs.complete(id).cleanup().get(30, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+      assertTrue(r.removed() && !Files.exists(cg), "removed anyway: " + r);
+      assertTrue(r.leftCharged() >= 7 * MIB, "and what it left charged is reported: " + r);
+      assertEquals(1, memcgs.counters().snapshot().leftCharged());
+    } finally {
+      pin.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void limitsFollowHadoopForGuaranteedAndOpportunistic() throws Exception {
     open(true);
     Path g = memcgs.start(containerId(1), 100 * MIB, true);
