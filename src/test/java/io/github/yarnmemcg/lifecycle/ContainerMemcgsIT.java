@@ -110,7 +110,9 @@ class ContainerMemcgsIT {
   void drainedContainersAddNoDyingMemcg() throws Exception {
     open(true);
     Left left = runContainersLeavingPageCache("drain on");
-    assertEquals(0, left.dyingAdded(), "20 drained containers must add no dying memcg");
+    // Other memcgs on the node may be freed meanwhile (the count then goes below the baseline); a leak can only
+    // raise it. The exact check is the per-root charge below.
+    assertTrue(left.dyingAdded() <= 0, "20 drained containers must add no dying memcg: " + left);
     assertTrue(left.bytesHeld() < 2 * MIB, "nothing of theirs is still charged under the root: " + left);
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     assertEquals(CONTAINERS, c.cleaned());
@@ -177,6 +179,9 @@ class ContainerMemcgsIT {
       assertEquals(1, memcgs.counters().snapshot().leftCharged());
     } finally {
       pin.destroyForcibly().waitFor();
+      // Free the pages now, so this test's dying memcg goes before the next test takes its baseline.
+      Files.delete(input);
+      DyingMemcgs.stableBaseline(cgroups.driver());
     }
   }
 

@@ -215,7 +215,9 @@ class DrainShapesIT {
 
   /** The drain contract for page cache: nothing left dying, nothing left charged, nothing reported left. */
   static void assertDrained(Run r) {
-    assertEquals(0, r.dyingAdded(), r.label() + ": 20 drained containers must add no dying memcg: " + r);
+    // Other memcgs on the node may be freed meanwhile (the count then goes below the baseline); a leak can only
+    // raise it. The exact check is the per-root charge below.
+    assertTrue(r.dyingAdded() <= 0, r.label() + ": 20 drained containers must add no dying memcg: " + r);
     assertTrue(r.bytesHeld() < 2 * MIB, r.label() + ": nothing of theirs is still charged under the root: " + r);
     assertEquals(0, r.leftChargedResults(), r.label() + ": no cleanup reported page cache left: " + r);
     assertEquals(0, r.counters().leftCharged(), r.label() + ": " + r.counters());
@@ -303,7 +305,7 @@ class DrainShapesIT {
     long held = DyingMemcgs.heldByRemovedChildren(driver, memcgs.root());
     System.out.printf("[measure] %-34s dying added %3d, held %6.1f MiB%n", "SHMEM KEPT, files removed after:", added,
         held / (double) MIB);
-    assertEquals(0, added, "removing the files frees the dying memcgs");
+    assertTrue(added <= 0, "removing the files frees the dying memcgs: " + added);
     assertTrue(held < 2 * MIB, "and their charge: " + held);
   }
 

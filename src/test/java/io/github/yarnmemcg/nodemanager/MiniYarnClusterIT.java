@@ -156,7 +156,11 @@ class MiniYarnClusterIT {
     assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(procSelfCgroup),
         "the container ran in its own memory cgroup: " + procSelfCgroup);
     awaitRemoved(cgroup);
-    assertEquals(0, DyingMemcgs.addedSince(driver, baseline, 10_000), "the container left no dying memcg");
+    long held = DyingMemcgs.heldByRemovedChildren(driver, root);
+    long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
+    // A leak can only raise the node-wide count; the exact check is what is still charged under the root.
+    assertTrue(added <= 0, "the container left no dying memcg: " + added);
+    assertTrue(held < 2 * MIB, "nothing of the container's 64 MiB is still charged under the root: " + held);
     assertEquals(List.of(), executor().memcgs().containerIds());
   }
 
