@@ -2,11 +2,11 @@ package io.github.yarnmemcg.lifecycle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.nio.file.Files;
@@ -94,16 +94,9 @@ class ContainerMemcgsIT {
     // Measured, not asserted: the figures go to the test output for the notes.
     System.out.printf("[measure] %s: %d containers x 8 MiB, dying memcgs added %d, still charged under the root"
         + " %.1f MiB; complete() p50 %.3f ms max %.3f ms; background cleanup p50 %.1f ms max %.1f ms%n", label,
-        CONTAINERS, added, held / (double) MIB, percentile(completeNanos, 50), percentile(completeNanos, 100),
-        percentile(cleanupNanos, 50), percentile(cleanupNanos, 100));
+        CONTAINERS, added, held / (double) MIB, Percentiles.millis(completeNanos, 50), Percentiles.millis(completeNanos, 100),
+        Percentiles.millis(cleanupNanos, 50), Percentiles.millis(cleanupNanos, 100));
     return new Left(added, held);
-  }
-
-  static double percentile(long[] nanos, int p) {
-    long[] sorted = nanos.clone();
-    java.util.Arrays.sort(sorted);
-    int idx = Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
-    return sorted[idx] / 1e6;
   }
 
   @Test
@@ -144,8 +137,13 @@ class ContainerMemcgsIT {
     assertEquals(1, stragglers.size());
 
     ContainerMemcgs.Completion completion = memcgs.complete(id);
-    assertSame(completion.cleanup(), memcgs.complete(id).cleanup(), "a second completion joins the first");
+    CompletableFuture<CleanupResult> second = memcgs.complete(id).cleanup();
+    // A second completion joins the cleanup under way, or finds it already done: never a second cleanup.
+    assertTrue(second == completion.cleanup()
+        || second.get(30, TimeUnit.SECONDS).outcome() == CleanupResult.Outcome.ABSENT, second.toString());
     CleanupResult r = completion.cleanup().get(30, TimeUnit.SECONDS);
+    assertEquals(1, memcgs.counters().snapshot().completed());
+    assertEquals(1, memcgs.counters().snapshot().cleaned());
     assertEquals(CleanupResult.Outcome.CLEANED, r.outcome());
     assertTrue(Workloads.isDeadOrZombie(stragglers.get(0)), "the straggler was killed");
     assertFalse(Files.exists(cg));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.IOException;
@@ -198,19 +199,12 @@ class DrainShapesIT {
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     System.out.printf("[measure] %-34s dying added %3d, held %6.1f MiB, cleanup p50 %8.1f p99 %8.1f max %8.1f ms,"
         + " exit->cleaned p50 %8.1f max %8.1f ms, leftCharged %2d (counter %d), drained %6.1f MiB,"
-        + " dirty at exit %2d/%d%n", label + ":", added, held / (double) MIB, percentile(cleanupNanos, 50),
-        percentile(cleanupNanos, 99), percentile(cleanupNanos, 100), percentile(exitToCleaned, 50),
-        percentile(exitToCleaned, 100), leftCharged, c.leftCharged(), c.drainedBytes() / (double) MIB, dirtyAtExit,
+        + " dirty at exit %2d/%d%n", label + ":", added, held / (double) MIB, Percentiles.millis(cleanupNanos, 50),
+        Percentiles.millis(cleanupNanos, 99), Percentiles.millis(cleanupNanos, 100), Percentiles.millis(exitToCleaned, 50),
+        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.drainedBytes() / (double) MIB, dirtyAtExit,
         CONTAINERS);
     return new Run(label, baseline, added, held, cleanupNanos, exitToCleaned, leftCharged, dirtyAtExit, exitAt[0],
         exitAt[CONTAINERS - 1], c);
-  }
-
-  static double percentile(long[] nanos, int p) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    int idx = Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1);
-    return sorted[idx] / 1e6;
   }
 
   /** The drain contract for page cache: nothing left dying, nothing left charged, nothing reported left. */
