@@ -317,10 +317,9 @@ public final class ContainerMemcgs implements Closeable {
           drainedBytes += drain.drainedBytes();
           counters.drainedBytes.add(drain.drainedBytes());
           counters.drainNanos.add(drain.nanos());
-          MemoryStats s = drain.after();
-          // Shmem (a tmpfs file that outlives the container) cannot be drained and pins the memcg just the same.
-          leftCharged = drain.pageCacheAfter() + Math.max(0, s.shmem());
+          leftCharged = drain.leftCharged();
           if (leftCharged > 0) {
+            MemoryStats s = drain.after();
             LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
                 + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg",
                 containerId, drain.nanos() / 1_000_000, s.file(), s.shmem(), s.dirty(), s.writeback(),
