@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.testing.FuzzInput;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -242,40 +243,18 @@ class MemoryStatsTest {
     for (int i = 0; i < 4000; i++) {
       String input;
       switch (i % 5) {
-        case 0: {
-          char[] c = new char[random.nextInt(100)];
-          for (int j = 0; j < c.length; j++) {
-            c[j] = (char) random.nextInt(0x10000);
-          }
-          input = new String(c);
+        case 0:
+          input = FuzzInput.chars(random, 100);
           break;
-        }
-        case 1: {
-          byte[] b = new byte[random.nextInt(100)];
-          random.nextBytes(b);
-          StringBuilder sb = new StringBuilder();
-          for (byte x : b) {
-            sb.append((char) (x & 0xff));
-          }
-          input = sb.toString();
+        case 1:
+          input = FuzzInput.bytes(random, 100);
           break;
-        }
-        case 2: { // a real sample cut at random places
-          String s = samples[random.nextInt(samples.length)];
-          int a = random.nextInt(s.length() + 1);
-          int b = a + random.nextInt(s.length() - a + 1);
-          input = s.substring(a, b);
+        case 2: // a real sample cut at random places
+          input = FuzzInput.cut(random, samples[random.nextInt(samples.length)]);
           break;
-        }
-        case 3: {
-          StringBuilder sb = new StringBuilder();
-          int n = random.nextInt(60);
-          for (int j = 0; j < n; j++) {
-            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-          }
-          input = sb.toString();
+        case 3:
+          input = FuzzInput.from(random, alphabet, 60);
           break;
-        }
         default: { // long digit runs around the overflow boundary
           StringBuilder sb = new StringBuilder();
           int n = 1 + random.nextInt(25);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.testing.FuzzInput;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -154,32 +155,17 @@ class MountInfoTest {
     for (int i = 0; i < 5000; i++) {
       String input;
       switch (i % 6) {
-        case 0: { // random chars, including surrogates and control characters
-          char[] c = new char[random.nextInt(200)];
-          for (int j = 0; j < c.length; j++) {
-            c[j] = (char) random.nextInt(0x10000);
-          }
-          input = new String(c);
+        case 0: // random chars, including surrogates and control characters
+          input = FuzzInput.chars(random, 200);
           break;
-        }
-        case 1: { // random bytes as chars
-          byte[] b = new byte[random.nextInt(200)];
-          random.nextBytes(b);
-          StringBuilder sb = new StringBuilder();
-          for (byte x : b) {
-            sb.append((char) (x & 0xff));
-          }
-          input = sb.toString();
+        case 1: // random bytes as chars
+          input = FuzzInput.bytes(random, 200);
           break;
-        }
         case 2: { // real lines cut at random places and glued together
           StringBuilder sb = new StringBuilder();
           int n = 1 + random.nextInt(5);
           for (int j = 0; j < n; j++) {
-            String line = REAL_LINES.get(random.nextInt(REAL_LINES.size()));
-            int a = random.nextInt(line.length() + 1);
-            int b = a + random.nextInt(line.length() - a + 1);
-            sb.append(line, a, b);
+            sb.append(FuzzInput.cut(random, REAL_LINES.get(random.nextInt(REAL_LINES.size()))));
             if (random.nextBoolean()) {
               sb.append('\n');
             }
@@ -187,15 +173,9 @@ class MountInfoTest {
           input = sb.toString();
           break;
         }
-        case 3: { // many dashes, backslashes and separators
-          StringBuilder sb = new StringBuilder();
-          int n = random.nextInt(120);
-          for (int j = 0; j < n; j++) {
-            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-          }
-          input = sb.toString();
+        case 3: // many dashes, backslashes and separators
+          input = FuzzInput.from(random, alphabet, 120);
           break;
-        }
         case 4: { // a real line with one random token replaced
           String line = REAL_LINES.get(random.nextInt(REAL_LINES.size()));
           String[] f = line.split(" ");

@@ -34,14 +34,16 @@ class ContainerMemcgsIT {
 
   ContainerMemcgs memcgs;
 
-  static LifecycleSettings settings(boolean drain) {
-    return new LifecycleSettings(drain, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        2, Duration.ofMinutes(5));
+  /** The lifecycle the ITs use, bootstrapped under the test's root: 60 s drain budget, 2 cleanup threads. */
+  static ContainerMemcgs open(RealCgroups cgroups, boolean drain) throws Exception {
+    ContainerMemcgs m = new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(drain,
+        Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
+    m.bootstrap();
+    return m;
   }
 
   ContainerMemcgs open(boolean drain) throws Exception {
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings(drain));
-    memcgs.bootstrap();
+    memcgs = open(cgroups, drain);
     return memcgs;
   }
 

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -91,14 +90,8 @@ class DrainShapesIT {
   /** When the shmem files of a run go: never during the run, or between the container's exit and complete(). */
   enum ShmRemoval { KEPT, BEFORE_COMPLETE }
 
-  static LifecycleSettings settings(boolean drain) {
-    return new LifecycleSettings(drain, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        2, Duration.ofMinutes(5));
-  }
-
   void open(boolean drain) throws Exception {
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings(drain));
-    memcgs.bootstrap();
+    memcgs = ContainerMemcgsIT.open(cgroups, drain);
   }
 
   @AfterEach
