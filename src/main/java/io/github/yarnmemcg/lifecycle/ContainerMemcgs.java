@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +130,40 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   /**
+   * Hands every container cgroup under the root that {@code keep} rejects, and whose cleanup is not already
+   * under way, to the same kill, drain and delete as a completed container. This is how cgroups of containers
+   * the NodeManager no longer knows (not recovered after a restart, or given up by the reaper) are cleaned.
+   *
+   * @return the container ids handed to cleanup
+   */
+  public List<String> sweep(Predicate<String> keep) throws IOException {
+    List<String> swept = new ArrayList<>();
+    for (String id : containerIds()) {
+      if (!keep.test(id) && !cleanups.containsKey(id)) {
+        complete(id);
+        swept.add(id);
+      }
+    }
+    counters.swept.add(swept.size());
+    return swept;
+  }
+
+  /** Runs {@link #sweep} every {@code interval} on the reaper's thread, until {@link #close}. */
+  public void sweepEvery(Duration interval, Predicate<String> keep) {
+    reaper.scheduleWithFixedDelay(() -> {
+      try {
+        List<String> swept = sweep(keep);
+        if (!swept.isEmpty()) {
+          LOG.warn("periodic sweep: {} cgroup(s) under {} belonged to no running container, cleaning: {}",
+              swept.size(), root, swept);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("periodic sweep of {} failed, next in {} ms: {}", root, interval.toMillis(), e.toString());
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Creates the container's cgroup with its limits, before any of its processes exist. A cleanup of the same
    * container still under way (a relaunch) is stopped first, so that it cannot remove the new cgroup.
    *
@@ -163,20 +199,46 @@ public final class ContainerMemcgs implements Closeable {
     return cgroup;
   }
 
-  /** Applies new limits to a running container, raising the hard limit before the soft one follows it. */
+  /**
+   * Applies a new memory size to a running container. Raising sets the hard limit before the soft limit
+   * follows it; lowering goes the other way, and is refused when the container's anonymous memory and shmem
+   * alone exceed the new limit, because the kernel could then only get under it by OOM-killing the container
+   * (v2) or refuse with EBUSY after reclaiming for a while (v1). Page cache above the new limit is reclaimed by
+   * the kernel as part of the write.
+   */
   public void update(String containerId, long memoryBytes, boolean guaranteed) throws IOException {
     Path cgroup = cgroupOf(containerId);
+    if (memoryBytes <= 0) {
+      throw new IllegalArgumentException("container " + containerId + " cannot be resized to " + memoryBytes
+          + " bytes");
+    }
+    MemoryStats now = driver.stats(cgroup);
+    boolean lowering = now.limit() != MemoryStats.UNKNOWN && memoryBytes < now.limit();
+    if (lowering && now.containerMemory() > memoryBytes) {
+      throw new IOException("refusing to lower the memory limit of " + containerId + " to " + memoryBytes / MIB
+          + " MiB: its processes use " + now.containerMemory() / MIB + " MiB of anonymous memory and shmem,"
+          + " which the kernel could only free by OOM-killing them");
+    }
     try {
-      applyLimits(cgroup, memoryBytes, guaranteed);
+      if (lowering) {
+        applySoftLimits(cgroup, memoryBytes, guaranteed);
+        driver.setHardLimit(cgroup, memoryBytes);
+      } else {
+        applyLimits(cgroup, memoryBytes, guaranteed);
+      }
     } catch (IOException e) {
-      throw new IOException("cannot set the memory limit of " + containerId + " to " + memoryBytes / MIB
-          + " MiB (the kernel refuses a limit below what the container uses now): " + e.getMessage(), e);
+      throw new IOException("the kernel refused memory limit " + memoryBytes / MIB + " MiB for " + containerId
+          + " (it uses " + now.usage() / MIB + " MiB now): " + e.getMessage(), e);
     }
   }
 
   private void applyLimits(Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
-    int softPercent = guaranteed ? settings.softLimitPercent() : LifecycleSettings.OPPORTUNISTIC_SOFT_LIMIT_PERCENT;
     driver.setHardLimit(cgroup, memoryBytes);
+    applySoftLimits(cgroup, memoryBytes, guaranteed);
+  }
+
+  private void applySoftLimits(Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
+    int softPercent = guaranteed ? settings.softLimitPercent() : LifecycleSettings.OPPORTUNISTIC_SOFT_LIMIT_PERCENT;
     driver.setSoftLimit(cgroup, memoryBytes / 100 * softPercent);
     driver.setSwappiness(cgroup, guaranteed ? settings.swappiness() : LifecycleSettings.OPPORTUNISTIC_SWAPPINESS);
   }
@@ -364,8 +426,13 @@ public final class ContainerMemcgs implements Closeable {
       LOG.warn("{}: cleanup attempt {} of memcg {} failed, the reaper retries in {} ms: {}", containerId, attempts,
           cgroup, delay, e.getMessage());
       try {
-        reaper.schedule(() -> submit(this), delay, TimeUnit.MILLISECONDS);
+        counters.awaitingRetry.increment();
+        reaper.schedule(() -> {
+          counters.awaitingRetry.decrement();
+          submit(this);
+        }, delay, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException shutdown) {
+        counters.awaitingRetry.decrement();
         synchronized (this) {
           finish(CleanupResult.Outcome.GIVEN_UP, false, 0);
         }

@@ -20,7 +20,8 @@ import org.apache.hadoop.conf.Configuration;
  * before anything is created, so that a bad value stops the NodeManager with a message naming the key and
  * the value instead of misbehaving later. {@link #KEYS} is the list the README's table is checked against.
  */
-public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle) {
+public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
+    Duration sweepInterval) {
 
   public static final String PREFIX = "yarn.nodemanager.memcg.";
 
@@ -51,8 +52,13 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
   public static final Key REAPER_GIVE_UP_MS = new Key(PREFIX + "reaper.give-up-ms", "3600000",
       "How long the reaper keeps retrying a cgroup it could not remove before it counts it as given up.");
 
+  public static final Key SWEEP_INTERVAL_MS = new Key(PREFIX + "sweep.interval-ms", "600000",
+      "How often cgroups under the root that belong to no container the NodeManager knows are drained and"
+          + " removed (cgroups of containers not recovered are swept once at start); 0 turns the periodic sweep"
+          + " off.");
+
   public static final List<Key> KEYS = List.of(ROOT, MODE, DRAIN_ENABLED, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS,
-      KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS);
+      KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS);
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -79,7 +85,8 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
         (int) number(conf, SWAPPINESS, 0, 100),
         (int) number(conf, CLEANUP_THREADS, 1, 64),
         Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())));
-    return new MemcgConfiguration(mode, root, lifecycle);
+    Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
+    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval);
   }
 
   /**

@@ -3,7 +3,9 @@ package io.github.yarnmemcg.nodemanager;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -14,6 +16,10 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerDiagnosticsUpdateEvent;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerReacquisitionContext;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerState;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerStatus;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.RecoveryIterator;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
 import org.slf4j.Logger;
@@ -43,6 +49,28 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     } catch (ResourceHandlerException e) {
       throw new IOException(e.getMessage(), e);
     }
+    // The state store is open before the executor starts, so the containers to be reacquired are known now.
+    Set<String> reacquired = runningInStateStore(context.getNMStateStore());
+    handler.sweepOrphans(reacquired::contains,
+        id -> context.getContainers().containsKey(ContainerId.fromString(id)));
+  }
+
+  /** Containers the NodeManager will reacquire after a restart: their processes may still run. */
+  private static Set<String> runningInStateStore(NMStateStoreService store) throws IOException {
+    Set<String> ids = new HashSet<>();
+    if (store == null || !store.canRecover()) {
+      return ids;
+    }
+    try (RecoveryIterator<RecoveredContainerState> it = store.getContainerStateIterator()) {
+      while (it.hasNext()) {
+        RecoveredContainerState rcs = it.next();
+        if (rcs.getStatus() == RecoveredContainerStatus.LAUNCHED
+            || rcs.getStatus() == RecoveredContainerStatus.PAUSED) {
+          ids.add(rcs.getContainerId().toString());
+        }
+      }
+    }
+    return ids;
   }
 
   /** The lifecycle this executor drives. */

@@ -6,7 +6,9 @@ import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.metrics2.lib.DefaultMetricsSystem;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.security.ContainerTokenIdentifier;
@@ -29,6 +31,8 @@ public class MemcgResourceHandler implements ResourceHandler {
   private static final long MIB = 1L << 20;
 
   private ContainerMemcgs memcgs;
+  private MemcgConfiguration settings;
+  private boolean metricsRegistered;
 
   @Override
   public List<PrivilegedOperation> bootstrap(Configuration conf) throws ResourceHandlerException {
@@ -47,6 +51,8 @@ public class MemcgResourceHandler implements ResourceHandler {
         throw new IOException("cannot use " + MemcgConfiguration.ROOT.name() + "=" + root + ": " + e.getMessage(), e);
       }
       memcgs = created;
+      this.settings = settings;
+      metricsRegistered = new MemcgMetrics(created).register(DefaultMetricsSystem.instance());
       LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}), drain {}", root,
           mount.version().name().toLowerCase(), settings.lifecycle().drainEnabled() ? "on" : "off");
       return null;
@@ -99,8 +105,29 @@ public class MemcgResourceHandler implements ResourceHandler {
     return null;
   }
 
+  /**
+   * Cleans, once, every container cgroup under the root that {@code recovered} does not claim (containers of a
+   * previous NodeManager that will not be reacquired), then, every {@code sweep.interval-ms}, every one whose
+   * container {@code live} no longer knows.
+   */
+  public List<String> sweepOrphans(Predicate<String> recovered, Predicate<String> live) throws IOException {
+    List<String> swept = memcgs().sweep(recovered);
+    if (!swept.isEmpty()) {
+      LOG.info("yarn-memcg: {} cgroup(s) under {} belong to no recovered container, cleaning: {}", swept.size(),
+          memcgs.root(), swept);
+    }
+    if (!settings.sweepInterval().isZero()) {
+      memcgs.sweepEvery(settings.sweepInterval(), live);
+    }
+    return swept;
+  }
+
   @Override
   public List<PrivilegedOperation> teardown() {
+    if (metricsRegistered) {
+      DefaultMetricsSystem.instance().unregisterSource(MemcgMetrics.NAME);
+      metricsRegistered = false;
+    }
     if (memcgs != null) {
       memcgs.close();
     }

@@ -1,0 +1,90 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.LifecycleCounters;
+import java.io.IOException;
+import org.apache.hadoop.metrics2.MetricsCollector;
+import org.apache.hadoop.metrics2.MetricsException;
+import org.apache.hadoop.metrics2.MetricsInfo;
+import org.apache.hadoop.metrics2.MetricsRecordBuilder;
+import org.apache.hadoop.metrics2.MetricsSource;
+import org.apache.hadoop.metrics2.MetricsSystem;
+import org.apache.hadoop.metrics2.lib.Interns;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugin's Hadoop metrics2 source, {@value #NAME}: the lifecycle's running totals and the node's dying
+ * memcg count, read when a sink or JMX asks (JMX bean {@code Hadoop:service=NodeManager,name=YarnMemcg}).
+ * Nothing is sampled in between, so the figures are as fresh as the read.
+ */
+public final class MemcgMetrics implements MetricsSource {
+
+  public static final String NAME = "YarnMemcg";
+
+  private static final Logger LOG = LoggerFactory.getLogger(MemcgMetrics.class);
+
+  static final MetricsInfo STARTED = info("ContainersStarted", "Container memory cgroups created and limited");
+  static final MetricsInfo COMPLETED = info("ContainersCompleted", "Containers handed to the background cleanup");
+  static final MetricsInfo CLEANED = info("CgroupsRemoved", "Container memory cgroups drained and removed");
+  static final MetricsInfo DRAINED = info("BytesDrained", "Page cache reclaimed from finished containers");
+  static final MetricsInfo DRAIN_MS = info("DrainTimeMs", "Time spent draining page cache, in total");
+  static final MetricsInfo DELETE_RETRIES = info("DeleteRetries", "rmdir retries on EBUSY");
+  static final MetricsInfo LEFT_CHARGED = info("RemovedStillCharged",
+      "Cgroups removed with memory still charged after the drain budget (each stays a dying memcg for a while)");
+  static final MetricsInfo OOM_KILLS = info("OomKills", "Processes killed by the kernel OOM killer in containers");
+  static final MetricsInfo GIVEN_UP = info("CgroupsGivenUp", "Cgroups the reaper stopped retrying");
+  static final MetricsInfo SWEPT = info("CgroupsSwept", "Cgroups of unknown containers cleaned by a sweep");
+  static final MetricsInfo PENDING = info("PendingCleanups", "Cleanups not yet finished");
+  static final MetricsInfo REAPER_QUEUE = info("ReaperQueueLength", "Failed cleanups waiting for a reaper retry");
+  static final MetricsInfo DYING = info("DyingMemcgs",
+      "Dying (removed but still charged) memory cgroups on the whole node, -1 when unreadable");
+
+  private final ContainerMemcgs memcgs;
+
+  public MemcgMetrics(ContainerMemcgs memcgs) {
+    this.memcgs = memcgs;
+  }
+
+  /** Registers with the NodeManager's metrics system; a failure costs the metrics, never the NodeManager. */
+  public boolean register(MetricsSystem system) {
+    try {
+      system.register(NAME, "yarn-memcg container memory cgroups", this);
+      return true;
+    } catch (MetricsException e) {
+      LOG.warn("yarn-memcg metrics not registered: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  @Override
+  public void getMetrics(MetricsCollector collector, boolean all) {
+    LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
+    MetricsRecordBuilder record = collector.addRecord(NAME).setContext("yarn");
+    record.addCounter(STARTED, s.started())
+        .addCounter(COMPLETED, s.completed())
+        .addCounter(CLEANED, s.cleaned())
+        .addCounter(DRAINED, s.drainedBytes())
+        .addCounter(DRAIN_MS, s.drainNanos() / 1_000_000)
+        .addCounter(DELETE_RETRIES, s.deleteRetries())
+        .addCounter(LEFT_CHARGED, s.leftCharged())
+        .addCounter(OOM_KILLS, s.oomKills())
+        .addCounter(GIVEN_UP, s.givenUp())
+        .addCounter(SWEPT, s.swept())
+        .addGauge(PENDING, s.pendingCleanups())
+        .addGauge(REAPER_QUEUE, s.awaitingRetry())
+        .addGauge(DYING, dying());
+  }
+
+  private long dying() {
+    try {
+      return memcgs.driver().dyingMemcgs();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static MetricsInfo info(String name, String description) {
+    return Interns.info(name, description);
+  }
+}

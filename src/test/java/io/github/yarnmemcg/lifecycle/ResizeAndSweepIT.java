@@ -1,0 +1,135 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resizing a running container and sweeping cgroups of unknown containers, on the real memory controller. */
+class ResizeAndSweepIT {
+  private static final long MIB = 1 << 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  ContainerMemcgs memcgs;
+  Process holder;
+
+  @AfterEach
+  void close() throws InterruptedException {
+    if (holder != null) {
+      holder.destroyForcibly().waitFor();
+    }
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  /** Starts a process in the container's cgroup holding {@code mib} MiB of anonymous memory. */
+  Process holdAnon(Path cgroup, int mib) throws IOException {
+    Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cgroup, Workloads.holdAnon(mib))).start();
+    String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+    assertEquals("ready", line, "the holder allocated its memory");
+    return p;
+  }
+
+  @Test
+  void loweringBelowAnonymousMemoryIsRefusedAndTheContainerLivesOn() throws Exception {
+    memcgs = ContainerMemcgsIT.open(cgroups, true);
+    String id = ContainerMemcgsIT.containerId(1);
+    Path cg = memcgs.start(id, 256 * MIB, true);
+    holder = holdAnon(cg, 64);
+
+    IOException refused = assertThrows(IOException.class, () -> memcgs.update(id, 32 * MIB, true));
+    assertTrue(refused.getMessage().contains("refusing to lower the memory limit of " + id + " to 32 MiB"),
+        refused.getMessage());
+    assertEquals(256 * MIB, cgroups.driver().stats(cg).limit(), "the limit is unchanged");
+    assertTrue(holder.isAlive(), "the container was not OOM-killed by the resize");
+
+    memcgs.update(id, 128 * MIB, true);
+    assertEquals(128 * MIB, cgroups.driver().stats(cg).limit());
+    memcgs.update(id, 512 * MIB, true);
+    assertEquals(512 * MIB, cgroups.driver().stats(cg).limit());
+    assertTrue(holder.isAlive());
+    assertEquals(0, cgroups.driver().stats(cg).oomKill());
+  }
+
+  @Test
+  void loweringBelowPageCacheReclaimsIt() throws Exception {
+    memcgs = ContainerMemcgsIT.open(cgroups, true);
+    String id = ContainerMemcgsIT.containerId(2);
+    Path cg = memcgs.start(id, 512 * MIB, true);
+    Path input = Workloads.freshFile(files, "input-96m", 96);
+    CgroupDriver driver = cgroups.driver();
+    assertEquals(0, new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(input))).inheritIO().start()
+        .waitFor());
+    holder = holdAnon(cg, 8);
+    assertTrue(driver.stats(cg).pageCache() >= 90 * MIB, "the container's cache is charged to it");
+
+    memcgs.update(id, 48 * MIB, true);
+    assertEquals(48 * MIB, driver.stats(cg).limit());
+    assertTrue(driver.stats(cg).usage() <= 48 * MIB, "the kernel reclaimed the page cache above the new limit");
+    assertTrue(holder.isAlive());
+  }
+
+  @Test
+  void sweepCleansOnlyWhatIsNotKeptAndKillsItsProcesses() throws Exception {
+    memcgs = ContainerMemcgsIT.open(cgroups, true);
+    String kept = ContainerMemcgsIT.containerId(3);
+    String orphan = ContainerMemcgsIT.containerId(4);
+    Path keptCg = memcgs.start(kept, 64 * MIB, true);
+    Path orphanCg = memcgs.start(orphan, 64 * MIB, true);
+    holder = holdAnon(keptCg, 4);
+    Process orphanProcess = holdAnon(orphanCg, 4);
+    // A directory that is not a container's is never touched by a sweep.
+    Path foreign = cgroups.root().resolve("not-a-container");
+    cgroups.driver().create(foreign);
+
+    List<String> swept = memcgs.sweep(Set.of(kept)::contains);
+
+    assertEquals(List.of(orphan), swept);
+    assertTrue(orphanProcess.waitFor(10, TimeUnit.SECONDS), "the orphan's process was killed");
+    CleanupResult result = memcgs.complete(orphan).cleanup().get(30, TimeUnit.SECONDS);
+    assertTrue(result.removed(), result.toString());
+    assertFalse(Files.exists(orphanCg));
+    assertTrue(holder.isAlive(), "the kept container's process lives");
+    assertTrue(Files.isDirectory(keptCg));
+    assertTrue(Files.isDirectory(foreign));
+    assertEquals(1, memcgs.counters().snapshot().swept());
+    cgroups.driver().delete(foreign, System.nanoTime() + Duration.ofSeconds(5).toNanos());
+  }
+
+  @Test
+  void periodicSweepCatchesACgroupLeftLater() throws Exception {
+    memcgs = ContainerMemcgsIT.open(cgroups, true);
+    String left = ContainerMemcgsIT.containerId(5);
+    Path cg = memcgs.start(left, 64 * MIB, true);
+    memcgs.sweepEvery(Duration.ofMillis(200), id -> false);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (int attempt = 0; Files.exists(cg); attempt++) {
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), cg + " was not swept");
+    }
+    assertTrue(memcgs.counters().snapshot().swept() >= 1);
+  }
+}
