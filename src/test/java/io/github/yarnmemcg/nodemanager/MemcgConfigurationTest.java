@@ -61,6 +61,7 @@ class MemcgConfigurationTest {
     assertEquals(0, s.swappiness());
     assertEquals(2, s.cleanupThreads());
     assertEquals(Duration.ofMillis(3_600_000), s.reaperGiveUp());
+    assertEquals(Duration.ofMinutes(10), c.sweepInterval());
   }
 
   @Test
@@ -72,7 +73,7 @@ class MemcgConfigurationTest {
       assertFalse(k.description().isBlank(), k.name());
       assertTrue(names.add(k.name()), "duplicate key " + k.name());
     }
-    assertEquals(10, names.size());
+    assertEquals(MemcgConfiguration.KEYS.size(), names.size());
   }
 
   @Test
@@ -97,7 +98,9 @@ class MemcgConfigurationTest {
     conf.set(MemcgConfiguration.SWAPPINESS.name(), "100");
     conf.set(MemcgConfiguration.CLEANUP_THREADS.name(), "64");
     conf.set(MemcgConfiguration.REAPER_GIVE_UP_MS.name(), "2592000000");
+    conf.set(MemcgConfiguration.SWEEP_INTERVAL_MS.name(), "0");
     MemcgConfiguration c = MemcgConfiguration.from(conf);
+    assertEquals(Duration.ZERO, c.sweepInterval(), "0 turns the periodic sweep off");
     assertEquals(Optional.of(CgroupVersion.V2), c.mode());
     assertEquals("/sys/fs/cgroup/yarn/memcg", c.root());
     LifecycleSettings s = c.lifecycle();
@@ -144,6 +147,8 @@ class MemcgConfigurationTest {
         Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "4294967297"),
         Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "0"),
         Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "2592000001"),
+        Arguments.of(MemcgConfiguration.SWEEP_INTERVAL_MS, "-1"),
+        Arguments.of(MemcgConfiguration.SWEEP_INTERVAL_MS, "86400001"),
         Arguments.of(MemcgConfiguration.MODE, "v3"),
         Arguments.of(MemcgConfiguration.MODE, "cgroup2"),
         Arguments.of(MemcgConfiguration.MODE, ""),
