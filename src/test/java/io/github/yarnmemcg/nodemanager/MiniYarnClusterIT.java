@@ -11,13 +11,17 @@ import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -182,6 +186,35 @@ class MiniYarnClusterIT {
         + ran.diagnostics());
     assertFalse(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
     awaitRemoved(root.resolve(ran.containerId().toString()));
+  }
+
+  @Test
+  void metricsAreReadableThroughJmx() throws Exception {
+    Ran ran = runContainer(client, "cat " + Workloads.freshFile(work, "input-jmx", 16) + " > /dev/null", 128);
+    assertEquals(0, exitCode(ran), ran.diagnostics());
+    awaitRemoved(root.resolve(ran.containerId().toString()));
+
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    Set<ObjectName> names = jmx.queryNames(new ObjectName("Hadoop:name=" + MemcgMetrics.NAME + ",*"), null);
+    assertEquals(1, names.size(), "one YarnMemcg bean: " + names);
+    ObjectName bean = names.iterator().next();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    // The metrics system caches a source's record for up to its period; wait for one taken after the cleanup.
+    for (int attempt = 0; ((Number) jmx.getAttribute(bean, "CgroupsRemoved")).longValue() < 1; attempt++) {
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "CgroupsRemoved never reached 1");
+    }
+    StringBuilder seen = new StringBuilder();
+    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
+        "DrainTimeMs", "DeleteRetries", "OomKills", "CgroupsGivenUp", "CgroupsSwept", "PendingCleanups",
+        "ReaperQueueLength", "DyingMemcgs")) {
+      seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
+    }
+    System.out.println("[e2e] JMX " + bean + ": " + seen);
+    assertTrue(((Number) jmx.getAttribute(bean, "ContainersStarted")).longValue() >= 1);
+    assertTrue(((Number) jmx.getAttribute(bean, "BytesDrained")).longValue() >= 15 * MIB,
+        "the 16 MiB the container read were drained: " + seen);
+    assertTrue(((Number) jmx.getAttribute(bean, "DyingMemcgs")).longValue() >= 0, seen.toString());
+    assertEquals(0L, ((Number) jmx.getAttribute(bean, "CgroupsGivenUp")).longValue());
   }
 
   /** A file whose pages are in the page cache, charged to this test process, not to any container. */
