@@ -11,9 +11,7 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -127,13 +125,8 @@ class LifecycleFaultsIT {
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
     // A process outside the container mlocks the container's page cache: no drain can free it in any budget.
-    Process pin = new ProcessBuilder("/usr/bin/python3", "-c", "import mmap,ctypes,sys\n"
-        + "f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
-        + "s=sum(m[i] for i in range(0,len(m),4096))\n"
-        + "assert ctypes.CDLL(None).mlockall(1)==0\nprint('ready',flush=True);sys.stdin.read()", input.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(pin.getInputStream()))) {
-      assertEquals("ready", out.readLine());
+    Process pin = Workloads.mlockFile(input);
+    try {
       long t0 = System.nanoTime();
       CompletableFuture<CleanupResult> pinned = memcgs.complete(pinnedId).cleanup();
       long completeNanos = System.nanoTime() - t0;
