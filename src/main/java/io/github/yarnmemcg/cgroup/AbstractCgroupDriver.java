@@ -147,6 +147,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   /** Writes a value in one write(2) call, as cgroupfs requires. */
   void write(Path file, String value) throws IOException {
+    refuseLinkedCgroup(file);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       ch.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchFileException e) {
@@ -159,6 +160,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   String read(Path file) throws IOException {
+    refuseLinkedCgroup(file);
     try (InputStream in = Channels.newInputStream(
         Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
@@ -174,8 +176,30 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     }
   }
 
+  /**
+   * O_NOFOLLOW guards only a control file's own name: a cgroup directory that is a symbolic link would still be
+   * followed to whatever it points at, so such a file is refused before it is opened.
+   */
+  private static void refuseLinkedCgroup(Path file) throws CgroupIoException {
+    Path cgroup = file.getParent();
+    if (cgroup != null && Files.isSymbolicLink(cgroup)) {
+      throw new CgroupIoException("open", file, cgroup + " is a symbolic link (symbolic links are not followed)",
+          null);
+    }
+  }
+
   static String reason(FileSystemException e) {
-    return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+    if (e.getReason() != null) {
+      return e.getReason();
+    }
+    // The JDK drops the kernel's text for the errnos that have an exception class of their own.
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "Permission denied (EACCES)";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "No such file or directory (ENOENT)";
+    }
+    return e instanceof FileAlreadyExistsException ? "File exists (EEXIST)" : e.getClass().getSimpleName();
   }
 
   static long get(java.util.Map<String, Long> values, String key) {

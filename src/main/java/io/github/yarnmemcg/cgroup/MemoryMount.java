@@ -52,7 +52,8 @@ public record MemoryMount(Path path, CgroupVersion version) {
   public Optional<Path> cgroupOfProcess(String procPidCgroup) {
     for (String line : procPidCgroup.split("\n")) {
       String[] f = line.split(":", 3);
-      if (f.length != 3 || !f[2].startsWith("/")) {
+      // A NUL cannot be in a path (InvalidPathException); the kernel never writes one, so such a line is junk.
+      if (f.length != 3 || !f[2].startsWith("/") || f[2].indexOf('\0') >= 0) {
         continue;
       }
       boolean memory = version == CgroupVersion.V2 ? f[0].equals("0") && f[1].isEmpty()

@@ -180,7 +180,23 @@ public final class ContainerMemcgs implements Closeable {
     if (pending != null) {
       pending.supersede();
     }
-    boolean created = driver.create(cgroup);
+    boolean created;
+    try {
+      created = driver.create(cgroup);
+    } catch (IOException e) {
+      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      // The root is the plugin's own and was empty (rmdir refuses otherwise): someone removed it while the
+      // NodeManager ran. Making it again is what the operator expects; failing every container would not help.
+      synchronized (this) {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+          LOG.warn("{}: the root {} was removed underneath yarn-memcg; creating it again", containerId, root);
+          bootstrap();
+        }
+      }
+      created = driver.create(cgroup);
+    }
     try {
       applyLimits(cgroup, memoryBytes, guaranteed);
     } catch (IOException | RuntimeException e) {

@@ -118,6 +118,41 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
     return resolved;
   }
 
+  /**
+   * The memory controller this node has for the configured mode.
+   *
+   * @throws IllegalArgumentException naming the mode key and value when the node lacks that controller
+   */
+  public MemoryMount discoverMount() throws IOException {
+    try {
+      return MemoryMount.discover(mode);
+    } catch (IOException e) {
+      throw bad(MODE, mode.map(v -> v.name().toLowerCase(Locale.ROOT)).orElse("auto"), e.getMessage());
+    }
+  }
+
+  /**
+   * Why the root could not be prepared, and when the kernel refused permission, what to change: the user the
+   * NodeManager runs as must own the root (v1: the directory, in which the kernel gives it the cgroups it
+   * creates) or a delegated subtree (v2).
+   */
+  public static String bootstrapFailure(Path root, MemoryMount mount, IOException e) {
+    String msg = "cannot use " + ROOT.name() + "=" + root + ": " + e.getMessage();
+    boolean denied = e instanceof java.nio.file.AccessDeniedException || e.getMessage() != null
+        && (e.getMessage().contains("Permission denied") || e.getMessage().contains("Operation not permitted"));
+    if (!denied) {
+      return msg;
+    }
+    String user = System.getProperty("user.name");
+    return msg + ". The NodeManager runs as user '" + user + "', which may not create cgroups there. "
+        + (mount.version() == CgroupVersion.V1
+            ? "As root, create the root and give it to that user: mkdir -p " + root + " && chown -R " + user + " "
+                + root + " (the kernel then gives the user the container cgroups it creates inside)."
+            : "Delegate a cgroup v2 subtree to that user (systemd Delegate=yes on the NodeManager's unit, or as"
+                + " root: chown -R " + user + " " + root + " with memory in its parent's cgroup.subtree_control)"
+                + " and set " + ROOT.name() + " to it.");
+  }
+
   private static void checkRootSyntax(String root) {
     if (root.isEmpty()) {
       throw bad(ROOT, root, "must not be empty");

@@ -41,14 +41,14 @@ public class MemcgResourceHandler implements ResourceHandler {
     }
     try {
       MemcgConfiguration settings = MemcgConfiguration.from(conf);
-      MemoryMount mount = MemoryMount.discover(settings.mode());
+      MemoryMount mount = settings.discoverMount();
       Path root = settings.resolveRoot(mount);
       ContainerMemcgs created = new ContainerMemcgs(CgroupDriver.forMount(mount), root, settings.lifecycle());
       try {
         created.bootstrap();
       } catch (IOException e) {
         created.close();
-        throw new IOException("cannot use " + MemcgConfiguration.ROOT.name() + "=" + root + ": " + e.getMessage(), e);
+        throw new IOException(MemcgConfiguration.bootstrapFailure(root, mount, e), e);
       }
       memcgs = created;
       this.settings = settings;

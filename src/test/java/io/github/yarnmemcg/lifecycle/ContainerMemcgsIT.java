@@ -165,13 +165,8 @@ class ContainerMemcgsIT {
     Path cg = memcgs.start(id, 64 * MIB, true);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
-    Process pin = new ProcessBuilder("/usr/bin/python3", "-c", "import mmap,ctypes,sys\n"
-        + "f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
-        + "s=sum(m[i] for i in range(0,len(m),4096))\n"
-        + "assert ctypes.CDLL(None).mlockall(1)==0\nprint('ready',flush=True);sys.stdin.read()", input.toString())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(pin.getInputStream()))) {
-      assertEquals("ready", out.readLine());
+    Process pin = Workloads.mlockFile(input);
+    try {
       CleanupResult r = memcgs.complete(id).cleanup().get(30, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
       assertTrue(r.removed() && !Files.exists(cg), "removed anyway: " + r);

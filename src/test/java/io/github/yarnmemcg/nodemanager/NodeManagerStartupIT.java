@@ -1,24 +1,31 @@
 package io.github.yarnmemcg.nodemanager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MountInfo;
 import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.hadoop.util.StringUtils;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.nodemanager.NodeManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real NodeManager with the plugin's executor: bad settings stop it at init, naming the key and the value. */
@@ -61,17 +68,93 @@ class NodeManagerStartupIT {
       "yarn.nodemanager.memcg.drain.enabled|maybe",
       "yarn.nodemanager.memcg.root|hadoop-yarn/../../etc",
       "yarn.nodemanager.memcg.root|/tmp/not-a-cgroup",
+      // Issue 7: more kinds, each through a real NodeManager's init.
+      "yarn.nodemanager.memcg.cleanup.threads|0",
+      "yarn.nodemanager.memcg.cleanup.threads|65",
+      "yarn.nodemanager.memcg.kill.timeout-ms|86400001",
+      "yarn.nodemanager.memcg.reaper.give-up-ms|1e3",
+      "yarn.nodemanager.memcg.drain.timeout-ms|0",
+      "yarn.nodemanager.memcg.swappiness|9223372036854775808",
+      "yarn.nodemanager.memcg.mode|cgroup2",
+      "yarn.nodemanager.memcg.root|memory.stat",
+      "yarn.nodemanager.memcg.root|./hadoop-yarn",
   })
   void badSettingStopsTheNodeManagerNamingKeyAndValue(String key, String value) {
     YarnConfiguration conf = nodeConf();
     conf.set(key, value);
+    assertNodeManagerRefuses(conf, key, value);
+  }
+
+  /** Init fails with the documented "KEY='VALUE'" in the error, and nothing is left under the test's root. */
+  void assertNodeManagerRefuses(YarnConfiguration conf, String key, String value) {
     NodeManager nm = new NodeManager();
     try {
       Exception e = assertThrows(Exception.class, () -> nm.init(conf));
       String all = StringUtils.stringifyException(e);
-      assertTrue(all.contains(key) && all.contains(value), "the error names " + key + " and " + value + ": " + all);
+      assertTrue(all.contains(key + "='" + value + "'"), "the error names " + key + "='" + value + "': " + all);
     } finally {
       nm.stop();
+    }
+  }
+
+  /** The memory controller's mount itself, and a cgroup under every other cgroup mount of this node. */
+  static Stream<String> rootsOutsideTheMemoryController() throws Exception {
+    Path memory = MemoryMount.discover(Optional.empty()).path();
+    return Stream.concat(Stream.of(memory.toString()), MountInfo.read(MountInfo.PROC_SELF_MOUNTINFO).stream()
+        .filter(m -> m.fsType().startsWith("cgroup") && !m.mountPoint().equals(memory))
+        .map(m -> m.mountPoint().resolve("yarn-memcg-it").toString()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("rootsOutsideTheMemoryController")
+  void rootOutsideTheMemoryControllerIsRefused(String value) {
+    YarnConfiguration conf = nodeConf();
+    conf.set(MemcgConfiguration.ROOT.name(), value);
+    assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), value);
+    assertFalse(Files.exists(Path.of(value)) && value.endsWith("yarn-memcg-it"), "nothing created at " + value);
+  }
+
+  @Test
+  void rootWithAControlCharacterIsRefused() {
+    YarnConfiguration conf = nodeConf();
+    conf.set(MemcgConfiguration.ROOT.name(), "hadoop-yarn\nmemcg");
+    assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), "hadoop-yarn\nmemcg");
+  }
+
+  @Test
+  void rootThroughASymbolicLinkIsRefusedAndNothingIsCreatedWhereItPoints() throws Exception {
+    // cgroupfs refuses symbolic links (EPERM), so the link goes where the kernel allows one: on the tmpfs that
+    // holds the cgroup mounts, pointing at the memory controller's mount.
+    Path cgroupTmpfs = driver.mount().path().getParent();
+    Assumptions.assumeTrue(Files.getFileStore(cgroupTmpfs).type().equals("tmpfs"), cgroupTmpfs + " is not tmpfs");
+    Path link = cgroupTmpfs.resolve("yarn-memcg-it-link-" + UUID.randomUUID().toString().substring(0, 8));
+    Files.createSymbolicLink(link, driver.mount().path());
+    try {
+      String name = root.getFileName().toString();
+      YarnConfiguration conf = nodeConf();
+      conf.set(MemcgConfiguration.ROOT.name(), link.resolve(name).toString());
+      assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), link.resolve(name).toString());
+      assertFalse(Files.exists(root), "nothing was created through the link at " + root);
+    } finally {
+      Files.delete(link);
+    }
+  }
+
+  @Test
+  void rootInsideTheMountButOnAnotherFilesystemIsRefused() throws Exception {
+    // A tmpfs mounted over a cgroup directory: the path is under the memory mount, the directory is not cgroupfs.
+    driver.create(root);
+    Path over = root.resolve("tmpfs");
+    driver.create(over);
+    Workloads.run(List.of("mount", "-t", "tmpfs", "-o", "size=1m", "yarn-memcg-it", over.toString()));
+    try {
+      String value = over.resolve("yarn").toString();
+      YarnConfiguration conf = nodeConf();
+      conf.set(MemcgConfiguration.ROOT.name(), value);
+      assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), value);
+      assertFalse(Files.exists(over.resolve("yarn")), "nothing was created on the tmpfs");
+    } finally {
+      Workloads.run(List.of("umount", over.toString()));
     }
   }
 
@@ -87,6 +170,7 @@ class NodeManagerStartupIT {
       String all = StringUtils.stringifyException(e);
       assertTrue(all.contains("cgroup v2 memory controller requested") && all.contains(driver.mount().path().toString()),
           all);
+      assertTrue(all.contains(MemcgConfiguration.MODE.name() + "='v2'"), "names the key and the value: " + all);
     } finally {
       nm.stop();
     }

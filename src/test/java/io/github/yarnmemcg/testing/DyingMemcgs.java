@@ -38,6 +38,23 @@ public final class DyingMemcgs {
     return driver.stats(root).usage();
   }
 
+  /**
+   * Like {@link #heldByRemovedChildren} but only user pages (page cache, shmem, anon, swap), which pin a dying
+   * memcg. On v1 the root's usage also counts kernel objects of removed children (about 4 KiB each), which the
+   * kernel reparents to the root, so they pin no memcg but add up over a thousand containers.
+   */
+  public static long pagesHeldByRemovedChildren(CgroupDriver driver, java.nio.file.Path root) throws IOException {
+    java.util.Map<String, Long> stat = io.github.yarnmemcg.cgroup.MemoryStats.parseKeyValues(
+        java.nio.file.Files.readString(root.resolve("memory.stat")));
+    // v1 memory.stat is per-cgroup except the total_* keys; v2 memory.stat is hierarchical.
+    String prefix = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1 ? "total_" : "";
+    long held = 0;
+    for (String key : new String[] {"cache", "rss", "swap", "file", "anon"}) {
+      held += Math.max(0, stat.getOrDefault(prefix + key, 0L));
+    }
+    return held;
+  }
+
   public static long addedSince(CgroupDriver driver, long baseline, long settleMillis) throws IOException {
     long deadline = System.nanoTime() + settleMillis * 1_000_000;
     long added = driver.dyingMemcgs() - baseline;

@@ -43,6 +43,24 @@ public final class Workloads {
     }
   }
 
+  /**
+   * Starts a process outside any container that maps every page of the file and mlocks it, so that no reclaim
+   * can free those pages while it lives; returns once they are locked. Destroy it to let them go.
+   */
+  public static Process mlockFile(Path file) throws IOException {
+    Process pin = new ProcessBuilder("/usr/bin/python3", "-c", "import mmap,ctypes,sys\n"
+        + "f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
+        + "s=sum(m[i] for i in range(0,len(m),4096))\n"
+        + "assert ctypes.CDLL(None).mlockall(1)==0\nprint('ready',flush=True);sys.stdin.read()", file.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(pin.getInputStream())).readLine();
+    if (!"ready".equals(line)) {
+      pin.destroyForcibly();
+      throw new IOException("could not mlock " + file + ": " + line);
+    }
+    return pin;
+  }
+
   public static void run(List<String> command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).inheritIO().start();
     if (p.waitFor() != 0) {

@@ -1,0 +1,316 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupIoException;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7, faults reproduced on the real kernel: a straggler that escaped its process group and session, a
+ * drain that runs out of budget, storms of rmdir EBUSY from processes that linger after SIGKILL (held in a
+ * frozen v1 freezer cgroup, the way a task in uninterruptible sleep lingers), and the plugin's root removed
+ * underneath it.
+ */
+class LifecycleFaultsIT {
+  private static final long MIB = 1 << 20;
+  private static final Path FREEZER = Paths.get("/sys/fs/cgroup/freezer");
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  ContainerMemcgs memcgs;
+  Path freezer;
+
+  @AfterEach
+  void close() throws Exception {
+    if (freezer != null && Files.isDirectory(freezer)) {
+      // Thaw first, so that the root's removal can kill what is left; then the freezer cgroup can go.
+      Files.writeString(freezer.resolve("freezer.state"), "THAWED");
+      RealCgroups.removeTree(cgroups.driver(), cgroups.root());
+      awaitEmptyThenRemove(freezer);
+    }
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  ContainerMemcgs open(LifecycleSettings settings) throws IOException {
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings);
+    memcgs.bootstrap();
+    return memcgs;
+  }
+
+  static LifecycleSettings settings(Duration drain, Duration delete, Duration kill) {
+    return new LifecycleSettings(true, drain, delete, kill, 90, 0, 2, Duration.ofMinutes(5));
+  }
+
+  /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session. */
+  static long[] ppidPgrpSession(long pid) throws IOException {
+    String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])};
+  }
+
+  @Test
+  void doubleForkedStragglerOutsideTheProcessGroupIsKilledThroughTheCgroup() throws Exception {
+    open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    String id = ContainerMemcgsIT.containerId(1);
+    Path cg = memcgs.start(id, 64 * MIB, true);
+    // The container's shell forks a subshell that forks a new session (setsid) running a child of its own,
+    // then both the subshell and the container's shell exit: what is left is re-parented away from the
+    // container, in a process group and session that a process-group kill (Hadoop's default) does not reach.
+    // Like Hadoop's launch, the container's shell leads its own session and process group (setsid).
+    Process container = new ProcessBuilder(cgroups.driver().joinThenExec(cg, List.of("setsid", "/bin/sh", "-c",
+        "( setsid /bin/sh -c 'sleep 600 & sleep 600' > /dev/null 2>&1 < /dev/null & ) ; exit 0")))
+        .inheritIO().start();
+    long containerPgrp = container.pid();
+    assertEquals(0, container.waitFor());
+    List<Long> stragglers = awaitPids(cg, 2);
+    for (long pid : stragglers) {
+      long[] ids = ppidPgrpSession(pid);
+      assertNotEquals(containerPgrp, ids[1], "straggler " + pid + " left the container's process group");
+      assertNotEquals(containerPgrp, ids[2], "straggler " + pid + " left the container's session");
+      assertNotEquals(container.pid(), ids[0], "and is not a child of the container's shell");
+    }
+
+    long t0 = System.nanoTime();
+    CompletableFuture<CleanupResult> cleanup = memcgs.complete(id).cleanup();
+    long completeNanos = System.nanoTime() - t0;
+    CleanupResult r = cleanup.get(30, TimeUnit.SECONDS);
+    assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+    for (long pid : stragglers) {
+      assertTrue(Workloads.isDeadOrZombie(pid), "straggler " + pid + " was killed through the cgroup");
+    }
+    assertFalse(Files.exists(cg, LinkOption.NOFOLLOW_LINKS), "and the cgroup deleted");
+    System.out.printf("[measure] double-forked straggler: complete() %.3f ms, cleanup %.1f ms (%s)%n",
+        completeNanos / 1e6, r.nanos() / 1e6, r);
+  }
+
+  @Test
+  void drainOverItsBudgetDoesNotHoldUpCompletionAndFinishesInTheBackground() throws Exception {
+    Duration budget = Duration.ofSeconds(2);
+    open(settings(budget, Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    Path input = Workloads.freshFile(files, "pinned", 8);
+    String pinnedId = ContainerMemcgsIT.containerId(1);
+    Path cg = memcgs.start(pinnedId, 64 * MIB, true);
+    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
+        .inheritIO().start().waitFor());
+    // A process outside the container mlocks the container's page cache: no drain can free it in any budget.
+    Process pin = Workloads.mlockFile(input);
+    try {
+      long t0 = System.nanoTime();
+      CompletableFuture<CleanupResult> pinned = memcgs.complete(pinnedId).cleanup();
+      long completeNanos = System.nanoTime() - t0;
+      assertFalse(pinned.isDone(), "complete() returned before the drain's budget was spent");
+
+      // Meanwhile another container starts, runs and completes; its cleanup is not queued behind the drain.
+      String otherId = ContainerMemcgsIT.containerId(2);
+      Path other = memcgs.start(otherId, 64 * MIB, true);
+      assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(other, List.of("true"))).start().waitFor());
+      CleanupResult second = memcgs.complete(otherId).cleanup().get(30, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, second.outcome(), second.toString());
+      assertFalse(pinned.isDone(), "the other container was cleaned while the pinned drain still ran");
+
+      CleanupResult r = pinned.get(30, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+      assertTrue(r.nanos() >= budget.toNanos(), "the drain used its whole budget: " + r);
+      assertTrue(r.leftCharged() >= 7 * MIB, "and reported what stayed charged: " + r);
+      assertFalse(Files.exists(cg, LinkOption.NOFOLLOW_LINKS));
+      System.out.printf("[measure] drain over a %d ms budget: complete() %.3f ms, background cleanup %.0f ms,"
+          + " other container's cleanup meanwhile %.1f ms, %.1f MiB left charged%n", budget.toMillis(),
+          completeNanos / 1e6, r.nanos() / 1e6, second.nanos() / 1e6, r.leftCharged() / (double) MIB);
+    } finally {
+      pin.destroyForcibly().waitFor();
+      Files.delete(input);
+    }
+  }
+
+  /** A v1 freezer cgroup of this test; skipped where the node has none (cgroup v2 freezes differently). */
+  Path freezer() throws IOException {
+    Assumptions.assumeTrue(Files.exists(FREEZER.resolve("cgroup.procs")), "no cgroup v1 freezer at " + FREEZER);
+    freezer = Files.createDirectory(FREEZER.resolve("yarn-memcg-test-fz-" + UUID.randomUUID().toString()
+        .substring(0, 8)));
+    return freezer;
+  }
+
+  /**
+   * Starts {@code n} cgroups under the root, each with one process that also sits in the frozen freezer and has
+   * been sent SIGKILL: it stays in the memory cgroup (uninterruptible) until the freezer thaws.
+   */
+  List<Path> lingeringProcesses(List<Path> cgs) throws Exception {
+    Path fz = freezer();
+    List<Long> pids = new ArrayList<>();
+    for (Path cg : cgs) {
+      Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, List.of("/bin/sh", "-c",
+          "echo $$ > " + fz.resolve("cgroup.procs") + " && exec sleep 600"))).start();
+      pids.add(p.pid());
+    }
+    for (Path cg : cgs) {
+      awaitPids(cg, 1);
+    }
+    awaitPids(fz, cgs.size());
+    Files.writeString(fz.resolve("freezer.state"), "FROZEN");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int attempt = 0; !Files.readString(fz.resolve("freezer.state")).trim().equals("FROZEN"); attempt++) {
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the freezer froze");
+    }
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    return cgs;
+  }
+
+  void thaw() throws IOException {
+    Files.writeString(freezer.resolve("freezer.state"), "THAWED");
+  }
+
+  @Test
+  void rmdirEbusyStormFromLingeringProcessesEndsWhenTheyGo() throws Exception {
+    CgroupDriver driver = cgroups.driver();
+    driver.create(cgroups.root());
+    List<Path> cgs = new ArrayList<>();
+    for (int i = 1; i <= 32; i++) {
+      Path cg = cgroups.root().resolve(ContainerMemcgsIT.containerId(i));
+      driver.create(cg);
+      cgs.add(cg);
+    }
+    lingeringProcesses(cgs);
+    CgroupIoException busy = assertThrows(CgroupIoException.class,
+        () -> driver.delete(cgs.get(0), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200)));
+    assertTrue(busy.isBusy() && busy.getMessage().contains(cgs.get(0).toString()), busy.getMessage());
+
+    ExecutorService threads = Executors.newFixedThreadPool(cgs.size());
+    try {
+      List<Future<Integer>> deletes = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      for (Path cg : cgs) {
+        deletes.add(threads.submit(() -> driver.delete(cg, deadline)));
+      }
+      Thread.sleep(1000); // the storm: 32 rmdirs failing with EBUSY, retried with backoff
+      for (Future<Integer> d : deletes) {
+        assertFalse(d.isDone(), "no rmdir succeeds while its process lingers");
+      }
+      thaw();
+      int retries = 0;
+      for (Future<Integer> d : deletes) {
+        int r = d.get(60, TimeUnit.SECONDS);
+        assertTrue(r > 0, "each rmdir was retried on EBUSY");
+        retries += r;
+      }
+      for (Path cg : cgs) {
+        assertFalse(Files.exists(cg, LinkOption.NOFOLLOW_LINKS), cg + " removed once its process went");
+      }
+      System.out.printf("[measure] rmdir EBUSY storm: 32 cgroups, one thread each, %d rmdir retries in all (%.1f each)%n",
+          retries, retries / 32.0);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void containersWhoseProcessesLingerGoToTheReaperAndAreCleanedOnceTheyGo() throws Exception {
+    open(settings(Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofMillis(100)));
+    List<String> ids = new ArrayList<>();
+    List<Path> cgs = new ArrayList<>();
+    for (int i = 1; i <= 16; i++) {
+      ids.add(ContainerMemcgsIT.containerId(i));
+      cgs.add(memcgs.start(ids.get(i - 1), 64 * MIB, true));
+    }
+    lingeringProcesses(cgs);
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (String id : ids) {
+      cleanups.add(memcgs.complete(id).cleanup());
+    }
+    // Each first attempt waits the 100 ms kill timeout and fails; 16 of them on 2 threads take about 0.8 s.
+    Thread.sleep(2000);
+    for (CompletableFuture<CleanupResult> c : cleanups) {
+      assertFalse(c.isDone(), "nothing is cleaned, nor given up, while the processes linger");
+    }
+    assertEquals(16, memcgs.counters().snapshot().pendingCleanups());
+    thaw();
+    int attempts = 0;
+    for (CompletableFuture<CleanupResult> c : cleanups) {
+      CleanupResult r = c.get(90, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+      assertTrue(r.attempts() >= 2, "the reaper retried: " + r);
+      attempts += r.attempts();
+    }
+    assertEquals(List.of(), memcgs.containerIds());
+    LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
+    assertEquals(0, s.givenUp());
+    assertEquals(0, s.pendingCleanups());
+    System.out.printf("[measure] lingering processes: 16 containers, %d cleanup attempts in all, reaper retries"
+        + " until the processes went%n", attempts);
+  }
+
+  @Test
+  void rootRemovedUnderneathIsRecreatedByTheNextStart() throws Exception {
+    open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    String first = ContainerMemcgsIT.containerId(1);
+    memcgs.start(first, 64 * MIB, true);
+    assertEquals(CleanupResult.Outcome.CLEANED, memcgs.complete(first).cleanup().get(30, TimeUnit.SECONDS)
+        .outcome());
+    // An operator or a node agent removes the (now empty) root while the NodeManager runs.
+    Files.delete(cgroups.root());
+
+    String next = ContainerMemcgsIT.containerId(2);
+    Path cg = memcgs.start(next, 64 * MIB, true);
+    assertTrue(Files.isDirectory(cg, LinkOption.NOFOLLOW_LINKS), "the next container got its cgroup");
+    assertEquals(64 * MIB, cgroups.driver().stats(cg).limit());
+    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, List.of("true"))).start().waitFor());
+    assertEquals(CleanupResult.Outcome.CLEANED, memcgs.complete(next).cleanup().get(30, TimeUnit.SECONDS)
+        .outcome());
+    assertEquals(List.of(), memcgs.containerIds());
+  }
+
+  /** Waits until the cgroup holds {@code n} processes and returns them. */
+  List<Long> awaitPids(Path cg, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int attempt = 0; ; attempt++) {
+      List<Long> pids = cgroups.driver().pids(cg);
+      if (pids.size() >= n) {
+        return pids;
+      }
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), cg + " has " + pids + ", expected " + n + " processes");
+    }
+  }
+
+  void awaitEmptyThenRemove(Path fz) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int attempt = 0; !cgroups.driver().pids(fz).isEmpty(); attempt++) {
+      if (!Backoff.STANDARD.pause(attempt, deadline)) {
+        break;
+      }
+    }
+    Files.delete(fz);
+  }
+}

@@ -1,0 +1,169 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.FileUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Least privilege on cgroup v1: the plugin in a JVM of its own, run with setpriv as an unprivileged system user
+ * (created here if absent) and no capabilities, on a root that root created and chowned to that user. The
+ * user's JVM reads the test classpath through hard links in a directory it may read (root's Maven repository
+ * is private). v2 delegation is tested in the cgroup v2 VM.
+ */
+class UnprivilegedNodeManagerIT {
+  static final String USER = "yarn-memcg-it";
+  private static final long MIB = 1 << 20;
+
+  CgroupDriver driver;
+  Path root;
+  Path shared;
+  Path work;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    RealCgroups.require();
+    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    Assumptions.assumeTrue(driver.mount().version() == CgroupVersion.V1, "v2 delegation is tested in the v2 VM");
+    if (new ProcessBuilder("id", "-u", USER).start().waitFor() != 0) {
+      Workloads.run(List.of("useradd", "--system", "--user-group", "--no-create-home", "--shell",
+          "/usr/sbin/nologin", USER));
+    }
+    root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    shared = Files.createTempDirectory("yarn-memcg-it-nonroot-");
+    work = Files.createDirectory(shared.resolve("work"));
+    Workloads.run(List.of("chmod", "755", shared.toString()));
+    Workloads.run(List.of("chown", USER + ":" + USER, work.toString()));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (root != null) {
+      RealCgroups.removeTree(driver, root);
+    }
+    if (shared != null) {
+      FileUtils.deleteDirectory(shared.toFile());
+    }
+  }
+
+  /** The test classpath, with entries the user cannot read hard-linked into a directory it can. */
+  String readableClasspath() throws IOException {
+    Path jars = Files.createDirectory(shared.resolve("jars"));
+    List<String> entries = new ArrayList<>();
+    int n = 0;
+    for (String entry : System.getProperty("java.class.path").split(":")) {
+      Path p = Paths.get(entry);
+      if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
+        Path link = jars.resolve((n++) + "-" + p.getFileName());
+        Files.createLink(link, p);
+        entries.add(link.toString());
+      } else {
+        entries.add(entry);
+      }
+    }
+    return String.join(":", entries);
+  }
+
+  /** Runs UnprivilegedNodeManagerMain as the user, without capabilities; returns its key=value lines. */
+  Map<String, String> runAsUser(String mode, long timeoutSeconds) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups",
+        "--inh-caps=-all", "--", java, "-cp", readableClasspath(), "-Djava.io.tmpdir=" + work,
+        UnprivilegedNodeManagerMain.class.getName(), mode, root.toString(), work.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().put("HOME", work.toString());
+    Path log = shared.resolve(mode + ".log");
+    Process p = pb.redirectOutput(log.toFile()).start();
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      throw new AssertionError(mode + " as " + USER + " did not end within " + timeoutSeconds + " s");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(log)) {
+      int eq = line.indexOf('=');
+      if (eq > 0 && line.substring(0, eq).matches("[A-Za-z.]+")) {
+        out.put(line.substring(0, eq), line.substring(eq + 1));
+        System.out.println("[" + mode + " as " + USER + "] " + line);
+      }
+    }
+    out.put("exitCode", Integer.toString(p.exitValue()));
+    return out;
+  }
+
+  void createRootOwnedByUser() throws Exception {
+    driver.create(root);
+    // On v1 only the root directory needs to be the user's: the kernel gives the creator each cgroup it makes
+    // and that cgroup's control files (cgroup.procs, memory.limit_in_bytes, memory.force_empty...).
+    Workloads.run(List.of("chown", "-R", USER + ":" + USER, root.toString()));
+  }
+
+  @Test
+  void unprivilegedUserOnAChownedRootRunsTheWholeLifecycle() throws Exception {
+    createRootOwnedByUser();
+    Map<String, String> out = runAsUser("lifecycle", 120);
+    assertEquals(USER, out.get("user"), out.toString());
+    assertEquals("0000000000000000", out.get("capEff"), "no capabilities at all: " + out);
+    assertEquals("ok", out.get("bootstrap"), out.toString());
+    assertEquals(Long.toString(64 * MIB), out.get("limit"), out.toString());
+    assertEquals("0", out.get("exit"), out.toString());
+    assertEquals(root.resolve("container_1700000000000_0001_01_000001").toString(), out.get("joined"),
+        "the process joined the container's cgroup: " + out);
+    assertTrue(Long.parseLong(out.get("pageCacheBeforeDrain")) >= 7 * MIB, out.toString());
+    assertTrue(out.get("outcome").startsWith("CLEANED removed=true drained="), out.toString());
+    assertTrue(Long.parseLong(out.get("outcome").replaceAll(".*drained=", "")) >= 7 * MIB, "drained: " + out);
+    assertEquals("false", out.get("exists"), out.toString());
+    assertEquals("0", out.get("exitCode"), out.toString());
+  }
+
+  @Test
+  void withoutPermissionStartupSaysWhatToChange() throws Exception {
+    // The root does not exist and the mount is root's: the user cannot create it.
+    Map<String, String> out = runAsUser("lifecycle", 120);
+    String msg = out.get("bootstrap");
+    assertTrue(msg != null && msg.contains("mkdir " + root) && msg.contains("Permission denied (EACCES)"),
+        "names the path and the errno: " + out);
+    assertTrue(msg.contains("user '" + USER + "'") && msg.contains("chown -R " + USER + " " + root),
+        "names the user and the fix: " + msg);
+  }
+
+  @Test
+  void mkdirEaccesFailsTheContainerWithADiagnosticAndTheNodeManagerLivesOn() throws Exception {
+    createRootOwnedByUser();
+    Map<String, String> out = runAsUser("nodemanager", 420);
+    assertEquals("0", out.get("exitCode"), out.toString());
+    // The container is a plain command as an application master: it never registers, so the exit code, not the
+    // application's state, tells whether it ran.
+    assertEquals("0", out.get("first.exitCode"), out.toString());
+    assertEquals("true", out.get("first.joined"), "the container ran in its own cgroup: " + out);
+    assertEquals("true", out.get("first.cgroupRemoved"), out.toString());
+
+    assertEquals("-1", out.get("denied.exitCode"), "the launch failed: " + out);
+    String diagnostics = out.get("denied.diagnostics");
+    assertTrue(diagnostics.contains("mkdir " + root + "/container_") && diagnostics.contains(
+        "Permission denied (EACCES)"), "the container's diagnostics name the path and the errno: " + diagnostics);
+
+    assertEquals("0", out.get("after.exitCode"), "the next container works: " + out);
+    assertEquals("true", out.get("after.joined"), out.toString());
+    assertEquals("STARTED", out.get("nodeManagerState"), out.toString());
+  }
+}

@@ -1,0 +1,122 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.util.StringUtils;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
+
+/**
+ * The other side of UnprivilegedNodeManagerIT: runs in a JVM of its own, started as an unprivileged user, and
+ * prints {@code key=value} lines for the test to check.
+ *
+ * <ul>
+ *   <li>{@code lifecycle ROOT WORK}: the plugin's bootstrap (as the NodeManager runs it) and one container's
+ *       lifecycle: create, limit, a process joins and reads a fresh file, drain, delete.
+ *   <li>{@code nodemanager ROOT WORK}: a MiniYARNCluster with the plugin runs a container; then the root is made
+ *       read-only (mkdir fails with EACCES) and a container is launched; then the root is writable again and a
+ *       third container runs.
+ * </ul>
+ */
+public final class UnprivilegedNodeManagerMain {
+  private static final long MIB = 1 << 20;
+
+  private UnprivilegedNodeManagerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    Path root = Paths.get(args[1]);
+    Path work = Paths.get(args[2]);
+    System.out.println("user=" + System.getProperty("user.name"));
+    for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+      if (line.startsWith("CapEff:")) {
+        System.out.println("capEff=" + line.substring(7).trim());
+      }
+    }
+    try {
+      if (args[0].equals("lifecycle")) {
+        lifecycle(root, work);
+      } else {
+        nodeManager(root, work);
+      }
+      System.exit(0);
+    } catch (Throwable e) {
+      System.out.println("error=" + StringUtils.stringifyException(e).replace('\n', ' '));
+      System.exit(1);
+    }
+  }
+
+  static void lifecycle(Path root, Path work) throws Exception {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    MemcgResourceHandler handler = new MemcgResourceHandler();
+    try {
+      handler.bootstrap(conf);
+    } catch (ResourceHandlerException e) {
+      System.out.println("bootstrap=" + e.getMessage().replace('\n', ' '));
+      return;
+    }
+    System.out.println("bootstrap=ok");
+    ContainerMemcgs memcgs = handler.memcgs();
+    CgroupDriver driver = memcgs.driver();
+    String id = "container_1700000000000_0001_01_000001";
+    Path cg = memcgs.start(id, 64 * MIB, true);
+    System.out.println("limit=" + driver.stats(cg).limit());
+    Path input = Workloads.freshFile(work, "input", 8);
+    Path seen = work.resolve("seen");
+    Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("/bin/sh", "-c",
+        "cat /proc/self/cgroup > " + seen + " && dd if=" + input + " of=/dev/null bs=1M status=none")))
+        .inheritIO().start();
+    System.out.println("exit=" + p.waitFor());
+    System.out.println("joined=" + driver.mount().cgroupOfProcess(Files.readString(seen)).map(Path::toString)
+        .orElse("none"));
+    System.out.println("pageCacheBeforeDrain=" + driver.stats(cg).pageCache());
+    CleanupResult r = memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
+    System.out.println("outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
+    System.out.println("exists=" + Files.exists(cg));
+    handler.teardown();
+  }
+
+  static void nodeManager(Path root, Path work) throws Exception {
+    YarnConfiguration conf = MiniYarnClusterIT.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    conf.set(YarnConfiguration.NM_LOCAL_DIRS, work.resolve("local").toString());
+    conf.set(YarnConfiguration.NM_LOG_DIRS, work.resolve("logs").toString());
+    MiniYARNCluster cluster = MiniYarnClusterIT.startCluster(conf, "memcg-unprivileged");
+    YarnClient client = YarnClient.createYarnClient();
+    try {
+      client.init(cluster.getConfig());
+      client.start();
+      report("first", client, root, work);
+      // The operator (or a policy) takes write permission away from the plugin's root while the node runs.
+      Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+      report("denied", client, root, work);
+      Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      report("after", client, root, work);
+      System.out.println("nodeManagerState=" + cluster.getNodeManager(0).getServiceState());
+    } finally {
+      client.stop();
+      cluster.stop();
+    }
+  }
+
+  /** Runs a container that records its own /proc/self/cgroup, and prints how it ended. */
+  static void report(String label, YarnClient client, Path root, Path work) throws Exception {
+    Path seen = work.resolve(label + "-cgroup");
+    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client, "cat /proc/self/cgroup > " + seen, 128);
+    System.out.println(label + ".exitCode=" + MiniYarnClusterIT.exitCode(ran));
+    System.out.println(label + ".diagnostics=" + ran.diagnostics().replace('\n', ' '));
+    Path cgroup = root.resolve(ran.containerId().toString());
+    MiniYarnClusterIT.awaitRemoved(cgroup);
+    System.out.println(label + ".cgroupRemoved=" + !Files.exists(cgroup));
+    System.out.println(label + ".joined=" + (Files.exists(seen) && io.github.yarnmemcg.cgroup.MemoryMount.discover(java.util.Optional.empty())
+        .cgroupOfProcess(Files.readString(seen)).equals(java.util.Optional.of(cgroup))));
+  }
+}
