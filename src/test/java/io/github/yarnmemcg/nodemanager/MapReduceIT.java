@@ -112,18 +112,7 @@ class MapReduceIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (yarn != null) {
-        yarn.stop();
-      }
-      if (cluster != null) {
-        cluster.stop();
-      }
-    } finally {
-      if (driver != null) {
-        RealCgroups.removeTree(driver, root);
-      }
-    }
+    MiniYarnClusterIT.stopThenRemove(driver, root, yarn, cluster);
   }
 
   static MemcgContainerExecutor executor() {

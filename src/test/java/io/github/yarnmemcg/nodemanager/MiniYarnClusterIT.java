@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.hadoop.service.Service;
+import org.apache.hadoop.service.ServiceOperations;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
@@ -88,12 +90,14 @@ class MiniYarnClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
+    stopThenRemove(driver, root, client, cluster);
+  }
+
+  /** Stops the client and the cluster (null-safe), then removes the test's cgroup root even if a stop failed. */
+  static void stopThenRemove(CgroupDriver driver, Path root, Service... services) throws IOException {
     try {
-      if (client != null) {
-        client.stop();
-      }
-      if (cluster != null) {
-        cluster.stop();
+      for (Service s : services) {
+        ServiceOperations.stop(s);
       }
     } finally {
       if (driver != null) {

@@ -107,18 +107,10 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (client != null) {
-        client.stop();
-      }
-      if (cluster != null) {
-        cluster.stop();
-      }
-    } finally {
-      if (driver != null) {
-        RealCgroups.removeTree(driver, root);
-      }
+    if (standInLog != null && Files.exists(standInLog)) {
+      System.out.print(Files.readString(standInLog).replaceAll("(?m)^", "[stand-in] "));
     }
+    MiniYarnClusterIT.stopThenRemove(driver, root, client, cluster);
   }
 
   @Test
