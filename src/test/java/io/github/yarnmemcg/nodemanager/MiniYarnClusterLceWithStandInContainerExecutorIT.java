@@ -11,6 +11,7 @@ import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -65,16 +66,9 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     root = mount.path().resolve("yarn-memcg-it-lce-" + UUID.randomUUID().toString().substring(0, 8));
     cluster = new MiniYARNCluster("memcg-lce", 1, 1, 1);
 
-    Path bin = Files.createDirectories(work.resolve("bin"));
-    Path standIn = bin.resolve("container-executor");
-    try (InputStream in = MiniYarnClusterLceWithStandInContainerExecutorIT.class
-        .getResourceAsStream("container-executor-stand-in.sh")) {
-      Files.copy(in, standIn);
-    }
-    Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rwxr-xr-x"));
     // The stand-in writes and deletes only inside the cluster's work dir (NM local and log dirs, pid files).
-    Files.writeString(bin.resolve("stand-in.allowed-root"), cluster.getTestWorkDir().getAbsolutePath());
-    standInLog = bin.resolve("stand-in.log");
+    Path standIn = installStandIn(work.resolve("bin"), cluster.getTestWorkDir().getAbsoluteFile().toPath());
+    standInLog = standIn.resolveSibling("stand-in.log");
     probe = work.resolve("probe.sh");
     Files.writeString(probe, String.join("\n",
         "#!/bin/bash",
@@ -103,6 +97,22 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
         cluster.getNodeManager(0).getNMContext().getContainerExecutor());
     assertTrue(Files.readString(standInLog).contains("argv: [--checksetup]"),
         "LinuxContainerExecutor.init ran the stand-in's --checksetup");
+  }
+
+  /**
+   * Installs the stand-in as {@code <dir>/container-executor}, allowed to write and delete only under
+   * {@code allowedRoot}; it logs every call to {@code <dir>/stand-in.log}.
+   */
+  static Path installStandIn(Path dir, Path allowedRoot) throws IOException {
+    Files.createDirectories(dir);
+    Path standIn = dir.resolve("container-executor");
+    try (InputStream in = MiniYarnClusterLceWithStandInContainerExecutorIT.class
+        .getResourceAsStream("container-executor-stand-in.sh")) {
+      Files.copy(in, standIn);
+    }
+    Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(dir.resolve("stand-in.allowed-root"), allowedRoot.toString());
+    return standIn;
   }
 
   @AfterAll
