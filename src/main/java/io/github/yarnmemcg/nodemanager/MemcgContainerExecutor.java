@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemcgContainerExecutor.class);
-  private static final long MIB = 1L << 20;
 
   private final MemcgResourceHandler handler = new MemcgResourceHandler();
   private Context nmContext;
@@ -130,10 +129,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   }
 
   private void reportOomKill(ContainerId containerId, MemoryStats s) {
-    String message = String.format("Container killed by the kernel OOM killer in its memory cgroup %s:"
-        + " limit %d MiB, peak %d MiB, %d process(es) OOM-killed, limit hit %d times.",
-        handler.memcgs().cgroupOf(containerId.toString()), s.limit() / MIB, s.peak() / MIB, s.oomKill(),
-        s.limitHits());
+    String message = OomKills.message(handler.memcgs().cgroupOf(containerId.toString()), s);
     LOG.info("{}: {}", containerId, message);
     Container container = nmContext == null ? null : nmContext.getContainers().get(containerId);
     if (container != null) {

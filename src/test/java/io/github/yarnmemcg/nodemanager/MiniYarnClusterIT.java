@@ -22,6 +22,9 @@ import java.util.Set;
 import java.util.UUID;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.hadoop.service.Service;
+import org.apache.hadoop.service.ServiceOperations;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -91,12 +94,14 @@ class MiniYarnClusterIT {
 
   @AfterAll
   static void stop() throws Exception {
+    stopThenRemove(driver, root, client, cluster);
+  }
+
+  /** Stops the client and the cluster (null-safe), then removes the test's cgroup root even if a stop failed. */
+  static void stopThenRemove(CgroupDriver driver, Path root, Service... services) throws IOException {
     try {
-      if (client != null) {
-        client.stop();
-      }
-      if (cluster != null) {
-        cluster.stop();
+      for (Service s : services) {
+        ServiceOperations.stop(s);
       }
     } finally {
       if (driver != null) {
@@ -110,6 +115,11 @@ class MiniYarnClusterIT {
 
   /** Runs a shell command as the AM container of a one-attempt application and waits for it to end. */
   static Ran runContainer(YarnClient yarn, String command, int memoryMb) throws Exception {
+    return awaitEnd(yarn, submitContainer(yarn, command, memoryMb));
+  }
+
+  /** Submits a shell command as the AM container of a one-attempt application. */
+  static ApplicationId submitContainer(YarnClient yarn, String command, int memoryMb) throws Exception {
     YarnClientApplication app = yarn.createApplication();
     ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
     ctx.setApplicationName("memcg-e2e");
@@ -118,15 +128,20 @@ class MiniYarnClusterIT {
     ctx.setResource(Resource.newInstance(memoryMb, 1));
     ctx.setMaxAppAttempts(1);
     yarn.submitApplication(ctx);
+    return ctx.getApplicationId();
+  }
+
+  /** Waits for an application submitted by {@link #submitContainer} to end. */
+  static Ran awaitEnd(YarnClient yarn, ApplicationId appId) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     for (int attempt = 0; ; attempt++) {
-      ApplicationReport r = yarn.getApplicationReport(ctx.getApplicationId());
+      ApplicationReport r = yarn.getApplicationReport(appId);
       YarnApplicationState s = r.getYarnApplicationState();
       if (s == YarnApplicationState.FINISHED || s == YarnApplicationState.FAILED || s == YarnApplicationState.KILLED) {
         return new Ran(ContainerId.newContainerId(r.getCurrentApplicationAttemptId(), 1), s, r.getDiagnostics());
       }
       if (!Backoff.STANDARD.pause(attempt, deadline)) {
-        throw new AssertionError("application " + ctx.getApplicationId() + " did not end: " + s);
+        throw new AssertionError("application " + appId + " did not end: " + s);
       }
     }
   }

@@ -187,4 +187,26 @@ class NodeManagerStartupIT {
       nm.stop();
     }
   }
+
+  /** The same validation under LinuxContainerExecutor (with the stand-in container-executor for its checksetup). */
+  @Test
+  void badSettingStopsTheNodeManagerUnderLinuxContainerExecutorWithStandInContainerExecutor() throws Exception {
+    YarnConfiguration conf = nodeConf();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
+        org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
+        MiniYarnClusterLceWithStandInContainerExecutorIT.installStandIn(work.resolve("bin"), work).toString());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "150");
+    NodeManager nm = new NodeManager();
+    try {
+      Exception e = assertThrows(Exception.class, () -> nm.init(conf));
+      String all = StringUtils.stringifyException(e);
+      assertTrue(all.contains(MemcgConfiguration.SOFT_LIMIT_PERCENT.name() + "='150'"), all);
+      assertTrue(Files.readString(work.resolve("bin/stand-in.log")).contains("argv: [--checksetup]"),
+          "the executor got as far as the container-executor's checksetup");
+    } finally {
+      nm.stop();
+    }
+  }
 }

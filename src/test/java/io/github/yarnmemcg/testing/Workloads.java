@@ -18,6 +18,17 @@ public final class Workloads {
     return file;
   }
 
+  /**
+   * Writes {@code mib} MiB of text lines (decimal numbers from {@code seq}) with O_DIRECT, so that, as with
+   * {@link #freshFile}, the first reader is charged for all of its page cache; the last line may be cut short.
+   */
+  public static Path freshTextFile(Path dir, String name, int mib) throws IOException, InterruptedException {
+    Path file = dir.resolve(name);
+    run(List.of("bash", "-c", "seq 1 1000000000 | head -c " + mib + "M | dd of=\"$0\" bs=1M iflag=fullblock"
+        + " oflag=direct status=none", file.toString()));
+    return file;
+  }
+
   /** Reads a file through the page cache without updating atime (a friendly reader; see issue 8). */
   public static List<String> readNoAtime(Path file) {
     return List.of("dd", "if=" + file, "of=/dev/null", "bs=1M", "iflag=noatime", "status=none");

@@ -1,0 +1,213 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hadoop's real LinuxContainerExecutor in a real MiniYARNCluster NodeManager, with {@link MemcgLceResourcesHandler}
+ * as its resources handler and a STAND-IN for the setuid container-executor binary (which cannot be obtained on
+ * this machine): the test resource {@code container-executor-stand-in.sh}, configured as
+ * {@code yarn.nodemanager.linux-container-executor.path}, takes the executor's real argv and, like the binary,
+ * writes the container's pid into the {@code cgroups=} files before it execs the launch script. Its header says
+ * what it does and does not do. Containers are real processes on the real kernel's memory controller.
+ */
+class MiniYarnClusterLceWithStandInContainerExecutorIT {
+  private static final long MIB = 1 << 20;
+
+  @TempDir
+  static Path work;
+
+  static CgroupDriver driver;
+  static Path root;
+  static Path standInLog;
+  static Path probe;
+  static MiniYARNCluster cluster;
+  static YarnClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    RealCgroups.require();
+    MemoryMount mount = MemoryMount.discover(Optional.empty());
+    driver = CgroupDriver.forMount(mount);
+    root = mount.path().resolve("yarn-memcg-it-lce-" + UUID.randomUUID().toString().substring(0, 8));
+    cluster = new MiniYARNCluster("memcg-lce", 1, 1, 1);
+
+    // The stand-in writes and deletes only inside the cluster's work dir (NM local and log dirs, pid files).
+    Path standIn = installStandIn(work.resolve("bin"), cluster.getTestWorkDir().getAbsoluteFile().toPath());
+    standInLog = standIn.resolveSibling("stand-in.log");
+    probe = work.resolve("probe.sh");
+    Files.writeString(probe, String.join("\n",
+        "#!/bin/bash",
+        "# $1 output dir, $2 memory mount, $3 file to read: where this container runs and what limits it",
+        "cat /proc/self/cgroup > \"$1/cgroup\"",
+        "read -r _ _ _ _ _ sid _ < /proc/$$/stat",
+        "echo \"$sid\" > \"$1/session\"",
+        "p=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ || $2 == \"\" {print $3; exit}' /proc/self/cgroup)",
+        "cat \"$2$p/memory.limit_in_bytes\" > \"$1/limit\" 2>/dev/null || cat \"$2$p/memory.max\" > \"$1/limit\"",
+        "cat \"$3\" > /dev/null",
+        ""));
+
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, LinuxContainerExecutor.class.getName());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH, standIn.toString());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
+    conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
+    cluster.init(conf);
+    cluster.start();
+    client = YarnClient.createYarnClient();
+    client.init(cluster.getConfig());
+    client.start();
+    assertInstanceOf(LinuxContainerExecutor.class,
+        cluster.getNodeManager(0).getNMContext().getContainerExecutor());
+    assertTrue(Files.readString(standInLog).contains("argv: [--checksetup]"),
+        "LinuxContainerExecutor.init ran the stand-in's --checksetup");
+  }
+
+  /**
+   * Installs the stand-in as {@code <dir>/container-executor}, allowed to write and delete only under
+   * {@code allowedRoot}; it logs every call to {@code <dir>/stand-in.log}.
+   */
+  static Path installStandIn(Path dir, Path allowedRoot) throws IOException {
+    Files.createDirectories(dir);
+    Path standIn = dir.resolve("container-executor");
+    try (InputStream in = MiniYarnClusterLceWithStandInContainerExecutorIT.class
+        .getResourceAsStream("container-executor-stand-in.sh")) {
+      Files.copy(in, standIn);
+    }
+    Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(dir.resolve("stand-in.allowed-root"), allowedRoot.toString());
+    return standIn;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (standInLog != null && Files.exists(standInLog)) {
+      System.out.print(Files.readString(standInLog).replaceAll("(?m)^", "[stand-in] "));
+    }
+    MiniYarnClusterIT.stopThenRemove(driver, root, client, cluster);
+  }
+
+  @Test
+  void containerRunsInTheCgroupTheStandInWroteItsPidToAndLeavesNothing() throws Exception {
+    Path input = Workloads.freshFile(work, "input-64m", 64);
+    Path seen = Files.createDirectories(work.resolve("seen"));
+    long baseline = DyingMemcgs.stableBaseline(driver);
+    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client,
+        "/bin/bash " + probe + " " + seen + " " + driver.mount().path() + " " + input, 256);
+    assertEquals(0, MiniYarnClusterIT.exitCode(ran), ran.diagnostics());
+
+    Path cgroup = root.resolve(ran.containerId().toString());
+    Path procs = driver.procsFile(cgroup);
+    String log = Files.readString(standInLog);
+    assertTrue(Pattern.compile("argv: \\[\\S+\\] \\[\\S+\\] \\[1\\] .*\\[" + Pattern.quote(ran.containerId().toString())
+        + "\\] .*\\[cgroups=" + Pattern.quote(procs.toString()) + "\\]\n").matcher(log).find(),
+        "the executor passed the handler's cgroups= option in the launch argv:\n" + log);
+    Matcher wrote = Pattern.compile("launch " + Pattern.quote(ran.containerId().toString()) + ": wrote pid (\\d+) to "
+        + Pattern.quote(procs.toString()) + "\n").matcher(log);
+    assertTrue(wrote.find(), "the stand-in wrote the container's pid to its cgroup.procs:\n" + log);
+    assertEquals(wrote.group(1), Files.readString(seen.resolve("session")).trim(),
+        "the process the stand-in put in the cgroup leads the container's session");
+    assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(Files.readString(seen.resolve("cgroup"))),
+        "the container ran in its own memory cgroup");
+    assertEquals(256 * MIB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
+        "the handler limited the cgroup to the container's memory before the container started");
+
+    MiniYarnClusterIT.awaitRemoved(cgroup);
+    long held = DyingMemcgs.heldByRemovedChildren(driver, root);
+    long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
+    System.out.println("[measure] LCE container read 64 MiB: held under root after cleanup " + held
+        + " bytes, dying memcgs added " + added);
+    assertTrue(added <= 0, "the container left no dying memcg: " + added);
+    assertTrue(held < 2 * MIB, "nothing of the container's 64 MiB is still charged under the root: " + held);
+    assertEquals(List.of(), containerCgroups());
+  }
+
+  @Test
+  void killedContainerIsSignalledThroughTheStandInAndItsCgroupRemoved() throws Exception {
+    ApplicationId app = MiniYarnClusterIT.submitContainer(client, "sleep 600", 128);
+    ContainerId id = ContainerId.newContainerId(awaitAttempt(app), 1);
+    Path cgroup = root.resolve(id.toString());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (int attempt = 0; !Files.exists(cgroup) || driver.pids(cgroup).isEmpty(); attempt++) {
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the container's processes never appeared in " + cgroup);
+    }
+    Matcher wrote = Pattern.compile("launch " + Pattern.quote(id.toString()) + ": wrote pid (\\d+) to ")
+        .matcher(Files.readString(standInLog));
+    assertTrue(wrote.find());
+
+    client.killApplication(app);
+    MiniYarnClusterIT.awaitRemoved(cgroup);
+    String log = Files.readString(standInLog);
+    assertTrue(log.contains("signal 15: sent to process group " + wrote.group(1) + "\n"),
+        "the NodeManager stopped the container through the stand-in's signal command:\n" + log);
+    assertTrue(log.contains("launch " + id + ": pid " + wrote.group(1) + " exited 143\n"), log);
+    assertEquals(List.of(), containerCgroups());
+  }
+
+  @Test
+  void containerAllocatingPastItsLimitIsOomKilledInItsCgroup() throws Exception {
+    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client,
+        "/usr/bin/python3 -c \\\"x = b'a' * (512 << 20)\\\"", 128);
+    System.out.println("[lce] OOM container diagnostics: " + ran.diagnostics());
+    assertEquals(137, MiniYarnClusterIT.exitCode(ran), ran.diagnostics());
+    assertTrue(Files.readString(standInLog).contains("launch " + ran.containerId() + ": pid "), "launched by the stand-in");
+    MiniYarnClusterIT.awaitRemoved(root.resolve(ran.containerId().toString()));
+  }
+
+  /** The application's first attempt, once the RM has made it (the command never registers as an AM). */
+  private static ApplicationAttemptId awaitAttempt(ApplicationId app) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (int attempt = 0; ; attempt++) {
+      ApplicationReport r = client.getApplicationReport(app);
+      if (r.getCurrentApplicationAttemptId() != null) {
+        return r.getCurrentApplicationAttemptId();
+      }
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), app + " got no attempt: " + r.getYarnApplicationState());
+    }
+  }
+
+  private static List<String> containerCgroups() throws Exception {
+    try (Stream<Path> dirs = Files.list(root)) {
+      return dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .map(p -> p.getFileName().toString())
+          .filter(n -> ContainerMemcgs.CONTAINER_ID.matcher(n).matches())
+          .toList();
+    }
+  }
+}
