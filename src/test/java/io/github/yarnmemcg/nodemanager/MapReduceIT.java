@@ -324,6 +324,7 @@ class MapReduceIT {
         + " %d containers, %d input records; after: held under root %d bytes, dying memcgs added %d, counters %s%n",
         files, mibPerFile, files, jobMillis, launched.size(), inputRecords, held, added,
         executor().memcgs().counters().snapshot());
+    System.out.println("[measure] MapReduce job: metrics through JMX " + MiniYarnClusterIT.metricsThroughJmx());
     assertTrue(added <= 0, "the job's containers left no dying memcg: " + added);
     assertTrue(held < 2 * MIB, "nothing the job's containers charged is still held under the root: " + held);
   }

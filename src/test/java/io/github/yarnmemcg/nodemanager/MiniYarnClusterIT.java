@@ -210,26 +210,40 @@ class MiniYarnClusterIT {
     awaitRemoved(root.resolve(ran.containerId().toString()));
 
     MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
-    Set<ObjectName> names = jmx.queryNames(new ObjectName("Hadoop:name=" + MemcgMetrics.NAME + ",*"), null);
-    assertEquals(1, names.size(), "one YarnMemcg bean: " + names);
-    ObjectName bean = names.iterator().next();
+    ObjectName bean = metricsBean();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     // The metrics system caches a source's record for up to its period; wait for one taken after the cleanup.
     for (int attempt = 0; ((Number) jmx.getAttribute(bean, "CgroupsRemoved")).longValue() < 1; attempt++) {
       assertTrue(Backoff.STANDARD.pause(attempt, deadline), "CgroupsRemoved never reached 1");
     }
-    StringBuilder seen = new StringBuilder();
-    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
-        "DrainTimeMs", "DeleteRetries", "OomKills", "CgroupsGivenUp", "CgroupsSwept", "PendingCleanups",
-        "ReaperQueueLength", "DyingMemcgs")) {
-      seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
-    }
+    String seen = metricsThroughJmx();
     System.out.println("[e2e] JMX " + bean + ": " + seen);
     assertTrue(((Number) jmx.getAttribute(bean, "ContainersStarted")).longValue() >= 1);
     assertTrue(((Number) jmx.getAttribute(bean, "BytesDrained")).longValue() >= 15 * MIB,
         "the 16 MiB the container read were drained: " + seen);
     assertTrue(((Number) jmx.getAttribute(bean, "DyingMemcgs")).longValue() >= 0, seen.toString());
     assertEquals(0L, ((Number) jmx.getAttribute(bean, "CgroupsGivenUp")).longValue());
+  }
+
+  /** The one YarnMemcg bean of this JVM's NodeManager. */
+  static ObjectName metricsBean() throws Exception {
+    Set<ObjectName> names = ManagementFactory.getPlatformMBeanServer()
+        .queryNames(new ObjectName("Hadoop:name=" + MemcgMetrics.NAME + ",*"), null);
+    assertEquals(1, names.size(), "one YarnMemcg bean: " + names);
+    return names.iterator().next();
+  }
+
+  /** Every YarnMemcg metric as JMX shows it, "name=value ...". */
+  static String metricsThroughJmx() throws Exception {
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    ObjectName bean = metricsBean();
+    StringBuilder seen = new StringBuilder();
+    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
+        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
+        "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
+      seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
+    }
+    return seen.toString().trim();
   }
 
   /** A file whose pages are in the page cache, charged to this test process, not to any container. */
