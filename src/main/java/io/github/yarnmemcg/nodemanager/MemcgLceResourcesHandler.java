@@ -51,6 +51,18 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
     } catch (ResourceHandlerException e) {
       throw new IOException(e.getMessage(), e);
     }
+    // LinuxContainerExecutor gives a handler no NodeManager context, so which containers will be reacquired is
+    // unknown here: sweep only the cgroups with no process left, which no running container can own.
+    ContainerMemcgs memcgs = handler.memcgs();
+    memcgs.sweep(id -> hasProcesses(memcgs, id));
+  }
+
+  private static boolean hasProcesses(ContainerMemcgs memcgs, String containerId) {
+    try {
+      return !memcgs.driver().pids(memcgs.cgroupOf(containerId)).isEmpty();
+    } catch (IOException e) {
+      return true; // unreadable: keep it, the CLI sweep or the next start can decide
+    }
   }
 
   /** The lifecycle this handler drives. */
