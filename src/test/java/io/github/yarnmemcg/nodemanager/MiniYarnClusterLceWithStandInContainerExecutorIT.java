@@ -88,8 +88,26 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     conf.set(MemcgConfiguration.ROOT.name(), root.toString());
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
-    cluster.init(conf);
-    cluster.start();
+    // Left by an earlier NodeManager: a container cgroup with no process, and one whose process still runs.
+    driver.create(root);
+    Path emptyLeftover = root.resolve("container_1700000000000_0009_01_000001");
+    Path liveLeftover = root.resolve("container_1700000000000_0009_01_000002");
+    driver.create(emptyLeftover);
+    driver.create(liveLeftover);
+    Process live = new ProcessBuilder(driver.joinThenExec(liveLeftover, List.of("sleep", "600"))).start();
+    try {
+      for (int attempt = 0; driver.pids(liveLeftover).isEmpty(); attempt++) {
+        assertTrue(Backoff.STANDARD.pause(attempt, System.nanoTime() + 10_000_000_000L), "the process joined");
+      }
+      cluster.init(conf);
+      cluster.start();
+      MiniYarnClusterIT.awaitRemoved(emptyLeftover);
+      assertTrue(Files.isDirectory(liveLeftover) && live.isAlive(),
+          "a cgroup with a running process may be a reacquired container's: kept");
+    } finally {
+      live.destroyForcibly().waitFor();
+      driver.delete(liveLeftover, System.nanoTime() + 10_000_000_000L);
+    }
     client = YarnClient.createYarnClient();
     client.init(cluster.getConfig());
     client.start();
