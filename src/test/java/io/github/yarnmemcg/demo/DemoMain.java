@@ -77,6 +77,8 @@ public final class DemoMain {
   private final Map<String, ContainerMemcgs.Completion> completions = new ConcurrentHashMap<>();
   private final Map<String, CleanupResult> cleanups = new ConcurrentHashMap<>();
   private final List<String> failures = new ArrayList<>();
+  /** Held so that the level set on it stays: Guice's servlet filter warns about nothing on every cluster start. */
+  private final java.util.logging.Logger guice = java.util.logging.Logger.getLogger("com.google.inject.servlet");
 
   DemoMain(PrintStream out, Path work, Path yarnSite) {
     this.out = out;
@@ -92,6 +94,7 @@ public final class DemoMain {
   }
 
   int run() throws Exception {
+    guice.setLevel(java.util.logging.Level.SEVERE);
     Optional<String> unavailable = RealCgroups.unavailableReason();
     if (unavailable.isPresent()) {
       out.println("yarn-memcg demo needs a writable memory cgroup controller (run as root): " + unavailable.get());
@@ -151,7 +154,8 @@ public final class DemoMain {
     if (!(executor instanceof DemoExecutor)) {
       throw new IllegalStateException("the NodeManager runs " + executor.getClass().getName() + ", not the plugin");
     }
-    say("cluster up: the NodeManager runs %s", executor.getClass().getSuperclass().getName());
+    say("cluster up: the NodeManager runs %s (the plugin's %s, telling the demo about each container)",
+        executor.getClass().getSimpleName(), executor.getClass().getSuperclass().getSimpleName());
     return cluster;
   }
 
@@ -346,7 +350,7 @@ public final class DemoMain {
       boolean oom = fin.map(s -> s.oomKill() > 0).orElse(false);
       PeakSampler.Peak peak = peaks.peak(id);
       t.row(id, roles.get(id), Table.mib(limits.get(id)), fin.map(s -> Table.mib(s.peak())).orElse("?"),
-          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : Table.mib(c.drainedBytes()),
+          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : drained(c.drainedBytes()),
           String.valueOf(exitCodes.getOrDefault(id, -1)), oom ? "yes" : "no",
           c != null && c.removed() ? "yes" : "NO",
           c == null ? "?" : c.drainedBytes() + c.leftCharged() > 0 ? "yes" : "no");
@@ -384,6 +388,9 @@ public final class DemoMain {
     check(left.isEmpty(), "no container cgroup left under the root " + (left.isEmpty() ? "" : left));
     check(held < 2 * MIB, "memory still charged under the root after every container cgroup was removed: "
         + Table.mib(held) + " MiB (what dying children would hold; under 2 MiB)");
+    out.printf("memory still charged under the root after every container cgroup was removed: %s MiB (a dying"
+        + " child memcg keeps its pages charged to its parent, so this is what these containers left dying)%n",
+        Table.mib(held));
     out.printf("node dying memcgs: before %d, after %d (%+d). The count is node-wide: other processes on this node"
         + " move it too; the exact measure for these containers is the charge left under the root, above.%n",
         dyingBefore, dyingBefore + added, added);
@@ -404,6 +411,11 @@ public final class DemoMain {
     out.println();
     out.println(failures.isEmpty() ? "demo: every guarantee held" : "demo: " + failures.size() + " guarantee(s) FAILED:");
     failures.forEach(f -> out.println("  FAILED: " + f));
+  }
+
+  /** MiB, with a few pages shown as such rather than as 0.0: one page is enough to pin a memcg. */
+  private static String drained(long bytes) {
+    return bytes > 0 && bytes < MIB / 10 ? "<0.1" : Table.mib(bytes);
   }
 
   private long count(Job job) {
