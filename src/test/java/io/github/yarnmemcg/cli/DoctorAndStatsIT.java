@@ -8,10 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.testing.ContainerCgroups;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -88,18 +87,14 @@ class DoctorAndStatsIT {
   void statsShowsEachContainersMemoryApartFromPageCache() throws Exception {
     CgroupDriver driver = cgroups.driver();
     Path root = cgroups.root();
-    driver.create(root);
-    driver.enableMemoryForChildren(root);
     String id = "container_1700000000000_0002_01_000001";
-    Path cgroup = root.resolve(id);
-    driver.create(cgroup);
+    Path cgroup = ContainerCgroups.create(cgroups, id);
     driver.setHardLimit(cgroup, 256 * MIB);
     driver.create(root.resolve("not-a-container"));
     Process reader = new ProcessBuilder(driver.joinThenExec(cgroup,
         Workloads.readNoAtime(Workloads.freshFile(files, "input", 8)))).inheritIO().start();
     assertEquals(0, reader.waitFor());
-    holder = new ProcessBuilder(driver.joinThenExec(cgroup, Workloads.holdAnon(32))).start();
-    assertEquals("ready", new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine());
+    holder = ContainerCgroups.holdAnon(driver, cgroup, 32);
 
     MainTest.Ran json = MainTest.run("stats", "--root", root.toString(), "--json");
     assertEquals(Main.OK, json.code(), json.err());

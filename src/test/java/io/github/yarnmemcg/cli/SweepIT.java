@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.testing.ContainerCgroups;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,9 +58,7 @@ class SweepIT {
 
   /** Starts a process in a cgroup that holds some anonymous memory until the test ends. */
   void holdIn(Path cgroup) throws Exception {
-    Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cgroup, Workloads.holdAnon(8))).start();
-    holders.add(p);
-    assertEquals("ready", new BufferedReader(new InputStreamReader(p.getInputStream())).readLine());
+    holders.add(ContainerCgroups.holdAnon(cgroups.driver(), cgroup, 8));
   }
 
   @Test

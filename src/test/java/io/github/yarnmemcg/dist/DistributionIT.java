@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.testing.ContainerCgroups;
 import io.github.yarnmemcg.testing.RealCgroups;
-import io.github.yarnmemcg.testing.Workloads;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,15 +118,9 @@ class DistributionIT {
   @Test
   void doctorAndStatsRunFromTheUnpackedTarball() throws Exception {
     Path home = unpack();
-    CgroupDriver driver = cgroups.driver();
     Path root = cgroups.root();
-    driver.create(root);
-    driver.enableMemoryForChildren(root);
     String id = "container_1700000000000_0003_01_000001";
-    Path cgroup = root.resolve(id);
-    driver.create(cgroup);
-    holder = new ProcessBuilder(driver.joinThenExec(cgroup, Workloads.holdAnon(16))).start();
-    assertEquals("ready", new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine());
+    holder = ContainerCgroups.holdAnon(cgroups.driver(), ContainerCgroups.create(cgroups, id), 16);
     Map<String, String> env = Map.of("YARN_MEMCG_HADOOP_CLASSPATH", hadoopClasspath());
 
     Ran doctor = yarnMemcg(home, env, "doctor", "--root", root.toString(), "--conf", "conf/yarn-site.xml");
