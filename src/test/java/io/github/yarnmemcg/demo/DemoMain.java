@@ -388,9 +388,9 @@ public final class DemoMain {
     check(left.isEmpty(), "no container cgroup left under the root " + (left.isEmpty() ? "" : left));
     check(held < 2 * MIB, "memory still charged under the root after every container cgroup was removed: "
         + Table.mib(held) + " MiB (what dying children would hold; under 2 MiB)");
-    out.printf("memory still charged under the root after every container cgroup was removed: %s MiB (a dying"
-        + " child memcg keeps its pages charged to its parent, so this is what these containers left dying)%n",
-        Table.mib(held));
+    out.printf("memory still charged under the root after every container cgroup was removed: %s MiB (a removed"
+        + " child memcg that stays dying keeps its pages charged to the root, so under 2 MiB means none of these"
+        + " containers left one holding page cache)%n", Table.mib(held));
     out.printf("node dying memcgs: before %d, after %d (%+d). The count is node-wide: other processes on this node"
         + " move it too; the exact measure for these containers is the charge left under the root, above.%n",
         dyingBefore, dyingBefore + added, added);
