@@ -126,6 +126,14 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     super.postComplete(containerId);
     ContainerMemcgs.Completion completion = handler.memcgs().complete(containerId.toString());
     completion.finalStats().filter(s -> s.oomKill() > 0).ifPresent(s -> reportOomKill(containerId, s));
+    completed(containerId, completion);
+  }
+
+  /**
+   * Called after each container completion with what the lifecycle saw: the final figures and the background
+   * cleanup. Does nothing here; a tool that reports on every container (the demo) overrides it.
+   */
+  protected void completed(ContainerId containerId, ContainerMemcgs.Completion completion) {
   }
 
   private void reportOomKill(ContainerId containerId, MemoryStats s) {

@@ -1,0 +1,301 @@
+package io.github.yarnmemcg.cli;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MountInfo;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
+ * words: the memory controller and its version, on v2 whether memory is enabled down to the root, whether the
+ * root exists and this user can create cgroups in it (proved by creating and removing a probe cgroup in it, as
+ * the NodeManager does at start), the kernel features the plugin uses, the node's dying-memcg count, leftover
+ * container cgroups, and the yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
+ */
+public final class Doctor {
+
+  /** Above this many dying memcgs a node reclaims slowly; near 65535 the kernel refuses new cgroups. */
+  static final long DYING_WARN = 1000;
+
+  private final Target target;
+  private final Duration sweepMinAge;
+
+  public Doctor(Target target, Duration sweepMinAge) {
+    this.target = target;
+    this.sweepMinAge = sweepMinAge;
+  }
+
+  public List<Finding> run() {
+    List<Finding> out = new ArrayList<>();
+    out.add(Finding.info("kernel " + readOr(Path.of("/proc/sys/kernel/osrelease"), "unknown").trim()
+        + ", running as user " + System.getProperty("user.name")));
+    MemoryMount mount;
+    try {
+      mount = target.mount();
+    } catch (IOException | IllegalArgumentException e) {
+      out.add(Finding.fail(e.getMessage()));
+      out.addAll(otherMounts(null));
+      yarnSite(out);
+      return out;
+    }
+    out.add(Finding.ok("memory controller: cgroup " + version(mount) + " at " + mount.path()));
+    out.addAll(otherMounts(mount));
+    Path root;
+    try {
+      root = target.root(mount);
+    } catch (IOException | IllegalArgumentException e) {
+      out.add(Finding.fail(e.getMessage()));
+      yarnSite(out);
+      return out;
+    }
+    CgroupDriver driver = CgroupDriver.forMount(mount);
+    if (mount.version() == CgroupVersion.V2) {
+      out.addAll(delegation(mount, root));
+    }
+    Path probe = root(driver, root, out);
+    try {
+      // On v2 a root that does not pass memory on yet (the NodeManager enables it at start) has a probe without
+      // memory files: look in the root itself then.
+      boolean probeHasMemory = probe != null && (mount.version() == CgroupVersion.V1
+          || Files.exists(probe.resolve("memory.stat"), LinkOption.NOFOLLOW_LINKS));
+      features(mount, probeHasMemory ? probe : nearestExisting(mount, root), probeHasMemory, out);
+    } finally {
+      if (probe != null) {
+        try {
+          driver.delete(probe, System.nanoTime() + Duration.ofSeconds(5).toNanos());
+        } catch (IOException e) {
+          out.add(Finding.fail("cannot remove the probe cgroup " + probe + ": " + e.getMessage()));
+        }
+      }
+    }
+    dying(driver, out);
+    if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      leftovers(out);
+    }
+    yarnSite(out);
+    return out;
+  }
+
+  private static String version(MemoryMount mount) {
+    return mount.version().name().toLowerCase();
+  }
+
+  /** Other cgroup mounts, so that "no memory on cgroup2" is visible when v1 is used and vice versa. */
+  private static List<Finding> otherMounts(MemoryMount used) {
+    List<Finding> out = new ArrayList<>();
+    try {
+      for (MountInfo m : MountInfo.read(MountInfo.PROC_SELF_MOUNTINFO)) {
+        if (m.fsType().equals("cgroup2") && (used == null || !m.mountPoint().equals(used.path()))) {
+          String controllers = readOr(m.mountPoint().resolve("cgroup.controllers"), "").trim();
+          out.add(Finding.info("cgroup2 also mounted at " + m.mountPoint() + ", controllers: "
+              + (controllers.isEmpty() ? "none" : controllers)));
+        }
+      }
+    } catch (IOException e) {
+      out.add(Finding.warn("cannot read " + MountInfo.PROC_SELF_MOUNTINFO + ": " + e.getMessage()));
+    }
+    return out;
+  }
+
+  /**
+   * v2: each existing cgroup from the mount down to the root's parent must pass memory on to its children
+   * ({@code cgroup.subtree_control}); the plugin enables it only in cgroups it creates itself.
+   */
+  private static List<Finding> delegation(MemoryMount mount, Path root) {
+    List<Finding> out = new ArrayList<>();
+    Path dir = mount.path();
+    Path reached = mount.path();
+    for (Path part : mount.path().relativize(root)) {
+      Path child = dir.resolve(part);
+      String subtree = readOr(dir.resolve("cgroup.subtree_control"), "");
+      boolean memory = (" " + subtree.trim() + " ").contains(" memory ");
+      if (!memory) {
+        out.add(Finding.fail(dir + " does not enable the memory controller for its children (its"
+            + " cgroup.subtree_control is '" + subtree.trim() + "'): write +memory to it, or for a systemd"
+            + " service use Delegate=yes (conf/systemd/yarn-memcg.conf)"));
+        return out;
+      }
+      reached = child;
+      if (!Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+        break;
+      }
+      dir = child;
+    }
+    out.add(Finding.ok("the memory controller is passed down from " + mount.path() + " to " + reached));
+    return out;
+  }
+
+  /**
+   * Whether the root exists and this user can create cgroups in it. When it exists, a probe cgroup is created
+   * in it (and returned, to be checked for features and removed); when it does not, the parent that the
+   * NodeManager will create it in must be writable.
+   */
+  private static Path root(CgroupDriver driver, Path root, List<Finding> out) {
+    String user = System.getProperty("user.name");
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      Path existing = root.getParent();
+      while (!Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+        existing = existing.getParent();
+      }
+      if (Files.isWritable(existing)) {
+        out.add(Finding.ok("root " + root + " does not exist yet; the NodeManager creates it at start (" + user
+            + " can write " + existing + ")"));
+      } else {
+        out.add(Finding.fail("root " + root + " does not exist and " + user + " cannot create it: " + existing
+            + " is " + owner(existing) + "; create the root and chown it to the NodeManager's user"
+            + (driver.mount().version() == CgroupVersion.V2 ? ", or delegate it (systemd Delegate=yes)" : "")));
+      }
+      return null;
+    }
+    Path probe = root.resolve("yarn-memcg-doctor-" + ProcessHandle.current().pid());
+    try {
+      driver.create(probe);
+      out.add(Finding.ok("root " + root + " exists (" + owner(root) + ") and " + user + " can create cgroups in it"));
+      if (driver.mount().version() == CgroupVersion.V2) {
+        List<String> notWritable = List.of("cgroup.procs", "cgroup.subtree_control").stream()
+            .filter(f -> !Files.isWritable(root.resolve(f))).collect(Collectors.toList());
+        if (!notWritable.isEmpty()) {
+          out.add(Finding.fail("root " + root + " is not delegated to " + user + ": cannot write " + notWritable
+              + "; use systemd Delegate=yes or chown these files"));
+        }
+      }
+      return probe;
+    } catch (IOException e) {
+      out.add(Finding.fail("root " + root + " exists (" + owner(root) + ") but " + user
+          + " cannot create a cgroup in it: " + e.getMessage()
+          + (driver.mount().version() == CgroupVersion.V1 ? "; chown the root to the NodeManager's user"
+              : "; delegate it to the NodeManager's user (systemd Delegate=yes)")));
+      return null;
+    }
+  }
+
+  /**
+   * The interface files the plugin relies on, looked up in a real child cgroup when there is one (several exist
+   * only below the top of the hierarchy).
+   */
+  private static void features(MemoryMount mount, Path where, boolean isProbe, List<Finding> out) {
+    boolean v2 = mount.version() == CgroupVersion.V2;
+    if (!isProbe) {
+      out.add(Finding.info("kernel features looked up in " + where + ", not in a container-level cgroup: files"
+          + " that only child cgroups have show as absent; create the root to check exactly"));
+    }
+    String v2Only = "cgroup v2 only";
+    feature(out, where, "memory.force_empty", !v2, v2 ? "cgroup v1 only" : "drains page cache on v1");
+    feature(out, where, "memory.reclaim", v2, v2 ? "drains page cache on v2, kernel 5.19+" : v2Only);
+    feature(out, where, "cgroup.kill", false, v2 ? "kills a whole cgroup at once, kernel 5.14+; without it"
+        + " processes are killed one by one" : v2Only);
+    feature(out, where, "memory.peak", false, v2 ? "peak in the final figures, kernel 5.19+; without it the peak"
+        + " is unknown" : v2Only + "; v1 has memory.max_usage_in_bytes");
+    feature(out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg does not"
+        + " set it" : v2Only);
+  }
+
+  private static void feature(List<Finding> out, Path where, String file, boolean needed, String what) {
+    boolean present = Files.exists(where.resolve(file), LinkOption.NOFOLLOW_LINKS);
+    if (present) {
+      out.add(Finding.ok("feature " + file + ": present (" + what + ")"));
+    } else if (needed) {
+      out.add(Finding.fail("feature " + file + ": ABSENT, the plugin needs it (" + what + ")"));
+    } else {
+      out.add(Finding.info("feature " + file + ": absent (" + what + ")"));
+    }
+  }
+
+  private static void dying(CgroupDriver driver, List<Finding> out) {
+    try {
+      long dying = driver.dyingMemcgs();
+      String text = "dying memcgs on this node: " + dying;
+      out.add(dying < DYING_WARN ? Finding.ok(text) : Finding.warn(text + " (many: reclaim slows down, and near"
+          + " 65535 the kernel refuses new cgroups; they go when their page cache is reclaimed)"));
+    } catch (IOException e) {
+      out.add(Finding.warn("cannot count dying memcgs: " + e.getMessage()));
+    }
+  }
+
+  private void leftovers(List<Finding> out) {
+    try (ContainerMemcgs memcgs = target.lifecycle()) {
+      Sweep sweep = new Sweep(memcgs, sweepMinAge);
+      List<Sweep.Found> found = sweep.find();
+      List<String> orphans = ids(found, Sweep.State.ORPHAN);
+      List<String> running = ids(found, Sweep.State.RUNNING);
+      if (orphans.isEmpty()) {
+        out.add(Finding.ok("leftover container cgroups: none (" + running.size() + " in use)"));
+      } else {
+        out.add(Finding.warn("leftover container cgroups with no process: " + orphans.size() + " " + orphans
+            + "; 'yarn-memcg sweep --apply' drains and removes them"));
+      }
+      List<String> others = sweep.others();
+      if (!others.isEmpty()) {
+        out.add(Finding.info("cgroups under the root that are not containers' (never touched): " + others));
+      }
+    } catch (IOException e) {
+      out.add(Finding.warn("cannot list container cgroups: " + e.getMessage()));
+    }
+  }
+
+  private static List<String> ids(List<Sweep.Found> found, Sweep.State state) {
+    return found.stream().filter(f -> f.state() == state).map(Sweep.Found::containerId).collect(Collectors.toList());
+  }
+
+  private void yarnSite(List<Finding> out) {
+    if (target.yarnSite().isEmpty()) {
+      out.add(Finding.info("no yarn-site.xml given (--conf FILE) or on the classpath: plugin defaults used, the"
+          + " NodeManager's settings not checked"));
+      return;
+    }
+    out.add(Finding.info("settings from " + target.yarnSite().get()));
+    out.addAll(YarnSiteCheck.check(target.conf()));
+  }
+
+  private static Path nearestExisting(MemoryMount mount, Path root) {
+    Path p = root;
+    while (!p.equals(mount.path()) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      p = p.getParent();
+    }
+    return p;
+  }
+
+  private static String owner(Path p) {
+    try {
+      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return "owner " + a.owner().getName() + ":" + a.group().getName() + " "
+          + PosixFilePermissions.toString(a.permissions());
+    } catch (IOException e) {
+      return "owner unknown: " + e.getMessage();
+    }
+  }
+
+  private static String readOr(Path file, String otherwise) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return otherwise;
+    }
+  }
+
+  /** The report as printed, ending with a summary line. */
+  public static String report(List<Finding> findings) {
+    StringBuilder out = new StringBuilder();
+    findings.forEach(f -> out.append(f).append('\n'));
+    long problems = findings.stream().filter(f -> f.level() == Finding.Level.FAIL).count();
+    long warnings = findings.stream().filter(f -> f.level() == Finding.Level.WARN).count();
+    out.append(problems == 0 ? "doctor: no problem found" : "doctor: " + problems + " problem(s) found")
+        .append(warnings == 0 ? "" : ", " + warnings + " warning(s)").append('\n');
+    return out.toString();
+  }
+
+  public static boolean healthy(List<Finding> findings) {
+    return findings.stream().noneMatch(f -> f.level() == Finding.Level.FAIL);
+  }
+}

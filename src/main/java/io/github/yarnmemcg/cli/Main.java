@@ -1,0 +1,217 @@
+package io.github.yarnmemcg.cli;
+
+import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/**
+ * The {@code yarn-memcg} operator commands: {@code doctor}, {@code sweep} and {@code stats}. Exit status 0 when
+ * all is well, 1 when a check or a cleanup failed, 2 for a usage error.
+ */
+public final class Main {
+
+  static final int OK = 0;
+  static final int PROBLEM = 1;
+  static final int USAGE = 2;
+
+  static final String USAGE_TEXT = String.join("\n",
+      "usage: yarn-memcg <command> [options]",
+      "commands:",
+      "  doctor   check this node for the plugin; exits 1 on a problem",
+      "  sweep    list orphan container cgroups under the root; --apply drains and removes them",
+      "  stats    memory of every container cgroup under the root (--json for scripts)",
+      "  demo     (source checkout) a one-node YARN cluster with the plugin, on this machine's cgroups",
+      "  bench    (source checkout) the benchmarks",
+      "common options:",
+      "  --conf FILE   yarn-site.xml to read (default: the one on the classpath, i.e. the node's)",
+      "  --root ROOT   override yarn.nodemanager.memcg.root",
+      "  --mode MODE   override yarn.nodemanager.memcg.mode (auto, v1, v2)",
+      "run 'yarn-memcg <command> --help' for the options of a command");
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  Main(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new Main(System.out, System.err).run(args));
+  }
+
+  int run(String[] args) {
+    if (args.length == 0 || List.of("help", "-h", "--help").contains(args[0])) {
+      (args.length == 0 ? err : out).println(USAGE_TEXT);
+      return args.length == 0 ? USAGE : OK;
+    }
+    String command = args[0];
+    Options options = options(command);
+    if (options == null) {
+      err.println("yarn-memcg: unknown command '" + command + "'\n" + USAGE_TEXT);
+      return USAGE;
+    }
+    CommandLine cmd;
+    Duration minAge;
+    Duration watch;
+    try {
+      cmd = new DefaultParser().parse(options, Arrays.copyOfRange(args, 1, args.length));
+      if (!cmd.getArgList().isEmpty()) {
+        throw new ParseException("unexpected argument '" + cmd.getArgList().get(0) + "'");
+      }
+      minAge = seconds(cmd, "min-age", 60);
+      watch = seconds(cmd, "watch", 0);
+    } catch (ParseException e) {
+      err.println("yarn-memcg " + command + ": " + e.getMessage());
+      err.print(help(command, options));
+      return USAGE;
+    }
+    if (cmd.hasOption("help")) {
+      out.print(help(command, options));
+      return OK;
+    }
+    try {
+      Target target = Target.from(cmd);
+      switch (command) {
+        case "doctor":
+          return doctor(target, minAge);
+        case "sweep":
+          return sweep(target, cmd, minAge);
+        default:
+          return stats(target, cmd, watch);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("yarn-memcg " + command + ": " + e.getMessage());
+      return PROBLEM;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("yarn-memcg " + command + ": interrupted");
+      return PROBLEM;
+    }
+  }
+
+  /** The options of a command, or null for an unknown command. */
+  static Options options(String command) {
+    Options o = new Options()
+        .addOption(Option.builder().longOpt("conf").hasArg().argName("FILE").desc("yarn-site.xml to read").build())
+        .addOption(Option.builder().longOpt("root").hasArg().argName("ROOT")
+            .desc("override yarn.nodemanager.memcg.root").build())
+        .addOption(Option.builder().longOpt("mode").hasArg().argName("MODE")
+            .desc("override yarn.nodemanager.memcg.mode (auto, v1, v2)").build())
+        .addOption(Option.builder("h").longOpt("help").desc("this help").build());
+    Option minAge = Option.builder().longOpt("min-age").hasArg().argName("SECONDS")
+        .desc("an empty container cgroup younger than this may belong to a container about to start and is"
+            + " left alone (default 60)").build();
+    switch (command) {
+      case "doctor":
+        return o.addOption(minAge);
+      case "sweep":
+        return o.addOption(minAge).addOption(Option.builder().longOpt("apply")
+            .desc("drain and remove the orphans (without it, only list them)").build());
+      case "stats":
+        return o.addOption(Option.builder().longOpt("json").desc("JSON for scripts, sizes in bytes").build())
+            .addOption(Option.builder().longOpt("watch").hasArg().argName("SECONDS")
+                .desc("print the table again every SECONDS until interrupted").build());
+      default:
+        return null;
+    }
+  }
+
+  static String help(String command, Options options) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    new HelpFormatter().printHelp(new java.io.PrintWriter(w), 100, "yarn-memcg " + command + " [options]", null,
+        options, 2, 2, null);
+    return w.toString();
+  }
+
+  /** A whole number of seconds from an option, refusing anything else with the option's name. */
+  static Duration seconds(CommandLine cmd, String option, long otherwise) throws ParseException {
+    if (!cmd.hasOption(option)) {
+      return Duration.ofSeconds(otherwise);
+    }
+    String v = cmd.getOptionValue(option);
+    try {
+      long s = Long.parseLong(v);
+      if (s < 0) {
+        throw new NumberFormatException();
+      }
+      return Duration.ofSeconds(s);
+    } catch (NumberFormatException e) {
+      throw new ParseException("--" + option + " '" + v + "': expected a whole number of seconds, 0 or more");
+    }
+  }
+
+  private int doctor(Target target, Duration minAge) {
+    List<Finding> findings = new Doctor(target, minAge).run();
+    out.print(Doctor.report(findings));
+    return Doctor.healthy(findings) ? OK : PROBLEM;
+  }
+
+  private int sweep(Target target, CommandLine cmd, Duration minAge) throws IOException, InterruptedException {
+    try (ContainerMemcgs memcgs = target.lifecycle()) {
+      if (!java.nio.file.Files.isDirectory(memcgs.root(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        out.println("root " + memcgs.root() + " does not exist: nothing to sweep");
+        return OK;
+      }
+      Sweep sweep = new Sweep(memcgs, minAge);
+      List<Sweep.Found> found = sweep.find();
+      long orphans = found.stream().filter(f -> f.state() == Sweep.State.ORPHAN).count();
+      out.println("container cgroups under " + memcgs.root() + ": " + found.size() + ", orphans: " + orphans);
+      if (!found.isEmpty()) {
+        out.print(Sweep.table(found));
+      }
+      List<String> others = sweep.others();
+      if (!others.isEmpty()) {
+        out.println("not container cgroups, never touched: " + String.join(" ", others));
+      }
+      if (!cmd.hasOption("apply")) {
+        out.println(orphans == 0 ? "nothing to do" : "dry run: add --apply to drain and remove the orphans");
+        return OK;
+      }
+      List<CleanupResult> results = sweep.apply(found, target.settings().lifecycle().drainTimeout()
+          .plus(target.settings().lifecycle().deleteTimeout()).multipliedBy(2).plusSeconds(30));
+      if (!results.isEmpty()) {
+        out.print(Sweep.resultTable(results));
+      }
+      long failed = results.stream().filter(r -> !r.removed()).count();
+      out.println("swept " + (results.size() - failed) + " of " + results.size()
+          + (failed == 0 ? "" : "; " + failed + " could not be removed (see the log)"));
+      return failed == 0 ? OK : PROBLEM;
+    }
+  }
+
+  private int stats(Target target, CommandLine cmd, Duration watch) throws IOException, InterruptedException {
+    try (ContainerMemcgs memcgs = target.lifecycle()) {
+      Path root = memcgs.root();
+      if (!java.nio.file.Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("root " + root + " does not exist (the NodeManager creates it at start)");
+      }
+      Stats stats = new Stats(memcgs);
+      while (true) {
+        List<Stats.Row> rows = stats.read();
+        if (cmd.hasOption("json")) {
+          out.println(Stats.json(root, rows));
+        } else {
+          out.println(rows.size() + " container cgroup(s) under " + root);
+          out.print(Stats.table(rows));
+        }
+        out.flush();
+        if (watch.isZero()) {
+          return OK;
+        }
+        Thread.sleep(watch.toMillis());
+      }
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.github.yarnmemcg.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code yarn-memcg stats}: one reading of every container cgroup under the root (anon, page cache, shmem,
+ * peak, limit, limit hits, OOM kills), as a table for people or JSON for scripts. Read-only.
+ */
+public final class Stats {
+
+  /** One container's figures; -1 where the kernel does not report one (v1 has no OOM-event count, for example). */
+  public record Row(String containerId, long processes, long anonBytes, long pageCacheBytes, long shmemBytes,
+      long peakBytes, long limitBytes, long limitHits, long oomKills) {
+
+    static Row of(String containerId, long processes, MemoryStats s) {
+      return new Row(containerId, processes, s.anon(), s.pageCache(), s.shmem(), s.peak(), s.limit(),
+          s.limitHits(), s.oomKill());
+    }
+  }
+
+  private final ContainerMemcgs memcgs;
+
+  public Stats(ContainerMemcgs memcgs) {
+    this.memcgs = memcgs;
+  }
+
+  /** The container cgroups under the root now, by id; one removed while being read is left out. */
+  public List<Row> read() throws IOException {
+    CgroupDriver driver = memcgs.driver();
+    List<Row> rows = new ArrayList<>();
+    for (String id : memcgs.containerIds()) {
+      Optional<MemoryStats> s = memcgs.stats(id);
+      if (s.isPresent()) {
+        Path cgroup = memcgs.cgroupOf(id);
+        rows.add(Row.of(id, driver.pids(cgroup).size(), s.get()));
+      }
+    }
+    rows.sort(Comparator.comparing(Row::containerId));
+    return rows;
+  }
+
+  /** The table: sizes in MiB. */
+  public static String table(List<Row> rows) {
+    Table t = new Table("container", "procs", "anon MiB", "cache MiB", "shmem MiB", "peak MiB", "limit MiB",
+        "failcnt", "oom kills");
+    for (Row r : rows) {
+      t.row(r.containerId(), r.processes(), Table.mib(r.anonBytes()), Table.mib(r.pageCacheBytes()),
+          Table.mib(r.shmemBytes()), Table.mib(r.peakBytes()), Table.mib(r.limitBytes()),
+          Table.count(r.limitHits()), Table.count(r.oomKills()));
+    }
+    return t.toString();
+  }
+
+  /** JSON for scripts: {@code {"root": ..., "containers": [ {...}, ... ]}}, sizes in bytes. */
+  public static String json(Path root, List<Row> rows) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("root", root.toString());
+    doc.put("containers", rows);
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON for " + rows, e);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.github.yarnmemcg.cli;
+
+import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code yarn-memcg sweep}: finds the container cgroups under the root that no container uses any more and,
+ * when asked, drains and removes them through the lifecycle's own completion path, so a sweep does exactly
+ * what the NodeManager does when a container ends. A cgroup is an orphan when it is named like a YARN
+ * container id (the lifecycle's rule), has no process in it, and is older than the minimum age, which keeps
+ * a sweep on a live node away from a cgroup the NodeManager has just created for a container that is about
+ * to start. Anything else under the root, and everything outside it, is never touched.
+ */
+public final class Sweep {
+
+  /** Why a container cgroup is or is not swept. */
+  public enum State {
+    /** Processes are in it: a container is running. */
+    RUNNING,
+    /** Empty but younger than the minimum age: possibly a container about to start. */
+    RECENT,
+    /** Empty and old enough: nothing will use it again. */
+    ORPHAN
+  }
+
+  /** One container cgroup found under the root. */
+  public record Found(String containerId, State state, int processes, Duration age, long chargedBytes) {}
+
+  private final ContainerMemcgs memcgs;
+  private final Duration minAge;
+
+  public Sweep(ContainerMemcgs memcgs, Duration minAge) {
+    this.memcgs = memcgs;
+    this.minAge = minAge;
+  }
+
+  /** Every container cgroup under the root with its state, by id. */
+  public List<Found> find() throws IOException {
+    List<Found> found = new ArrayList<>();
+    Instant now = Instant.now();
+    for (String id : memcgs.containerIds()) {
+      Path cgroup = memcgs.cgroupOf(id);
+      try {
+        int processes = memcgs.driver().pids(cgroup).size();
+        Duration age = Duration.between(Files.getLastModifiedTime(cgroup, LinkOption.NOFOLLOW_LINKS).toInstant(), now);
+        State state = processes > 0 ? State.RUNNING : age.compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
+        long charged = memcgs.stats(id).map(s -> s.usage()).orElse(-1L);
+        found.add(new Found(id, state, processes, age, charged));
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // Removed between the listing and the reading (the NodeManager's own cleanup): nothing to sweep.
+      }
+    }
+    found.sort(Comparator.comparing(Found::containerId));
+    return found;
+  }
+
+  /**
+   * The directories under the root that are not container cgroups: listed so the operator sees them, never
+   * touched.
+   */
+  public List<String> others() throws IOException {
+    List<String> names = new ArrayList<>();
+    try (var entries = Files.newDirectoryStream(memcgs.root(), p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        if (!ContainerMemcgs.CONTAINER_ID.matcher(name).matches()) {
+          names.add(name);
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /**
+   * Drains and removes the orphans, all at once on the lifecycle's cleanup threads, and waits for each. An
+   * orphan that has gained a process since it was found is left alone.
+   *
+   * @param wait how long to wait for all cleanups together
+   */
+  public List<CleanupResult> apply(List<Found> found, Duration wait) throws IOException, InterruptedException {
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (Found f : found) {
+      if (f.state() == State.ORPHAN && memcgs.driver().pids(memcgs.cgroupOf(f.containerId())).isEmpty()) {
+        cleanups.add(memcgs.complete(f.containerId()).cleanup());
+      }
+    }
+    long deadline = System.nanoTime() + wait.toNanos();
+    List<CleanupResult> results = new ArrayList<>();
+    for (CompletableFuture<CleanupResult> c : cleanups) {
+      try {
+        results.add(c.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+      } catch (ExecutionException e) {
+        throw new IOException("cleanup failed: " + e.getCause(), e.getCause());
+      } catch (TimeoutException e) {
+        throw new IOException("cleanups still running after " + wait.toSeconds() + " s; run the sweep again");
+      }
+    }
+    return results;
+  }
+
+  public static String table(List<Found> found) {
+    Table t = new Table("container", "state", "procs", "age s", "charged MiB");
+    for (Found f : found) {
+      t.row(f.containerId(), f.state().name().toLowerCase(), f.processes(), f.age().toSeconds(),
+          Table.mib(f.chargedBytes()));
+    }
+    return t.toString();
+  }
+
+  public static String resultTable(List<CleanupResult> results) {
+    Table t = new Table("container", "outcome", "drained MiB", "left charged MiB", "removed");
+    for (CleanupResult r : results) {
+      t.row(r.containerId(), r.outcome().name().toLowerCase(), Table.mib(r.drainedBytes()),
+          Table.mib(r.leftCharged()), r.removed() ? "yes" : "NO");
+    }
+    return t.toString();
+  }
+}

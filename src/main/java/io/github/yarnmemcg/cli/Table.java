@@ -1,0 +1,81 @@
+package io.github.yarnmemcg.cli;
+
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plain-text table for a terminal: a header, then rows, each column as wide as its widest cell; the first
+ * column is left-aligned and the others right-aligned, as numbers are. Also the byte formatting every
+ * command shares, so that all of them print the same units.
+ */
+public final class Table {
+
+  private final List<String> header;
+  private final List<List<String>> rows = new ArrayList<>();
+
+  public Table(String... header) {
+    this.header = List.of(header);
+  }
+
+  public Table row(Object... cells) {
+    if (cells.length != header.size()) {
+      throw new IllegalArgumentException("row has " + cells.length + " cells, the header " + header.size());
+    }
+    List<String> row = new ArrayList<>();
+    for (Object c : cells) {
+      row.add(String.valueOf(c));
+    }
+    rows.add(row);
+    return this;
+  }
+
+  public boolean isEmpty() {
+    return rows.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    int[] width = new int[header.size()];
+    for (List<String> r : allRows()) {
+      for (int i = 0; i < r.size(); i++) {
+        width[i] = Math.max(width[i], r.get(i).length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (List<String> r : allRows()) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < r.size(); i++) {
+        String cell = r.get(i);
+        String pad = " ".repeat(width[i] - cell.length());
+        line.append(i == 0 ? cell + pad : "  " + pad + cell);
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    return out.toString();
+  }
+
+  private List<List<String>> allRows() {
+    List<List<String>> all = new ArrayList<>();
+    all.add(header);
+    all.addAll(rows);
+    return all;
+  }
+
+  /** Bytes in MiB with one decimal; "max" for no limit and "?" for a figure the kernel does not report. */
+  public static String mib(long bytes) {
+    if (bytes == MemoryStats.UNKNOWN) {
+      return "?";
+    }
+    // A v1 "no limit" is LONG_MAX rounded down to a page; anything at or beyond 2^62 is no limit in practice.
+    if (bytes >= 1L << 62) {
+      return "max";
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) (1L << 20));
+  }
+
+  /** A count, or "?" when the kernel does not report it. */
+  public static String count(long n) {
+    return n == MemoryStats.UNKNOWN ? "?" : Long.toString(n);
+  }
+}

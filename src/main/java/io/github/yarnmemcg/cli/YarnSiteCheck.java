@@ -1,0 +1,95 @@
+package io.github.yarnmemcg.cli;
+
+import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
+import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.nodemanager.DefaultContainerExecutor;
+import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
+
+/**
+ * Whether a yarn-site.xml enables the plugin consistently: the executor, the container monitor's process
+ * tree, the YARN-11967 monitor setting, Hadoop's own memory handler left off, and every
+ * {@code yarn.nodemanager.memcg.*} value valid by the NodeManager's own validation.
+ */
+public final class YarnSiteCheck {
+  private YarnSiteCheck() {}
+
+  public static List<Finding> check(Configuration conf) {
+    List<Finding> out = new ArrayList<>();
+    String executor = conf.getTrimmed(YarnConfiguration.NM_CONTAINER_EXECUTOR,
+        DefaultContainerExecutor.class.getName());
+    if (isMemcgExecutor(conf, executor)) {
+      out.add(Finding.ok(YarnConfiguration.NM_CONTAINER_EXECUTOR + " = " + executor));
+    } else if (executor.equals(LinuxContainerExecutor.class.getName())) {
+      out.add(Finding.fail(YarnConfiguration.NM_CONTAINER_EXECUTOR + " is LinuxContainerExecutor: Hadoop has no"
+          + " key to add a resource handler to it, so yarn-memcg is not used; set it to "
+          + MemcgContainerExecutor.class.getName() + " (see docs/rollout.md, LCE vs DCE)"));
+    } else {
+      out.add(Finding.fail("the plugin is not enabled: " + YarnConfiguration.NM_CONTAINER_EXECUTOR + " is " + executor
+          + ", expected " + MemcgContainerExecutor.class.getName()));
+    }
+
+    String tree = conf.getTrimmed(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE, "");
+    if (tree.equals(MemcgProcessTree.class.getName())) {
+      out.add(Finding.ok(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE + " = " + tree));
+    } else {
+      out.add(Finding.warn(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE + " is "
+          + (tree.isEmpty() ? "not set (procfs)" : tree) + ": the container monitor then counts mapped page cache as"
+          + " container memory and can kill a container for it; set " + MemcgProcessTree.class.getName()));
+    }
+
+    boolean enforced = conf.getBoolean(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED,
+        YarnConfiguration.DEFAULT_NM_MEMORY_RESOURCE_ENFORCED);
+    boolean pmem = conf.getBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED,
+        YarnConfiguration.DEFAULT_NM_PMEM_CHECK_ENABLED);
+    if (enforced) {
+      out.add(Finding.warn(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + " is true: Hadoop 3.5.0's container"
+          + " monitor then skips its memory check (YARN-11967); the kernel still enforces each container's limit."
+          + " Set it to false to have the monitor check too"));
+    } else if (!pmem) {
+      out.add(Finding.info(YarnConfiguration.NM_PMEM_CHECK_ENABLED + " is false: only the kernel enforces the"
+          + " limit (the container monitor does not check memory)"));
+    } else {
+      out.add(Finding.ok(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + " = false and "
+          + YarnConfiguration.NM_PMEM_CHECK_ENABLED + " = true: the container monitor checks memory (YARN-11967)"));
+    }
+    if (conf.getBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, YarnConfiguration.DEFAULT_NM_VMEM_CHECK_ENABLED)) {
+      out.add(Finding.warn(YarnConfiguration.NM_VMEM_CHECK_ENABLED + " is true: virtual memory is not a useful"
+          + " limit for JVMs and the cgroup limit is the real one; set it to false"));
+    }
+    if (conf.getBoolean(YarnConfiguration.NM_MEMORY_RESOURCE_ENABLED,
+        YarnConfiguration.DEFAULT_NM_MEMORY_RESOURCE_ENABLED)) {
+      out.add(Finding.warn(YarnConfiguration.NM_MEMORY_RESOURCE_ENABLED + " is true: leave Hadoop's own memory"
+          + " handler off, yarn-memcg manages container memory"));
+    }
+
+    try {
+      MemcgConfiguration settings = MemcgConfiguration.from(conf);
+      out.add(Finding.ok(MemcgConfiguration.PREFIX + "* valid: root " + settings.root() + ", mode "
+          + settings.mode().map(v -> v.name().toLowerCase()).orElse("auto")));
+      if (!settings.lifecycle().drainEnabled()) {
+        out.add(Finding.warn(MemcgConfiguration.DRAIN_ENABLED.name() + " is false: every finished container that"
+            + " read files will leave a dying memcg"));
+      }
+    } catch (IllegalArgumentException e) {
+      out.add(Finding.fail(e.getMessage()));
+    }
+    return out;
+  }
+
+  /** The plugin's executor or a subclass of it, when the class can be loaded here. */
+  private static boolean isMemcgExecutor(Configuration conf, String className) {
+    if (className.equals(MemcgContainerExecutor.class.getName())) {
+      return true;
+    }
+    try {
+      return MemcgContainerExecutor.class.isAssignableFrom(conf.getClassByName(className));
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+}

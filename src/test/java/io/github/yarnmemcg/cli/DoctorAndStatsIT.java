@@ -1,0 +1,116 @@
+package io.github.yarnmemcg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.testing.ContainerCgroups;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code yarn-memcg doctor} and {@code stats} on this machine's real memory controller. */
+class DoctorAndStatsIT {
+  private static final long MIB = 1 << 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  Process holder;
+
+  @AfterEach
+  void stopHolder() {
+    if (holder != null) {
+      holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void doctorOnAUsableRootSaysSoAndLeavesNothingBehind() throws Exception {
+    Path root = cgroups.root();
+    cgroups.driver().create(root);
+    cgroups.driver().enableMemoryForChildren(root);
+    MainTest.Ran r = MainTest.run("doctor", "--root", root.toString(), "--conf", "conf/yarn-site.xml");
+    System.out.println(r.out());
+    assertEquals(Main.OK, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("OK    root " + root + " exists"), r.out());
+    String drain = cgroups.mount().version() == CgroupVersion.V1 ? "memory.force_empty" : "memory.reclaim";
+    assertTrue(r.out().contains("OK    feature " + drain + ": present"), r.out());
+    assertTrue(r.out().contains("dying memcgs on this node: "), r.out());
+    assertTrue(r.out().contains("leftover container cgroups: none"), r.out());
+    assertTrue(r.out().contains("OK    yarn.nodemanager.container-executor.class"), r.out());
+    assertTrue(r.out().endsWith("doctor: no problem found\n"), r.out());
+    try (Stream<Path> children = Files.list(root)) {
+      assertFalse(children.anyMatch(p -> p.getFileName().toString().startsWith("yarn-memcg-doctor-")),
+          "the probe cgroup was removed");
+    }
+  }
+
+  @Test
+  void doctorWarnsAboutLeftoverContainerCgroupsAndFailsOnBadSettings() throws Exception {
+    Path root = cgroups.root();
+    cgroups.driver().create(root);
+    cgroups.driver().create(root.resolve("container_1700000000000_0001_01_000007"));
+    MainTest.Ran leftover = MainTest.run("doctor", "--root", root.toString(), "--min-age", "0");
+    assertEquals(Main.OK, leftover.code(), "a leftover is a warning, not a failure: " + leftover.out());
+    assertTrue(leftover.out().contains("WARN  leftover container cgroups with no process: 1"
+        + " [container_1700000000000_0001_01_000007]"), leftover.out());
+
+    Path site = files.resolve("yarn-site.xml");
+    Files.writeString(site, "<configuration><property><name>yarn.nodemanager.memcg.cleanup.threads</name>"
+        + "<value>0</value></property></configuration>");
+    MainTest.Ran bad = MainTest.run("doctor", "--root", root.toString(), "--conf", site.toString());
+    assertEquals(Main.PROBLEM, bad.code(), bad.out());
+    assertTrue(bad.out().contains("FAIL  invalid yarn-memcg setting yarn.nodemanager.memcg.cleanup.threads='0'"),
+        bad.out());
+    assertTrue(bad.out().contains("FAIL  the plugin is not enabled"), bad.out());
+
+    MainTest.Ran outside = MainTest.run("doctor", "--root", files.toString());
+    assertEquals(Main.PROBLEM, outside.code());
+    assertTrue(outside.out().contains("FAIL  invalid yarn-memcg setting yarn.nodemanager.memcg.root"), outside.out());
+  }
+
+  @Test
+  void statsShowsEachContainersMemoryApartFromPageCache() throws Exception {
+    CgroupDriver driver = cgroups.driver();
+    Path root = cgroups.root();
+    String id = "container_1700000000000_0002_01_000001";
+    Path cgroup = ContainerCgroups.create(cgroups, id);
+    driver.setHardLimit(cgroup, 256 * MIB);
+    driver.create(root.resolve("not-a-container"));
+    Process reader = new ProcessBuilder(driver.joinThenExec(cgroup,
+        Workloads.readNoAtime(Workloads.freshFile(files, "input", 8)))).inheritIO().start();
+    assertEquals(0, reader.waitFor());
+    holder = ContainerCgroups.holdAnon(driver, cgroup, 32);
+
+    MainTest.Ran json = MainTest.run("stats", "--root", root.toString(), "--json");
+    assertEquals(Main.OK, json.code(), json.err());
+    JsonNode doc = new ObjectMapper().readTree(json.out());
+    assertEquals(1, doc.get("containers").size(), "only container cgroups: " + json.out());
+    JsonNode c = doc.get("containers").get(0);
+    assertEquals(id, c.get("containerId").asText());
+    assertEquals(1, c.get("processes").asInt());
+    assertTrue(c.get("anonBytes").asLong() >= 31 * MIB, json.out());
+    assertTrue(c.get("pageCacheBytes").asLong() >= 7 * MIB, json.out());
+    assertEquals(256 * MIB, c.get("limitBytes").asLong());
+    assertTrue(c.get("peakBytes").asLong() >= 38 * MIB, json.out());
+
+    MainTest.Ran table = MainTest.run("stats", "--root", root.toString());
+    assertEquals(Main.OK, table.code(), table.err());
+    assertTrue(table.out().startsWith("1 container cgroup(s) under " + root), table.out());
+    assertTrue(table.out().contains(id) && table.out().contains("256.0"), table.out());
+  }
+}

@@ -1,0 +1,47 @@
+package io.github.yarnmemcg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The stats output formats, from given rows. */
+class StatsTest {
+
+  static final Stats.Row ROW = new Stats.Row("container_1700000000000_0001_01_000002", 3, 64L << 20, 8L << 20,
+      0, 80L << 20, 256L << 20, 4, -1);
+
+  @Test
+  void jsonHasTheRootAndEveryFigureInBytes() throws Exception {
+    JsonNode doc = new ObjectMapper().readTree(Stats.json(Path.of("/sys/fs/cgroup/memory/r"), List.of(ROW)));
+    assertEquals("/sys/fs/cgroup/memory/r", doc.get("root").asText());
+    JsonNode c = doc.get("containers").get(0);
+    assertEquals(ROW.containerId(), c.get("containerId").asText());
+    assertEquals(3, c.get("processes").asLong());
+    assertEquals(64L << 20, c.get("anonBytes").asLong());
+    assertEquals(8L << 20, c.get("pageCacheBytes").asLong());
+    assertEquals(0, c.get("shmemBytes").asLong());
+    assertEquals(80L << 20, c.get("peakBytes").asLong());
+    assertEquals(256L << 20, c.get("limitBytes").asLong());
+    assertEquals(4, c.get("limitHits").asLong());
+    assertEquals(-1, c.get("oomKills").asLong(), "unknown stays -1 for scripts");
+  }
+
+  @Test
+  void emptyJsonStillNamesTheRoot() throws Exception {
+    JsonNode doc = new ObjectMapper().readTree(Stats.json(Path.of("/r"), List.of()));
+    assertEquals(0, doc.get("containers").size());
+  }
+
+  @Test
+  void tableShowsMibAndUnknownAsQuestionMark() {
+    String[] lines = Stats.table(List.of(ROW)).split("\n");
+    assertTrue(lines[0].startsWith("container") && lines[0].contains("oom kills"), lines[0]);
+    assertEquals(List.of(ROW.containerId(), "3", "64.0", "8.0", "0.0", "80.0", "256.0", "4", "?"),
+        List.of(lines[1].trim().split("\\s+")));
+  }
+}

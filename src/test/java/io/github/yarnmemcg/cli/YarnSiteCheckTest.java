@@ -1,0 +1,85 @@
+package io.github.yarnmemcg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+
+/** The doctor's yarn-site.xml checks, on the shipped examples and on the mistakes an operator can make. */
+class YarnSiteCheckTest {
+
+  static Configuration shipped(String file) {
+    Configuration conf = new Configuration(false);
+    conf.addResource(new Path(java.nio.file.Path.of(file).toAbsolutePath().toString()));
+    return conf;
+  }
+
+  static List<Finding> of(Configuration conf, Finding.Level level) {
+    return YarnSiteCheck.check(conf).stream().filter(f -> f.level() == level).collect(Collectors.toList());
+  }
+
+  @Test
+  void theShippedYarnSiteIsConsistent() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    assertEquals(List.of(), of(conf, Finding.Level.FAIL));
+    assertEquals(List.of(), of(conf, Finding.Level.WARN));
+  }
+
+  @Test
+  void theShippedV2ExampleOnTopOfTheBaseIsConsistent() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.addResource(new Path(java.nio.file.Path.of("dist/conf/yarn-site-v2.xml").toAbsolutePath().toString()));
+    assertEquals(List.of(), of(conf, Finding.Level.FAIL));
+    assertEquals("v2", conf.get("yarn.nodemanager.memcg.mode"));
+  }
+
+  @Test
+  void emptyConfigurationSaysThePluginIsNotEnabledAndWarnsAboutTheMonitor() {
+    Configuration conf = new Configuration(false);
+    List<Finding> fails = of(conf, Finding.Level.FAIL);
+    assertEquals(1, fails.size(), fails.toString());
+    assertTrue(fails.get(0).text().contains("the plugin is not enabled"), fails.toString());
+    String warns = of(conf, Finding.Level.WARN).toString();
+    assertTrue(warns.contains("YARN-11967"), warns);
+    assertTrue(warns.contains("process-tree.class"), warns);
+    assertTrue(warns.contains("vmem-check-enabled"), warns);
+  }
+
+  @Test
+  void linuxContainerExecutorIsExplained() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.set("yarn.nodemanager.container-executor.class",
+        "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
+    String fails = of(conf, Finding.Level.FAIL).toString();
+    assertTrue(fails.contains("LinuxContainerExecutor") && fails.contains("rollout"), fails);
+  }
+
+  @Test
+  void aSubclassOfThePluginsExecutorCounts() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.set("yarn.nodemanager.container-executor.class", "io.github.yarnmemcg.demo.DemoExecutor");
+    assertEquals(List.of(), of(conf, Finding.Level.FAIL));
+  }
+
+  @Test
+  void badPluginValueFailsWithTheNodeManagersOwnMessage() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.set("yarn.nodemanager.memcg.drain.timeout-ms", "soon");
+    String fails = of(conf, Finding.Level.FAIL).toString();
+    assertTrue(fails.contains("invalid yarn-memcg setting yarn.nodemanager.memcg.drain.timeout-ms='soon'"), fails);
+  }
+
+  @Test
+  void hadoopsOwnMemoryHandlerAndDrainOffAreWarned() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.setBoolean("yarn.nodemanager.resource.memory.enabled", true);
+    conf.setBoolean("yarn.nodemanager.memcg.drain.enabled", false);
+    String warns = of(conf, Finding.Level.WARN).toString();
+    assertTrue(warns.contains("yarn.nodemanager.resource.memory.enabled"), warns);
+    assertTrue(warns.contains("yarn.nodemanager.memcg.drain.enabled"), warns);
+  }
+}
