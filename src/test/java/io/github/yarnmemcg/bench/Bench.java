@@ -5,6 +5,7 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
 import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
 import io.github.yarnmemcg.testing.DyingMemcgs;
@@ -21,10 +22,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +41,8 @@ import org.apache.hadoop.yarn.util.ResourceCalculatorProcessTree;
  * and a raw floor, each under its own root below one unique top cgroup, driven through the same container
  * lifecycles by real short-lived processes that join their cgroup with the same shell line. Figures are wall
  * times from {@link System#nanoTime()} (CPU times from {@link ThreadMXBean}) after warm-up iterations, with the
- * contenders interleaved iteration by iteration so that load from other processes falls on all of them alike.
+ * contenders interleaved in a random order each iteration so that load from other processes falls on all of
+ * them alike.
  * The top cgroup, every root and every input file are removed at the end, also when a phase fails.
  */
 final class Bench {
@@ -55,6 +59,7 @@ final class Bench {
   static final String LIFECYCLE_POLICY = "lifecycle, no drain: policy cost";
   static final String LIFECYCLE_SETUP = "lifecycle, no drain: setup";
   static final String LIFECYCLE_TEARDOWN = "lifecycle, no drain: teardown until removed";
+  static final String LIFECYCLE_PROCESS = "lifecycle, no drain: the joining process";
   static final String DYING_COUNT = "dying memcgs added (node-wide count)";
   static final String DYING_HELD = "charge held under the root after removal";
   static final String STATS_READ = "stats read, one container";
@@ -89,6 +94,8 @@ final class Bench {
   private final List<Row> rows = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  /** Seeded, so that a run can be repeated in the same order. */
+  private final Random order = new Random(42);
 
   Bench(BenchSettings settings) throws IOException {
     this.settings = settings;
@@ -148,10 +155,9 @@ final class Bench {
     int warm = settings.n("warmup");
     long limit = 64 * MIB;
     Map<Contender, long[][]> t = new LinkedHashMap<>();
-    contenders.forEach(c -> t.put(c, new long[4][n]));
+    contenders.forEach(c -> t.put(c, new long[5][n]));
     for (int i = 0; i < warm + n; i++) {
-      for (int k = 0; k < contenders.size(); k++) {
-        Contender c = contenders.get((i + k) % contenders.size());
+      for (Contender c : inRandomOrder(contenders)) {
         String id = containerId(1, i);
         c.prepare(id, limit);
         long t0 = System.nanoTime();
@@ -169,6 +175,7 @@ final class Bench {
           a[1][j] = (t1 - t0) + (t3 - t2);
           a[2][j] = t1 - t0;
           a[3][j] = t3 - t2;
+          a[4][j] = t2 - t1;
         }
       }
       progress("lifecycle", i + 1, warm + n);
@@ -179,6 +186,8 @@ final class Bench {
       timed(LIFECYCLE_POLICY, c.name(), a[1], "total minus the joining process (same shell line for all)");
       timed(LIFECYCLE_SETUP, c.name(), a[2], setupNote(c.name()));
       timed(LIFECYCLE_TEARDOWN, c.name(), a[3], teardownNote(c.name()));
+      timed(LIFECYCLE_PROCESS, c.name(), a[4], "the joining process alone: spawn, join, exec true, exit, reap;"
+          + " no contender code runs here");
     }
   }
 
@@ -211,8 +220,7 @@ final class Bench {
     Map<Contender, Long> leastLeft = new LinkedHashMap<>();
     contenders.forEach(c -> t.put(c, new long[2][n]));
     for (int i = 0; i < warm + n; i++) {
-      for (int k = 0; k < contenders.size(); k++) {
-        Contender c = contenders.get((i + k) % contenders.size());
+      for (Contender c : inRandomOrder(contenders)) {
         String id = containerId(size.equals("small") ? 2 : 3, i);
         c.prepare(id, limit);
         Path cgroup = c.setUp(id, limit);
@@ -429,6 +437,7 @@ final class Bench {
         LifecycleCounters.Snapshot countersBefore = c instanceof OursContender o
             ? o.memcgs().counters().snapshot() : null;
         long usageBefore = driver.stats(c.root()).usage();
+        long availableBefore = memAvailable();
         long baseline = DyingMemcgs.stableBaseline(driver);
         List<CompletableFuture<?>> cleanups = new ArrayList<>();
         long[] completeNanos = new long[n];
@@ -451,6 +460,7 @@ final class Bench {
         // The held charge first: clean page cache can leave a removed memcg while the count settles.
         long held = driver.stats(c.root()).usage() - usageBefore;
         long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
+        String settled = String.format("; after the count settled: %s", heldBreakdown(c.root(), usageBefore));
         String extra = "";
         if (countersBefore != null) {
           LifecycleCounters.Snapshot s = ((OursContender) c).memcgs().counters().snapshot();
@@ -462,7 +472,9 @@ final class Bench {
             Percentiles.millis(completeNanos, 50), extra);
         rows.add(Row.once(DYING_COUNT, c.name(), added, "memcgs", note));
         rows.add(Row.once(DYING_HELD, c.name(), held / (double) MIB, "MiB",
-            "root memory.usage_in_bytes after minus before (exact for this root)"));
+            "root memory.usage_in_bytes after minus before, right after the last cleanup (exact for this root)"
+                + settled + String.format("; MemAvailable %.1f GiB before, %.1f GiB after", availableBefore
+                / (double) GIB, memAvailable() / (double) GIB)));
         printLast(2);
         // What this contender leaked is reclaimed before the next one runs, so it cannot skew its count.
         reclaimHierarchy(c.root());
@@ -475,6 +487,17 @@ final class Bench {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * The contenders in a fresh random order for one iteration: with a fixed rotation each contender would
+   * always follow the same other one (stock's 20 ms sleep, say), and the scheduler's treatment of the
+   * predecessor would leak into its figures.
+   */
+  private List<Contender> inRandomOrder(List<Contender> contenders) {
+    List<Contender> shuffled = new ArrayList<>(contenders);
+    Collections.shuffle(shuffled, order);
+    return shuffled;
+  }
 
   static String containerId(int phase, int i) {
     return String.format("container_1700000000000_%04d_01_%06d", phase, i + 1);
@@ -528,6 +551,22 @@ final class Bench {
       }
     }
     return Long.MAX_VALUE;
+  }
+
+  /**
+   * What a root still holds beyond its usage before the run, split into page cache of its subtree and kernel
+   * memory (v1 {@code memory.kmem.usage_in_bytes}: slab objects reparented from removed children).
+   */
+  private String heldBreakdown(Path root, long usageBefore) throws IOException {
+    MemoryStats s = driver.stats(root);
+    long subtreeCache = MemoryStats.parseKeyValues(Files.readString(root.resolve("memory.stat")))
+        .getOrDefault(driver.mount().version() == CgroupVersion.V1 ? "total_cache" : "file", MemoryStats.UNKNOWN);
+    Path kmemFile = root.resolve("memory.kmem.usage_in_bytes");
+    long kmem = Files.exists(kmemFile, NOFOLLOW) ? MemoryStats.parseValue(Files.readString(kmemFile))
+        : MemoryStats.UNKNOWN;
+    return String.format("%.1f MiB held, of which page cache %.1f MiB, kernel memory %s", (s.usage() - usageBefore)
+        / (double) MIB, subtreeCache / (double) MIB, kmem == MemoryStats.UNKNOWN ? "?" : String.format("%.1f MiB",
+        kmem / (double) MIB));
   }
 
   /** One reclaim request to the kernel for the whole subtree: v1 force_empty, v2 memory.reclaim. */

@@ -15,6 +15,10 @@ public final class BenchMain {
   private BenchMain() {}
 
   public static void main(String[] args) {
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println(BenchSettings.usage());
+      System.exit(0);
+    }
     BenchSettings settings;
     try {
       settings = BenchSettings.parse(args);

@@ -31,7 +31,7 @@ class BenchSmokeIT {
     List<String> lifecycle = List.of(Bench.OURS, Bench.STOCK, Bench.RAW);
     List<String> completion = List.of(Bench.OURS, Bench.STOCK, Bench.RAW, Bench.RAW_SYNC_DRAIN);
     for (String figure : List.of(Bench.LIFECYCLE_TOTAL, Bench.LIFECYCLE_POLICY, Bench.LIFECYCLE_SETUP,
-        Bench.LIFECYCLE_TEARDOWN)) {
+        Bench.LIFECYCLE_TEARDOWN, Bench.LIFECYCLE_PROCESS)) {
       lifecycle.forEach(c -> assertMeasured(results, figure, c));
     }
     for (String size : List.of("small-mib", "big-mib")) {

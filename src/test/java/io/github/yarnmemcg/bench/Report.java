@@ -54,9 +54,9 @@ final class Report {
     md.append("- Not a quiet machine: at the start ").append(e.otherJvms()).append(" other JVMs were running (other")
         .append(" helpers' Maven builds and real-kernel tests) and ").append(e.otherRoots())
         .append(" other yarn-memcg cgroup roots existed; load average ").append(e.loadAverage())
-        .append(" at the start, ").append(r.loadAverageAfter()).append(" at the end (2 cores). Contenders are")
-        .append(" interleaved iteration by iteration, so that load falls on all of them alike, but p99 figures")
-        .append(" include it.\n");
+        .append(" at the start, ").append(r.loadAverageAfter()).append(" at the end (").append(e.cores())
+        .append(" cores). Contenders run interleaved, in a random order each iteration, so that load falls on")
+        .append(" all of them alike, but p99 figures include it.\n");
     md.append("- Command: `yarn-memcg bench").append(s.smoke() ? " --smoke" : "").append(" --out ")
         .append(s.out()).append("`; settings ").append(new TreeMap<>(s.counts())).append(".\n");
     for (String note : r.notes()) {
@@ -168,6 +168,7 @@ final class Report {
     series(a, r, "total p50", Bench.LIFECYCLE_TOTAL, lifecycle, true);
     series(a, r, "total p99", Bench.LIFECYCLE_TOTAL, lifecycle, false);
     series(a, r, "policy cost p50", Bench.LIFECYCLE_POLICY, lifecycle, true);
+    series(a, r, "joining process alone p50", Bench.LIFECYCLE_PROCESS, lifecycle, true);
 
     List<String> completion = List.of(Bench.OURS, Bench.STOCK, Bench.RAW, Bench.RAW_SYNC_DRAIN);
     CategoryChart b = panel("Completion path, drain on (ms, log)", "ms", true);
@@ -250,11 +251,13 @@ final class Report {
       `/bin/sh -c 'echo $$ > <cgroup>/cgroup.procs && exec CMD'`, where `<cgroup>.procs` is what each contender
       names (for stock: the path in its ADD_PID_TO_CGROUP operation, where container-executor would write the pid).
       Times are `System.nanoTime()` on the driving thread, nearest-rank p50/p99 after warm-up iterations (not
-      JMH); contenders run interleaved, one container each in turn.
+      JMH); contenders run interleaved, one container each per iteration in a seeded random order.
 
       - **lifecycle, no drain**: CMD is `true`. *total* = setup + process start, join, exit + completion until the
         cgroup directory is gone (for ours: until the background cleanup finished). *policy cost* = total minus the
         process's own run (identical for all). *setup* = create + limits. *teardown* = completion call until removed.
+        *the joining process* = the process alone (spawn from the JVM, join, exec, exit, reap): no contender code
+        runs there, so its spread between contenders shows how much of *total* is noise from the loaded machine.
       - **completion path, drain on**: CMD is `dd iflag=noatime` reading an input written with O_DIRECT, so the
         container is charged for all of it. The figure is the completion call only, as the NodeManager makes it:
         ours `complete()` (final stats, signal leftovers, queue the drain); stock `postComplete` (no drain at all,
@@ -274,5 +277,18 @@ final class Report {
         per pass: `updateProcessTree`, vmem/rss at age 0 and 1, cpu%. CPU is the driving thread's
         `ThreadMXBean` CPU time (user + sys). Hadoop's default `ProcfsBasedProcessTree` scans all of /proc for every
         container, so its pass grows with containers x processes on the node.
+
+      ## Reproduce
+
+      As root, on a node with a writable memory controller, in a fresh JVM (Hadoop's chain is a static singleton):
+
+      ```
+      mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
+      java -cp target/classes:target/test-classes:$(cat target/bench.cp) io.github.yarnmemcg.bench.BenchMain \
+          --out docs/benchmarks
+      ```
+
+      or `yarn-memcg bench --out docs/benchmarks`. `--smoke` runs everything tiny (the CI smoke test,
+      BenchSmokeIT); any count can be overridden, e.g. `--dying-n 200`; `--help` lists them.
       """;
 }
