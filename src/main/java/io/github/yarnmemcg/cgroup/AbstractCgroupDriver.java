@@ -102,7 +102,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   @Override
   public DrainResult drain(Path cgroup, long deadlineNanos) throws IOException {
     long start = System.nanoTime();
-    MemoryStats s = stats(cgroup);
+    MemoryStats s = memoryStat(cgroup);
     long before = s.pageCache();
     int steps = 0;
     int stalls = 0;
@@ -110,7 +110,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       long previous = s.pageCache();
       drainStep(cgroup, s);
       steps++;
-      s = stats(cgroup);
+      s = memoryStat(cgroup);
       // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.
       if (s.pageCache() > 0 && s.pageCache() >= previous && !Backoff.STANDARD.pause(stalls++, deadlineNanos)) {
         break;

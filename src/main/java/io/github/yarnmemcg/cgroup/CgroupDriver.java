@@ -80,6 +80,13 @@ public interface CgroupDriver {
 
   MemoryStats stats(Path cgroup) throws IOException;
 
+  /**
+   * Only the {@code memory.stat} counters (and v2's swap): anon, file, shmem, mapped, dirty, writeback, swap;
+   * usage, peak, limit and event counts are {@link MemoryStats#UNKNOWN}. One file instead of six, for the
+   * container monitor, which reads every container every few seconds.
+   */
+  MemoryStats memoryStat(Path cgroup) throws IOException;
+
   /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
   long dyingMemcgs() throws IOException;
 }

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.cgroup;
 
+import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
+
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
@@ -55,25 +57,28 @@ public final class V1Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.stat")));
     Map<String, Long> oom = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.oom_control")));
-    return new MemoryStats(
-        get(stat, "rss"),
-        get(stat, "cache"),
-        get(stat, "shmem"),
-        get(stat, "mapped_file"),
-        get(stat, "active_file"),
-        get(stat, "inactive_file"),
-        get(stat, "dirty"),
-        get(stat, "writeback"),
-        get(stat, "swap"),
+    return fromStat(read(cgroup.resolve("memory.stat")),
         readValue(cgroup.resolve("memory.usage_in_bytes")),
         readValue(cgroup.resolve("memory.max_usage_in_bytes")),
         readValue(cgroup.resolve("memory.limit_in_bytes")),
         readValue(cgroup.resolve("memory.failcnt")),
-        MemoryStats.UNKNOWN,
         get(oom, "oom_kill"));
   }
+
+  @Override
+  public MemoryStats memoryStat(Path cgroup) throws IOException {
+    return fromStat(read(cgroup.resolve("memory.stat")), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+  }
+
+  private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,
+      long oomKill) {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(memoryStat);
+    return new MemoryStats(get(stat, "rss"), get(stat, "cache"), get(stat, "shmem"), get(stat, "mapped_file"),
+        get(stat, "active_file"), get(stat, "inactive_file"), get(stat, "dirty"), get(stat, "writeback"),
+        get(stat, "swap"), usage, peak, limit, limitHits, UNKNOWN, oomKill);
+  }
+
 
   /** v1 has no dying count: the kernel's memory cgroup count in /proc/cgroups minus the live directories. */
   @Override

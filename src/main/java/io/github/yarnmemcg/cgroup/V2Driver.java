@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.cgroup;
 
+import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -64,17 +66,8 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.stat")));
     Map<String, Long> events = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.events")));
-    return new MemoryStats(
-        get(stat, "anon"),
-        get(stat, "file"),
-        get(stat, "shmem"),
-        get(stat, "file_mapped"),
-        get(stat, "active_file"),
-        get(stat, "inactive_file"),
-        get(stat, "file_dirty"),
-        get(stat, "file_writeback"),
+    return fromStat(read(cgroup.resolve("memory.stat")),
         readValue(cgroup.resolve("memory.swap.current")),
         readValue(cgroup.resolve("memory.current")),
         readValue(cgroup.resolve("memory.peak")),
@@ -83,6 +76,21 @@ public final class V2Driver extends AbstractCgroupDriver {
         get(events, "oom"),
         get(events, "oom_kill"));
   }
+
+  @Override
+  public MemoryStats memoryStat(Path cgroup) throws IOException {
+    return fromStat(read(cgroup.resolve("memory.stat")), readValue(cgroup.resolve("memory.swap.current")),
+        UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+  }
+
+  private static MemoryStats fromStat(String memoryStat, long swap, long usage, long peak, long limit,
+      long limitHits, long oom, long oomKill) {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(memoryStat);
+    return new MemoryStats(get(stat, "anon"), get(stat, "file"), get(stat, "shmem"), get(stat, "file_mapped"),
+        get(stat, "active_file"), get(stat, "inactive_file"), get(stat, "file_dirty"), get(stat, "file_writeback"),
+        swap, usage, peak, limit, limitHits, oom, oomKill);
+  }
+
 
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
   @Override

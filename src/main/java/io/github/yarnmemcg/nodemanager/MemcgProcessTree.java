@@ -54,7 +54,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       return;
     }
     try {
-      stats = driver.stats(cgroup);
+      stats = driver.memoryStat(cgroup);
       if (cpu == null) {
         cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
       }
