@@ -147,6 +147,7 @@ public final class ContainerMemcgs implements Closeable {
     boolean created = driver.create(cgroup);
     try {
       applyLimits(cgroup, memoryBytes, guaranteed);
+      driver.setOomKillsAll(cgroup);
     } catch (IOException | RuntimeException e) {
       if (created) {
         try {
