@@ -45,8 +45,7 @@ class V2DriverIT {
   @BeforeEach
   void createCgroup() throws Exception {
     driver = cgroups.driver();
-    assertTrue(driver.create(cgroups.root()));
-    driver.enableMemoryForChildren(cgroups.root());
+    cgroups.createRoot();
     cg = child("c1");
   }
 

@@ -123,6 +123,15 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
     return driver;
   }
 
+  /** Creates the unique root of this test, with the memory controller enabled for its children. */
+  public Path createRoot() throws IOException {
+    if (!driver.create(root)) {
+      throw new IOException("test root " + root + " existed already");
+    }
+    driver.enableMemoryForChildren(root);
+    return root;
+  }
+
   /** The unique root of this test; it does not exist until the test creates it. */
   public Path root() {
     return root;
