@@ -148,14 +148,21 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   /** Writes a value in one write(2) call, as cgroupfs requires. */
   void write(Path file, String value) throws IOException {
     refuseLinkedCgroup(file);
+    byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
+    int written;
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ch.write(ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII)));
+      written = ch.write(ByteBuffer.wrap(bytes));
     } catch (NoSuchFileException e) {
       throw e;
     } catch (FileSystemException e) {
       throw new CgroupIoException("write '" + value + "' to", file, reason(e), e);
     } catch (IOException e) {
       throw new CgroupIoException("write '" + value + "' to", file, e.getMessage(), e);
+    }
+    if (written < bytes.length) {
+      // The JDK returns 0 bytes written where write(2) failed with EAGAIN (v2 memory.reclaim reclaiming less
+      // than asked): give the caller the kernel's reason, as for every other errno.
+      throw new CgroupIoException("write '" + value + "' to", file, CgroupIoException.TRY_AGAIN, null);
     }
   }
 

@@ -36,6 +36,14 @@ public interface CgroupDriver {
   /** {@code memory.swappiness}; v2 has no per-cgroup swappiness, so this does nothing there. */
   void setSwappiness(Path cgroup, int swappiness) throws IOException;
 
+  /**
+   * Makes an OOM kill in this cgroup take every process in it, not only the largest, so that a container
+   * never runs on with part of its processes gone: v2 writes 1 to {@code memory.oom.group}; v1 has no group
+   * OOM kill, so this does nothing there. Only for container cgroups: on a parent, a node-wide OOM would take
+   * every container under it.
+   */
+  void setOomKillsAll(Path cgroup) throws IOException;
+
   /** The file a process id is written to so that the process joins the cgroup. */
   Path procsFile(Path cgroup);
 

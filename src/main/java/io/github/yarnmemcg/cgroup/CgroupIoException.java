@@ -10,6 +10,9 @@ import java.nio.file.Path;
 public final class CgroupIoException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The strerror text of EAGAIN. */
+  static final String TRY_AGAIN = "Resource temporarily unavailable";
+
   private final Path path;
   private final String reason;
 
@@ -33,6 +36,6 @@ public final class CgroupIoException extends IOException {
   }
 
   public boolean isTryAgain() {
-    return "Resource temporarily unavailable".equals(reason);
+    return TRY_AGAIN.equals(reason);
   }
 }

@@ -44,6 +44,11 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public void setOomKillsAll(Path cgroup) {
+    // cgroup v1 has no group OOM kill: the kernel kills the largest task and the container decides the rest.
+  }
+
+  @Override
   void drainStep(Path cgroup, MemoryStats current) throws IOException {
     try {
       write(cgroup.resolve("memory.force_empty"), "0");

@@ -42,6 +42,11 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public void setOomKillsAll(Path cgroup) throws IOException {
+    write(cgroup.resolve("memory.oom.group"), "1");
+  }
+
+  @Override
   public void signalKill(Path cgroup) throws IOException {
     Path kill = cgroup.resolve("cgroup.kill");
     if (Files.exists(kill, LinkOption.NOFOLLOW_LINKS)) {

@@ -199,6 +199,7 @@ public final class ContainerMemcgs implements Closeable {
     }
     try {
       applyLimits(cgroup, memoryBytes, guaranteed);
+      driver.setOomKillsAll(cgroup);
     } catch (IOException | RuntimeException e) {
       if (created) {
         try {

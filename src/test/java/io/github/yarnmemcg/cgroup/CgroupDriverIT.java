@@ -34,8 +34,7 @@ class CgroupDriverIT {
   @BeforeEach
   void createCgroup() throws Exception {
     driver = cgroups.driver();
-    assertTrue(driver.create(cgroups.root()));
-    driver.enableMemoryForChildren(cgroups.root());
+    cgroups.createRoot();
     cg = cgroups.root().resolve("c1");
     assertTrue(driver.create(cg));
     assertFalse(driver.create(cg), "second create of the same cgroup reports it existed");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -58,8 +60,11 @@ class ContainerMemcgsIT {
     return String.format("container_1700000000000_0001_01_%06d", i);
   }
 
-  /** What a run of containers left in the kernel after all their cgroups were removed. */
-  record Left(long dyingAdded, long bytesHeld) {}
+  /**
+   * What a run of containers left in the kernel after all their cgroups were removed; {@code underRoot} is the
+   * exact count of the test's own root on cgroup v2, empty on v1.
+   */
+  record Left(long dyingAdded, long bytesHeld, Optional<DyingMemcgs.UnderRoot> underRoot) {}
 
   /** Runs CONTAINERS containers that each leave 8 MiB of unique page cache; returns what they left behind. */
   Left runContainersLeavingPageCache(String label) throws Exception {
@@ -93,12 +98,16 @@ class ContainerMemcgsIT {
     // The held charge first: clean page cache can vanish from a removed memcg while the count settles.
     long held = DyingMemcgs.heldByRemovedChildren(driver, memcgs.root());
     long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
+    Optional<DyingMemcgs.UnderRoot> underRoot = DyingMemcgs.underRoot(memcgs.root(), 10_000);
+    underRoot.ifPresent(u -> System.out.printf("[measure] %s: %d containers x 8 MiB on kernel %s, root cgroup.stat"
+        + " nr_dying_descendants %d, nr_dying_subsys_memory %s%n", label, CONTAINERS, System.getProperty("os.version"),
+        u.descendants(), u.memory() == MemoryStats.UNKNOWN ? "(not reported by this kernel)" : u.memory()));
     // Measured, not asserted: the figures go to the test output for the notes.
     System.out.printf("[measure] %s: %d containers x 8 MiB, dying memcgs added %d, still charged under the root"
         + " %.1f MiB; complete() p50 %.3f ms max %.3f ms; background cleanup p50 %.1f ms max %.1f ms%n", label,
         CONTAINERS, added, held / (double) MIB, Percentiles.millis(completeNanos, 50), Percentiles.millis(completeNanos, 100),
         Percentiles.millis(cleanupNanos, 50), Percentiles.millis(cleanupNanos, 100));
-    return new Left(added, held);
+    return new Left(added, held, underRoot);
   }
 
   @Test
@@ -109,6 +118,10 @@ class ContainerMemcgsIT {
     // raise it. The exact check is the per-root charge below.
     assertTrue(left.dyingAdded() <= 0, "20 drained containers must add no dying memcg: " + left);
     assertTrue(left.bytesHeld() < 2 * MIB, "nothing of theirs is still charged under the root: " + left);
+    left.underRoot().ifPresent(u -> {
+      assertEquals(0, u.descendants(), "cgroup v2: no dying descendant under the root: " + left);
+      assertTrue(u.memory() <= 0, "cgroup v2: no dying memory css under the root: " + left);
+    });
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     assertEquals(CONTAINERS, c.cleaned());
     assertTrue(c.drainedBytes() >= CONTAINERS * 7 * MIB, "the drain reclaimed the containers' inputs: " + c);
@@ -125,6 +138,10 @@ class ContainerMemcgsIT {
     // the charge still held under this test's own root is exact.
     assertTrue(left.dyingAdded() >= CONTAINERS / 2, "undrained containers stay dying: " + left);
     assertTrue(left.bytesHeld() >= CONTAINERS * 4 * MIB, "their page cache is still charged under the root: " + left);
+    left.underRoot().ifPresent(u -> {
+      assertTrue(u.descendants() >= CONTAINERS / 2, "cgroup v2: the root's cgroup.stat counts them dying: " + left);
+      assertTrue(u.memory() == MemoryStats.UNKNOWN || u.memory() >= CONTAINERS / 2, "and their memory css: " + left);
+    });
   }
 
   @Test
@@ -194,6 +211,8 @@ class ContainerMemcgsIT {
     } else {
       assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.low")).trim()));
       assertEquals(0, Long.parseLong(Files.readString(o.resolve("memory.low")).trim()));
+      assertEquals("1", Files.readString(g.resolve("memory.oom.group")).trim(), "an OOM kill takes the whole container");
+      assertEquals("1", Files.readString(o.resolve("memory.oom.group")).trim());
     }
     memcgs.update(containerId(1), 200 * MIB, true);
     assertEquals(200 * MIB, cgroups.driver().stats(g).limit());

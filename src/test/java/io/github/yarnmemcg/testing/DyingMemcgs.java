@@ -2,7 +2,13 @@ package io.github.yarnmemcg.testing;
 
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Counts the dying memcgs a run added to the node. The kernel frees a drained cgroup's memcg asynchronously
@@ -34,7 +40,7 @@ public final class DyingMemcgs {
    * Exact for one root, unlike the node-wide count, because a removed memcg's pages stay in its parent's
    * hierarchical usage until they are freed.
    */
-  public static long heldByRemovedChildren(CgroupDriver driver, java.nio.file.Path root) throws IOException {
+  public static long heldByRemovedChildren(CgroupDriver driver, Path root) throws IOException {
     return driver.stats(root).usage();
   }
 
@@ -43,9 +49,9 @@ public final class DyingMemcgs {
    * memcg. On v1 the root's usage also counts kernel objects of removed children (about 4 KiB each), which the
    * kernel reparents to the root, so they pin no memcg but add up over a thousand containers.
    */
-  public static long pagesHeldByRemovedChildren(CgroupDriver driver, java.nio.file.Path root) throws IOException {
-    java.util.Map<String, Long> stat = io.github.yarnmemcg.cgroup.MemoryStats.parseKeyValues(
-        java.nio.file.Files.readString(root.resolve("memory.stat")));
+  public static long pagesHeldByRemovedChildren(CgroupDriver driver, Path root) throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(
+        Files.readString(root.resolve("memory.stat")));
     // v1 memory.stat is per-cgroup except the total_* keys; v2 memory.stat is hierarchical.
     String prefix = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1 ? "total_" : "";
     long held = 0;
@@ -53,6 +59,35 @@ public final class DyingMemcgs {
       held += Math.max(0, stat.getOrDefault(prefix + key, 0L));
     }
     return held;
+  }
+
+  /**
+   * The dying cgroups below one cgroup v2 root, from its own {@code cgroup.stat}: exact for that root, unlike the
+   * node-wide count. {@code memory} is {@code nr_dying_subsys_memory} (kernel 6.12 and later), else
+   * {@link MemoryStats#UNKNOWN}.
+   */
+  public record UnderRoot(long descendants, long memory) {}
+
+  /**
+   * The root's dying descendants once the kernel has freed what it will free (polled until 0 or the settle time
+   * has passed); empty on cgroup v1, which has no per-cgroup count.
+   */
+  public static Optional<UnderRoot> underRoot(Path root, long settleMillis)
+      throws IOException {
+    Path stat = root.resolve("cgroup.stat");
+    if (!Files.exists(stat, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    long deadline = System.nanoTime() + settleMillis * 1_000_000;
+    for (int attempt = 0; ; attempt++) {
+      Map<String, Long> values = MemoryStats.parseKeyValues(Files.readString(stat));
+      UnderRoot now = new UnderRoot(values.getOrDefault("nr_dying_descendants", MemoryStats.UNKNOWN),
+          values.getOrDefault("nr_dying_subsys_memory", MemoryStats.UNKNOWN));
+      if (now.descendants() <= 0 || !new Backoff(java.time.Duration.ofMillis(1),
+          java.time.Duration.ofMillis(200)).pause(attempt, deadline)) {
+        return Optional.of(now);
+      }
+    }
   }
 
   public static long addedSince(CgroupDriver driver, long baseline, long settleMillis) throws IOException {

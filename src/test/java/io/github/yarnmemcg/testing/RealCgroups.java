@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.testing;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RealCgroups implements BeforeEachCallback, AfterEachCallback {
 
+  private final Optional<CgroupVersion> version;
   private MemoryMount mount;
   private CgroupDriver driver;
   private Path root;
@@ -44,19 +46,47 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
 
   /** Fails in CI, skips elsewhere, when the real memory controller cannot be used. */
   public static void require() {
-    Optional<String> reason = unavailableReason();
-    if (reason.isPresent()) {
-      String message = "real-kernel test needs a writable memory cgroup controller: " + reason.get();
-      if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError(message + " (CI=true: real-kernel tests must run, not skip)");
+    unavailableReason().ifPresent(RealCgroups::failInCiElseSkip);
+  }
+
+  /**
+   * As {@link #require()}, and the controller must be on this cgroup version: for the tests of one version's own
+   * files, which the cgroup v2 VM stage runs (src/test/vm) with {@code CI=true}.
+   */
+  public static void require(CgroupVersion version) {
+    require();
+    try {
+      CgroupVersion found = MemoryMount.discover(Optional.empty()).version();
+      if (found != version) {
+        failInCiElseSkip("this test needs the memory controller on cgroup " + version.name().toLowerCase()
+            + ", this node has it on cgroup " + found.name().toLowerCase());
       }
-      Assumptions.abort(message);
+    } catch (IOException e) {
+      failInCiElseSkip(e.getMessage());
     }
+  }
+
+  private static void failInCiElseSkip(String reason) {
+    String message = "real-kernel test needs a writable memory cgroup controller: " + reason;
+    if ("true".equals(System.getenv("CI"))) {
+      throw new AssertionError(message + " (CI=true: real-kernel tests must run, not skip)");
+    }
+    Assumptions.abort(message);
+  }
+
+  /** Any cgroup version, whichever this node's memory controller is on. */
+  public RealCgroups() {
+    this(Optional.empty());
+  }
+
+  /** Only this cgroup version: fails in CI, skips elsewhere, on a node with the other one. */
+  public RealCgroups(Optional<CgroupVersion> version) {
+    this.version = version;
   }
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
-    require();
+    version.ifPresentOrElse(RealCgroups::require, RealCgroups::require);
     mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
     root = mount.path().resolve("yarn-memcg-test-" + UUID.randomUUID().toString().substring(0, 8));
@@ -91,6 +121,15 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
 
   public CgroupDriver driver() {
     return driver;
+  }
+
+  /** Creates the unique root of this test, with the memory controller enabled for its children. */
+  public Path createRoot() throws IOException {
+    if (!driver.create(root)) {
+      throw new IOException("test root " + root + " existed already");
+    }
+    driver.enableMemoryForChildren(root);
+    return root;
   }
 
   /** The unique root of this test; it does not exist until the test creates it. */

@@ -1,0 +1,207 @@
+package io.github.yarnmemcg.cgroup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cgroup v2 files of the kernel layer, read and written on a real v2 memory controller: {@code memory.events},
+ * {@code memory.oom.group}, {@code memory.stat}, {@code memory.peak}, {@code memory.reclaim} and
+ * {@code cgroup.kill}. This machine's memory controller is on v1, so failsafe leaves out the {@code cgroup-v2}
+ * tag; the v2 VM stage ({@code src/test/vm/v2-stage}) runs these in a guest kernel with {@code CI=true}, where a
+ * missing v2 memory controller fails them.
+ */
+@Tag("cgroup-v2")
+class V2DriverIT {
+  private static final long MIB = 1 << 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups(Optional.of(CgroupVersion.V2));
+
+  @TempDir
+  Path files;
+
+  CgroupDriver driver;
+  Path cg;
+
+  @BeforeEach
+  void createCgroup() throws Exception {
+    driver = cgroups.driver();
+    cgroups.createRoot();
+    cg = child("c1");
+  }
+
+  Path child(String name) throws Exception {
+    Path c = cgroups.root().resolve(name);
+    assertTrue(driver.create(c));
+    return c;
+  }
+
+  Map<String, Long> keyValues(Path cgroup, String file) throws Exception {
+    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve(file)));
+  }
+
+  long value(Path cgroup, String file) throws Exception {
+    return MemoryStats.parseValue(Files.readString(cgroup.resolve(file)));
+  }
+
+  Process startIn(Path cgroup, List<String> command) throws Exception {
+    return new ProcessBuilder(driver.joinThenExec(cgroup, command)).redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+  }
+
+  /** Waits until {@code cgroup.events} says no process is left in the cgroup. */
+  boolean awaitUnpopulated(Path cgroup, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    for (int attempt = 0; ; attempt++) {
+      if (keyValues(cgroup, "cgroup.events").get("populated") == 0) {
+        return true;
+      }
+      if (!Backoff.STANDARD.pause(attempt, deadline)) {
+        return false;
+      }
+    }
+  }
+
+  @Test
+  void limitIsEnforcedAndTheOomKillCountedInMemoryEvents() throws Exception {
+    driver.setHardLimit(cg, 32 * MIB);
+    assertEquals(32 * MIB, value(cg, "memory.max"));
+    Process p = startIn(cg, Workloads.allocateAnon(128));
+    assertEquals(137, p.waitFor(), "a process allocating 128 MiB under memory.max = 32 MiB dies of SIGKILL");
+    Map<String, Long> events = keyValues(cg, "memory.events");
+    assertTrue(events.get("oom_kill") >= 1, "memory.events counts the OOM kill: " + events);
+    assertTrue(events.get("max") > 0, "and the times usage hit memory.max: " + events);
+    MemoryStats s = driver.stats(cg);
+    assertEquals(events.get("oom_kill"), s.oomKill(), "the driver reports memory.events: " + s);
+    assertEquals(events.get("max"), s.limitHits());
+  }
+
+  @Test
+  void oomGroupTakesEveryProcessOfTheContainer() throws Exception {
+    // A sleeper that left the process group, then an allocator past the limit. With memory.oom.group the OOM
+    // kill takes both; the control cgroup without it proves the sleeper would otherwise live on.
+    String command = "setsid sleep 600 > /dev/null 2>&1 & exec perl -e 'my $x = \"a\"; $x x= (128 << 20);'";
+    Path control = child("control");
+    driver.setHardLimit(cg, 32 * MIB);
+    driver.setHardLimit(control, 32 * MIB);
+    driver.setOomKillsAll(cg);
+    assertEquals(1, value(cg, "memory.oom.group"));
+    assertEquals(0, value(control, "memory.oom.group"));
+
+    assertEquals(137, startIn(control, List.of("sh", "-c", command)).waitFor());
+    assertEquals(1, driver.pids(control).size(), "without memory.oom.group the sleeper survives the OOM kill");
+
+    assertEquals(137, startIn(cg, List.of("sh", "-c", command)).waitFor());
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "with memory.oom.group the sleeper went too: "
+        + driver.pids(cg));
+    Map<String, Long> events = keyValues(cg, "memory.events");
+    assertTrue(events.get("oom_kill") >= 2, "both processes were OOM-killed: " + events);
+    if (events.containsKey("oom_group_kill")) {
+      assertTrue(events.get("oom_group_kill") >= 1, events.toString());
+    }
+  }
+
+  @Test
+  void memoryStatSeparatesAnonFromFileAndMemoryPeakKeepsTheHighWaterMark() throws Exception {
+    Path file = Workloads.freshFile(files, "data", 48);
+    assertEquals(0, startIn(cg, Workloads.readNoAtime(file)).waitFor());
+    Map<String, Long> stat = keyValues(cg, "memory.stat");
+    assertTrue(stat.get("file") >= 46 * MIB, "reading a fresh 48 MiB file charges ~48 MiB file: " + stat);
+    assertTrue(stat.get("anon") < 8 * MIB, "and little anon: " + stat);
+    assertEquals(stat.get("file") - stat.get("shmem"), driver.stats(cg).pageCache());
+
+    Path holder = child("holder");
+    Process p = startIn(holder, Workloads.holdAnon(64));
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      Map<String, Long> holding = keyValues(holder, "memory.stat");
+      assertTrue(holding.get("anon") >= 60 * MIB, "holding 64 MiB shows ~64 MiB anon: " + holding);
+      assertTrue(holding.get("anon") < 100 * MIB, "not much more: " + holding);
+      assertTrue(holding.get("file") < 8 * MIB, "and little file: " + holding);
+      p.getOutputStream().close();
+      assertEquals(0, p.waitFor());
+    }
+    long current = value(holder, "memory.current");
+    long peak = value(holder, "memory.peak");
+    assertTrue(peak >= 64 * MIB, "memory.peak keeps the 64 MiB high-water mark: " + peak);
+    assertTrue(current < 16 * MIB, "after the process freed it, memory.current is low again: " + current);
+    assertEquals(peak, driver.stats(holder).peak());
+  }
+
+  @Test
+  void memoryReclaimAnsweringEagainIsAPartialDrainNotAnError() throws Exception {
+    // The kernel answers EAGAIN when it reclaimed less than asked; here it can reclaim nothing (anon, no swap).
+    Process anon = startIn(cg, Workloads.holdAnon(32));
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(anon.getInputStream(), StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      CgroupIoException eagain = assertThrows(CgroupIoException.class,
+          () -> ((AbstractCgroupDriver) driver).write(cg.resolve("memory.reclaim"), Long.toString(16 * MIB)));
+      assertTrue(eagain.isTryAgain(), "EAGAIN from memory.reclaim: " + eagain.getMessage());
+      anon.getOutputStream().close();
+      assertEquals(0, anon.waitFor());
+    }
+
+    // 16 MiB of page cache the drain can free, and 8 MiB that a process in the cgroup maps and mlocks.
+    Path free = Workloads.freshFile(files, "free", 16);
+    Path locked = Workloads.freshFile(files, "locked", 8);
+    Path pinned = child("pinned");
+    assertEquals(0, startIn(pinned, Workloads.readNoAtime(free)).waitFor());
+    Process pin = startIn(pinned, List.of("/usr/bin/python3", "-c", "import mmap,ctypes,sys\n"
+        + "f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ)\n"
+        + "s=sum(m[i] for i in range(0,len(m),4096))\n"
+        + "assert ctypes.CDLL(None).mlockall(1)==0\nprint('ready',flush=True);sys.stdin.read()", locked.toString()));
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(pin.getInputStream(), StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      DrainResult r = driver.drain(pinned, System.nanoTime() + Duration.ofSeconds(2).toNanos());
+      System.out.printf("[measure] v2 drain with 8 MiB mlocked: %s%n", r);
+      assertTrue(r.pageCacheBefore() >= 23 * MIB, r.toString());
+      assertTrue(r.drainedBytes() >= 15 * MIB, "the free 16 MiB went: " + r);
+      assertFalse(r.complete(), "the locked 8 MiB could not: " + r);
+      assertTrue(r.pageCacheAfter() >= 7 * MIB, r.toString());
+    } finally {
+      pin.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void cgroupKillTakesAForkingStragglerInOneCall() throws Exception {
+    assertTrue(Files.exists(cg.resolve("cgroup.kill")), "this kernel has cgroup.kill (5.14+)");
+    // An escaped shell that keeps forking: a signal per listed pid can miss the children forked meanwhile,
+    // cgroup.kill cannot.
+    assertEquals(0, startIn(cg, List.of("sh", "-c",
+        "setsid sh -c 'i=0; while [ $i -lt 5000 ]; do sleep 600 & i=$((i+1)); done; wait' > /dev/null 2>&1 &"))
+        .waitFor());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (int attempt = 0; driver.pids(cg).size() < 5; attempt++) {
+      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the straggler forks");
+    }
+    List<Long> before = driver.pids(cg);
+    driver.signalKill(cg);
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "one write to cgroup.kill emptied the cgroup: "
+        + driver.pids(cg));
+    for (long pid : before) {
+      assertTrue(Workloads.isDeadOrZombie(pid), "process " + pid + " is dead");
+    }
+    driver.delete(cg, System.nanoTime() + Duration.ofSeconds(5).toNanos());
+    assertFalse(Files.exists(cg));
+  }
+}
