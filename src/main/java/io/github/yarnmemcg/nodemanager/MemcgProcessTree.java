@@ -142,9 +142,12 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     if (cgroup == null || stats == null) {
       return "memcg of pid " + pid + ": unavailable\n";
     }
-    StringBuilder dump = new StringBuilder(String.format("memcg %s: anon=%d shmem=%d swap=%d file=%d limit=%d%n",
-        cgroup, stats.anon(), stats.shmem(), stats.swap(), stats.file(), stats.limit()));
+    StringBuilder dump = new StringBuilder();
     try {
+      // Only when the monitor kills: the full read is affordable here, unlike on every monitor pass.
+      MemoryStats now = driver.stats(cgroup);
+      dump.append(String.format("memcg %s: anon=%d shmem=%d swap=%d file=%d limit=%d%n",
+          cgroup, now.anon(), now.shmem(), now.swap(), now.file(), now.limit()));
       for (long p : driver.pids(cgroup)) {
         String cmd = Files.readString(Paths.get("/proc", Long.toString(p), "cmdline")).replace('\0', ' ').trim();
         dump.append("\t|- ").append(p).append(' ').append(cmd).append('\n');

@@ -110,6 +110,8 @@ class MemcgResourceHandlerIT {
       assertTrue(rss >= 30 * MIB && rss < 60 * MIB, "rss is the 32 MiB anon, not the 64 MiB of page cache: " + rss);
       assertTrue(cgroups.driver().stats(cgroup).file() >= 60 * MIB, "the page cache is there all the same");
       assertTrue(tree.getProcessTreeDump().contains(Long.toString(p.pid())), tree.getProcessTreeDump());
+      assertTrue(tree.getProcessTreeDump().contains("limit=" + 512 * MIB), "the dump shows the container's limit: "
+          + tree.getProcessTreeDump());
       p.getOutputStream().close();
       assertEquals(0, p.waitFor());
     }
