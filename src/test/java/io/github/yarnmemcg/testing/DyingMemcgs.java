@@ -16,6 +16,9 @@ import java.util.Optional;
  * shows as a count that stays above it. Never drops caches or syncs.
  */
 public final class DyingMemcgs {
+  /** How the counts are polled while the kernel frees what it will: from 1 ms, at most every 200 ms. */
+  private static final Backoff SETTLE = new Backoff(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(200));
+
   private DyingMemcgs() {}
 
   /**
@@ -83,8 +86,7 @@ public final class DyingMemcgs {
       Map<String, Long> values = MemoryStats.parseKeyValues(Files.readString(stat));
       UnderRoot now = new UnderRoot(values.getOrDefault("nr_dying_descendants", MemoryStats.UNKNOWN),
           values.getOrDefault("nr_dying_subsys_memory", MemoryStats.UNKNOWN));
-      if (now.descendants() <= 0 || !new Backoff(java.time.Duration.ofMillis(1),
-          java.time.Duration.ofMillis(200)).pause(attempt, deadline)) {
+      if (now.descendants() <= 0 || !SETTLE.pause(attempt, deadline)) {
         return Optional.of(now);
       }
     }
@@ -93,8 +95,7 @@ public final class DyingMemcgs {
   public static long addedSince(CgroupDriver driver, long baseline, long settleMillis) throws IOException {
     long deadline = System.nanoTime() + settleMillis * 1_000_000;
     long added = driver.dyingMemcgs() - baseline;
-    for (int attempt = 0; added > 0 && new Backoff(java.time.Duration.ofMillis(1),
-        java.time.Duration.ofMillis(200)).pause(attempt, deadline); attempt++) {
+    for (int attempt = 0; added > 0 && SETTLE.pause(attempt, deadline); attempt++) {
       added = driver.dyingMemcgs() - baseline;
     }
     return added;
