@@ -97,4 +97,10 @@ public interface CgroupDriver {
 
   /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
   long dyingMemcgs() throws IOException;
+
+  /**
+   * Memory cgroups below {@code cgroup} that were removed but are still held by the kernel, from its
+   * {@code cgroup.stat} (v2); {@link MemoryStats#UNKNOWN} on v1, which counts dying cgroups only node-wide.
+   */
+  long dyingMemcgsUnder(Path cgroup) throws IOException;
 }

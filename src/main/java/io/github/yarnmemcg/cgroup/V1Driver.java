@@ -85,6 +85,11 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
 
+  @Override
+  public long dyingMemcgsUnder(Path cgroup) {
+    return UNKNOWN;
+  }
+
   /** v1 has no dying count: the kernel's memory cgroup count in /proc/cgroups minus the live directories. */
   @Override
   public long dyingMemcgs() throws IOException {

@@ -100,7 +100,12 @@ public final class V2Driver extends AbstractCgroupDriver {
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
   @Override
   public long dyingMemcgs() throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(read(mount().path().resolve("cgroup.stat")));
+    return dyingMemcgsUnder(mount().path());
+  }
+
+  @Override
+  public long dyingMemcgsUnder(Path cgroup) throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.stat")));
     long memory = get(stat, "nr_dying_subsys_memory");
     return memory != MemoryStats.UNKNOWN ? memory : get(stat, "nr_dying_descendants");
   }

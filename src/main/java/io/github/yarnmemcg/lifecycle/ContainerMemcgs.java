@@ -21,6 +21,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -44,6 +46,9 @@ public final class ContainerMemcgs implements Closeable {
   private static final long REAPER_FIRST_DELAY_MS = 1_000;
   private static final long REAPER_MAX_DELAY_MS = 60_000;
   private static final int CLEANUP_QUEUE = 4096;
+  private static final long NUDGE_FIRST_DELAY_MS = 1_000;
+  private static final long NUDGE_MAX_DELAY_MS = 16_000;
+  private static final long NUDGE_MIN_HORIZON_MS = 60_000;
 
   private final CgroupDriver driver;
   private final Path root;
@@ -52,6 +57,8 @@ public final class ContainerMemcgs implements Closeable {
   private final ConcurrentHashMap<String, Cleanup> cleanups = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor cleaners;
   private final ScheduledExecutorService reaper;
+  private final AtomicLong lastRemovalNanos = new AtomicLong();
+  private final AtomicBoolean nudging = new AtomicBoolean();
 
   /** What {@link #complete} saw synchronously, and the background cleanup it started. */
   public record Completion(Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {}
@@ -326,6 +333,59 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   /**
+   * Watches the root after a removal on cgroup v2. There a removed memcg also stays dying while inodes its
+   * container dirtied are attached to its writeback context (cgroup writeback). The kernel moves such inodes
+   * to the parent only when some memory cgroup goes offline, and it passes over a context whose inodes are
+   * still dirty then, which they are right after the container's last write until the flusher has written
+   * them (up to {@code vm.dirty_expire_centisecs}, 30 s). On a busy node the next container's removal does
+   * this; after the last one nothing would. So while the root reports dying descendants, the reaper creates
+   * and removes one empty cgroup under the root, at 1 s doubling to 16 s, for twice the drain budget (at least
+   * 60 s) after the last removal. It is local to the root: no sync, no reclaim, nothing outside.
+   */
+  private void afterRemoval() {
+    if (driver.mount().version() != CgroupVersion.V2 || !settings.drainEnabled()) {
+      return;
+    }
+    lastRemovalNanos.set(System.nanoTime());
+    if (nudging.compareAndSet(false, true)) {
+      scheduleNudge(0);
+    }
+  }
+
+  private void scheduleNudge(int round) {
+    long delay = Math.min(NUDGE_MAX_DELAY_MS, NUDGE_FIRST_DELAY_MS << Math.min(round, 16));
+    try {
+      reaper.schedule(() -> nudge(round), delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException shutdown) {
+      nudging.set(false);
+    }
+  }
+
+  private void nudge(int round) {
+    long removal = lastRemovalNanos.get();
+    long horizonMs = Math.max(NUDGE_MIN_HORIZON_MS, 2 * settings.drainTimeout().toMillis());
+    try {
+      long dying = driver.dyingMemcgsUnder(root);
+      if (dying <= 0 || (System.nanoTime() - removal) / 1_000_000 > horizonMs) {
+        nudging.set(false);
+        // A removal between the read above and the reset found the watch still on and left it to this one.
+        if (lastRemovalNanos.get() != removal && nudging.compareAndSet(false, true)) {
+          scheduleNudge(0);
+        }
+        return;
+      }
+      Path probe = root.resolve("yarn-memcg-nudge-" + ProcessHandle.current().pid());
+      driver.create(probe);
+      driver.delete(probe, System.nanoTime() + settings.deleteTimeout().toNanos());
+      counters.writebackNudges.increment();
+      LOG.debug("{} dying memcg(s) under {}: nudged the kernel's writeback cleanup (round {})", dying, root, round);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("writeback nudge under {} failed, retrying later: {}", root, e.toString());
+    }
+    scheduleNudge(round + 1);
+  }
+
+  /**
    * Stops accepting work and waits up to {@code deleteTimeout} for cleanups under way; cgroups left then stay
    * under the root for the next start or a sweep.
    */
@@ -422,6 +482,7 @@ public final class ContainerMemcgs implements Closeable {
           }
           counters.cleaned.increment();
           finish(CleanupResult.Outcome.CLEANED, true, leftCharged);
+          afterRemoval();
         }
       } catch (IOException | RuntimeException e) {
         retryLater(e);

@@ -8,7 +8,7 @@ public final class LifecycleCounters {
   /** A consistent-enough copy of the counters at one moment. */
   public record Snapshot(long started, long completed, long cleaned, long drainedBytes, long drainNanos,
       long deleteRetries, long leftCharged, long oomKills, long givenUp, long pendingCleanups, long awaitingRetry,
-      long swept) {}
+      long swept, long writebackNudges) {}
 
   final LongAdder started = new LongAdder();
   final LongAdder completed = new LongAdder();
@@ -22,9 +22,11 @@ public final class LifecycleCounters {
   final LongAdder pending = new LongAdder();
   final LongAdder awaitingRetry = new LongAdder();
   final LongAdder swept = new LongAdder();
+  final LongAdder writebackNudges = new LongAdder();
 
   public Snapshot snapshot() {
     return new Snapshot(started.sum(), completed.sum(), cleaned.sum(), drainedBytes.sum(), drainNanos.sum(),
-        deleteRetries.sum(), leftCharged.sum(), oomKills.sum(), givenUp.sum(), pending.sum(), awaitingRetry.sum(), swept.sum());
+        deleteRetries.sum(), leftCharged.sum(), oomKills.sum(), givenUp.sum(), pending.sum(), awaitingRetry.sum(), swept.sum(),
+        writebackNudges.sum());
   }
 }

@@ -35,6 +35,8 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo OOM_KILLS = info("OomKills", "Processes killed by the kernel OOM killer in containers");
   static final MetricsInfo GIVEN_UP = info("CgroupsGivenUp", "Cgroups the reaper stopped retrying");
   static final MetricsInfo SWEPT = info("CgroupsSwept", "Cgroups of unknown containers cleaned by a sweep");
+  static final MetricsInfo NUDGES = info("WritebackNudges",
+      "Empty cgroups created and removed so that the kernel lets go of removed cgroups' writeback (cgroup v2)");
   static final MetricsInfo PENDING = info("PendingCleanups", "Cleanups not yet finished");
   static final MetricsInfo REAPER_QUEUE = info("ReaperQueueLength", "Failed cleanups waiting for a reaper retry");
   static final MetricsInfo DYING = info("DyingMemcgs",
@@ -71,6 +73,7 @@ public final class MemcgMetrics implements MetricsSource {
         .addCounter(OOM_KILLS, s.oomKills())
         .addCounter(GIVEN_UP, s.givenUp())
         .addCounter(SWEPT, s.swept())
+        .addCounter(NUDGES, s.writebackNudges())
         .addGauge(PENDING, s.pendingCleanups())
         .addGauge(REAPER_QUEUE, s.awaitingRetry())
         .addGauge(DYING, dying());
