@@ -1,14 +1,21 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cli.Doctor;
+import io.github.yarnmemcg.cli.Finding;
+import io.github.yarnmemcg.cli.Target;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.hadoop.util.StringUtils;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -22,10 +29,15 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resource
  * <ul>
  *   <li>{@code lifecycle ROOT WORK}: the plugin's bootstrap (as the NodeManager runs it) and one container's
  *       lifecycle: create, limit, a process joins and reads a fresh file, drain, delete.
+ *       When bootstrap fails and the root exists, a process is also moved into a cgroup in it for real
+ *       ({@code kernelJoin}), to show what the kernel says to the move that bootstrap refused beforehand.
  *   <li>{@code nodemanager ROOT WORK}: a MiniYARNCluster with the plugin runs a container; then the root is made
  *       read-only (mkdir fails with EACCES) and a container is launched; then the root is writable again and a
  *       third container runs.
+ *   <li>{@code doctor ROOT WORK}: {@code yarn-memcg doctor}'s findings for the root, on one line.
  * </ul>
+ *
+ * Modes may be combined, comma-separated ({@code lifecycle,doctor}), to save a JVM start.
  */
 public final class UnprivilegedNodeManagerMain {
   private static final long MIB = 1 << 20;
@@ -41,11 +53,16 @@ public final class UnprivilegedNodeManagerMain {
         System.out.println("capEff=" + line.substring(7).trim());
       }
     }
+    System.out.println("ownCgroup=" + MemoryMount.discover(Optional.empty())
+        .cgroupOfProcess(Files.readString(Paths.get("/proc/self/cgroup"))).map(Path::toString).orElse("none"));
     try {
-      if (args[0].equals("lifecycle")) {
-        lifecycle(root, work);
-      } else {
-        nodeManager(root, work);
+      for (String mode : args[0].split(",")) {
+        switch (mode) {
+          case "lifecycle" -> lifecycle(root, work);
+          case "nodemanager" -> nodeManager(root, work);
+          case "doctor" -> doctor(root);
+          default -> throw new IllegalArgumentException("unknown mode " + mode);
+        }
       }
       System.exit(0);
     } catch (Throwable e) {
@@ -62,6 +79,9 @@ public final class UnprivilegedNodeManagerMain {
       handler.bootstrap(conf);
     } catch (ResourceHandlerException e) {
       System.out.println("bootstrap=" + e.getMessage().replace('\n', ' '));
+      if (Files.isDirectory(root)) {
+        kernelJoin(root);
+      }
       return;
     }
     System.out.println("bootstrap=ok");
@@ -83,6 +103,27 @@ public final class UnprivilegedNodeManagerMain {
     System.out.println("outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
     System.out.println("exists=" + Files.exists(cg));
     handler.teardown();
+  }
+
+  /** Moves a child of this JVM into a new cgroup in the root, as a container's first process is moved. */
+  static void kernelJoin(Path root) throws Exception {
+    CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    Path cg = root.resolve("join-check");
+    try {
+      driver.create(cg);
+      Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("true"))).redirectErrorStream(true).start();
+      String said = new String(p.getInputStream().readAllBytes()).trim().replace('\n', ' ');
+      System.out.println("kernelJoin=exit " + p.waitFor() + ": " + said);
+    } finally {
+      driver.delete(cg, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    }
+  }
+
+  static void doctor(Path root) {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    List<Finding> findings = new Doctor(new Target(conf, Optional.empty()), Duration.ofMinutes(10)).run();
+    System.out.println("doctor=" + findings.stream().map(Finding::toString).collect(Collectors.joining(" | ")));
   }
 
   static void nodeManager(Path root, Path work) throws Exception {
@@ -116,7 +157,7 @@ public final class UnprivilegedNodeManagerMain {
     Path cgroup = root.resolve(ran.containerId().toString());
     MiniYarnClusterIT.awaitRemoved(cgroup);
     System.out.println(label + ".cgroupRemoved=" + !Files.exists(cgroup));
-    System.out.println(label + ".joined=" + (Files.exists(seen) && io.github.yarnmemcg.cgroup.MemoryMount.discover(java.util.Optional.empty())
+    System.out.println(label + ".joined=" + (Files.exists(seen) && MemoryMount.discover(Optional.empty())
         .cgroupOfProcess(Files.readString(seen)).equals(java.util.Optional.of(cgroup))));
   }
 }
