@@ -79,7 +79,7 @@ record UnprivilegedJvm(Path shared, Path work, String classpath) implements Auto
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
     pb.environment().put("HOME", work.toString());
-    Path log = shared.resolve(modes.replace(',', '-') + ".log");
+    Path log = Files.createTempFile(shared, "run-", ".log");
     long t0 = System.nanoTime();
     Process p = pb.redirectOutput(log.toFile()).start();
     if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
