@@ -18,10 +18,11 @@ import java.util.stream.Collectors;
 
 /**
  * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
- * words: the memory controller and its version, on v2 whether memory is enabled down to the root, whether the
- * root exists and this user can create cgroups in it (proved by creating and removing a probe cgroup in it, as
- * the NodeManager does at start), the kernel features the plugin uses, the node's dying-memcg count, leftover
- * container cgroups, and the yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
+ * words: the memory controller and its version, on v2 whether memory is enabled down to the root and below
+ * which cgroup the NodeManager must run to move container processes into it, whether the root exists and this
+ * user can create cgroups in it (proved by creating and removing a probe cgroup in it, as the NodeManager does at
+ * start), the kernel features the plugin uses, the node's dying-memcg count, leftover container cgroups, and the
+ * yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
  */
 public final class Doctor {
 
