@@ -18,10 +18,11 @@ import java.util.stream.Collectors;
 
 /**
  * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
- * words: the memory controller and its version, on v2 whether memory is enabled down to the root, whether the
- * root exists and this user can create cgroups in it (proved by creating and removing a probe cgroup in it, as
- * the NodeManager does at start), the kernel features the plugin uses, the node's dying-memcg count, leftover
- * container cgroups, and the yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
+ * words: the memory controller and its version, on v2 whether memory is enabled down to the root and below
+ * which cgroup the NodeManager must run to move container processes into it, whether the root exists and this
+ * user can create cgroups in it (proved by creating and removing a probe cgroup in it, as the NodeManager does at
+ * start), the kernel features the plugin uses, the node's dying-memcg count, leftover container cgroups, and the
+ * yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
  */
 public final class Doctor {
 
@@ -62,6 +63,7 @@ public final class Doctor {
     CgroupDriver driver = CgroupDriver.forMount(mount);
     if (mount.version() == CgroupVersion.V2) {
       out.addAll(delegation(mount, root));
+      out.add(processMoves(mount, root));
     }
     Path probe = root(driver, root, out);
     try {
@@ -137,6 +139,33 @@ public final class Doctor {
   }
 
   /**
+   * v2: the NodeManager moves each container's first process from its own cgroup into the container's, which the
+   * kernel allows only to a writer of cgroup.procs of the common ancestor of both. The doctor does not run in the
+   * NodeManager's cgroup, so it names the highest cgroup above the root whose cgroup.procs this user may write:
+   * the NodeManager must run below it (and outside the root).
+   */
+  private static Finding processMoves(MemoryMount mount, Path root) {
+    String user = System.getProperty("user.name");
+    for (Path dir = mount.path(); !dir.equals(root); dir = dir.resolve(root.getName(dir.getNameCount()))) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        break;
+      }
+      if (Files.isWritable(dir.resolve("cgroup.procs"))) {
+        return Finding.ok(user + " can write " + dir.resolve("cgroup.procs") + ", so a NodeManager running in a"
+            + " cgroup below " + dir + " (not inside the root) can move container processes into the root");
+      }
+    }
+    Path parent = root.getParent();
+    Path subtree = parent.equals(mount.path()) ? root : parent;
+    return Finding.fail(user + " cannot move container processes into " + root + ": on cgroup v2 that needs write"
+        + " access to cgroup.procs of the common ancestor of the NodeManager's cgroup and the root, and " + user
+        + " may write cgroup.procs of no cgroup above the root. Delegate a subtree holding both to " + user
+        + ": systemd Delegate=yes and DelegateSubgroup= (conf/systemd/yarn-memcg-v2.conf), or as root chown "
+        + user + " " + subtree + " and its cgroup.procs, cgroup.subtree_control and cgroup.threads, and run the"
+        + " NodeManager in a child of " + subtree + " other than the root");
+  }
+
+  /**
    * Whether the root exists and this user can create cgroups in it. When it exists, a probe cgroup is created
    * in it (and returned, to be checked for features and removed); when it does not, the parent that the
    * NodeManager will create it in must be writable.
@@ -154,7 +183,9 @@ public final class Doctor {
       } else {
         out.add(Finding.fail("root " + root + " does not exist and " + user + " cannot create it: " + existing
             + " is " + owner(existing) + "; create the root and chown it to the NodeManager's user"
-            + (driver.mount().version() == CgroupVersion.V2 ? ", or delegate it (systemd Delegate=yes)" : "")));
+            + (driver.mount().version() == CgroupVersion.V2 ? ", or delegate a subtree holding it (systemd"
+                + " Delegate=yes, or chown " + existing + " and its cgroup.procs, cgroup.subtree_control and"
+                + " cgroup.threads)" : "")));
       }
       return null;
     }

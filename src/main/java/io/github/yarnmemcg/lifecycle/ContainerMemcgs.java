@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryStats;
@@ -87,7 +88,8 @@ public final class ContainerMemcgs implements Closeable {
 
   /**
    * Creates the root (and any missing parents below the mount) and proves it usable by creating and removing
-   * a probe cgroup in it. On v2, parents that this call did not create must already delegate memory.
+   * a probe cgroup in it. On v2, parents that this call did not create must already delegate memory, and this
+   * process must be able to move its children into the root (see {@link #checkCanMoveProcessesIntoRoot}).
    */
   public void bootstrap() throws IOException {
     Path mount = driver.mount().path();
@@ -100,8 +102,11 @@ public final class ContainerMemcgs implements Closeable {
         if (parentOurs) {
           driver.enableMemoryForChildren(dir);
         } else if (!Files.readString(dir.resolve("cgroup.subtree_control")).contains("memory")) {
+          // Not ours to change: the plugin writes only inside its root.
           throw new IOException("cgroup " + dir + " does not delegate the memory controller to its children"
-              + " (its cgroup.subtree_control lacks memory); enable it there, e.g. with systemd Delegate=yes");
+              + " (its cgroup.subtree_control lacks memory); enable it there before the NodeManager starts: as root,"
+              + " echo +memory > " + dir.resolve("cgroup.subtree_control") + " (for a systemd service with"
+              + " Delegate=yes, an ExecStartPre doing so, as in conf/systemd/yarn-memcg-v2.conf)");
         }
       }
       parentOurs = driver.create(child);
@@ -111,6 +116,32 @@ public final class ContainerMemcgs implements Closeable {
     Path probe = root.resolve("yarn-memcg-probe-" + ProcessHandle.current().pid());
     driver.create(probe);
     driver.delete(probe, System.nanoTime() + settings.deleteTimeout().toNanos());
+    if (driver.mount().version() == CgroupVersion.V2) {
+      checkCanMoveProcessesIntoRoot();
+    }
+  }
+
+  /**
+   * cgroup v2 lets a process move another between two cgroups only if it may write {@code cgroup.procs} of their
+   * common ancestor (the kernel's delegation rule), and every container's first process is moved from this
+   * process's cgroup into the container's. Checked at start so that a NodeManager outside its delegated subtree
+   * fails once, naming the file, instead of failing every container. access(2) is the kernel's own check here.
+   */
+  private void checkCanMoveProcessesIntoRoot() throws IOException {
+    Optional<Path> own = driver.mount().cgroupOfProcess(Files.readString(Path.of("/proc/self/cgroup")));
+    if (own.isEmpty()) {
+      return;
+    }
+    Path ancestor = own.get();
+    while (!root.startsWith(ancestor)) {
+      ancestor = ancestor.getParent();
+    }
+    Path procs = driver.procsFile(ancestor);
+    if (!Files.isWritable(procs)) {
+      throw new CgroupIoException("move processes from " + own.get() + " into", root,
+          "Permission denied (EACCES) on " + procs + ": on cgroup v2 only a writer of cgroup.procs of the common"
+              + " ancestor of two cgroups may move processes between them", null);
+    }
   }
 
   /** The cgroup of a container, refusing any id that is not a YARN container id. */

@@ -134,7 +134,8 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
   /**
    * Why the root could not be prepared, and when the kernel refused permission, what to change: the user the
    * NodeManager runs as must own the root (v1: the directory, in which the kernel gives it the cgroups it
-   * creates) or a delegated subtree (v2).
+   * creates) or, on v2, a delegated subtree holding both the root and the NodeManager's own cgroup (v2 moves a
+   * process only for a writer of cgroup.procs of the common ancestor of both cgroups).
    */
   public static String bootstrapFailure(Path root, MemoryMount mount, IOException e) {
     String msg = "cannot use " + ROOT.name() + "=" + root + ": " + e.getMessage();
@@ -144,13 +145,37 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
       return msg;
     }
     String user = System.getProperty("user.name");
-    return msg + ". The NodeManager runs as user '" + user + "', which may not create cgroups there. "
-        + (mount.version() == CgroupVersion.V1
-            ? "As root, create the root and give it to that user: mkdir -p " + root + " && chown -R " + user + " "
-                + root + " (the kernel then gives the user the container cgroups it creates inside)."
-            : "Delegate a cgroup v2 subtree to that user (systemd Delegate=yes on the NodeManager's unit, or as"
-                + " root: chown -R " + user + " " + root + " with memory in its parent's cgroup.subtree_control)"
-                + " and set " + ROOT.name() + " to it.");
+    msg += ". The NodeManager runs as user '" + user + "', which may not ";
+    if (mount.version() == CgroupVersion.V1) {
+      return msg + "create cgroups there. As root, create the root and give it to that user: mkdir -p " + root
+          + " && chown -R " + user + " " + root + " (the kernel then gives the user the container cgroups it"
+          + " creates inside).";
+    }
+    // The subtree to delegate: the root's parent, unless that is the mount itself (which is never delegated).
+    Path parent = root.getParent();
+    Path subtree = parent.equals(mount.path()) ? root : parent;
+    String containers = parent.equals(mount.path()) ? root.resolve("containers").toString() : root.toString();
+    String nodeManager = subtree.resolve("nodemanager").toString();
+    return msg + "create cgroups there or move processes into them. Delegate a cgroup v2 subtree that holds both"
+        + " the NodeManager's own cgroup (now " + ownCgroup(mount) + ") and the root to that user. With systemd:"
+        + " Delegate=yes and DelegateSubgroup=nodemanager on the NodeManager's unit, memory enabled in the unit's"
+        + " cgroup.subtree_control (conf/systemd/yarn-memcg-v2.conf), and " + ROOT.name() + " inside the unit's"
+        + " cgroup (see /proc/<NodeManager pid>/cgroup). By hand, as root: mkdir " + subtree + " " + nodeManager
+        + "; echo +memory into cgroup.subtree_control of every cgroup from " + mount.path() + " down to "
+        + subtree + "; chown " + user + " " + subtree + " " + subtree + "/cgroup.procs " + subtree
+        + "/cgroup.subtree_control " + subtree + "/cgroup.threads; start the NodeManager in " + nodeManager
+        + " (a cgroup that holds processes cannot pass memory on), and set " + ROOT.name() + "=" + containers
+        + ".";
+  }
+
+  /** The memory cgroup this process runs in, for messages. */
+  private static String ownCgroup(MemoryMount mount) {
+    try {
+      return mount.cgroupOfProcess(Files.readString(Paths.get("/proc/self/cgroup"))).map(Path::toString)
+          .orElse("unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
   }
 
   private static void checkRootSyntax(String root) {

@@ -8,18 +8,11 @@ import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,87 +20,43 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Least privilege on cgroup v1: the plugin in a JVM of its own, run with setpriv as an unprivileged system user
- * (created here if absent) and no capabilities, on a root that root created and chowned to that user. The
- * user's JVM reads the test classpath through hard links in a directory it may read (root's Maven repository
- * is private). v2 delegation is tested in the cgroup v2 VM.
+ * and no capabilities ({@link UnprivilegedJvm}), on a root that root created and chowned to that user. cgroup v2
+ * delegation is {@link DelegatedSubtreeIT}, run in the cgroup v2 VM.
  */
 class UnprivilegedNodeManagerIT {
-  static final String USER = "yarn-memcg-it";
+  static final String USER = UnprivilegedJvm.USER;
   private static final long MIB = 1 << 20;
 
   CgroupDriver driver;
   Path root;
-  Path shared;
-  Path work;
+  UnprivilegedJvm jvm;
 
   @BeforeEach
   void setUp() throws Exception {
     RealCgroups.require();
     driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
-    Assumptions.assumeTrue(driver.mount().version() == CgroupVersion.V1, "v2 delegation is tested in the v2 VM");
-    if (new ProcessBuilder("id", "-u", USER).start().waitFor() != 0) {
-      Workloads.run(List.of("useradd", "--system", "--user-group", "--no-create-home", "--shell",
-          "/usr/sbin/nologin", USER));
-    }
+    Assumptions.assumeTrue(driver.mount().version() == CgroupVersion.V1,
+        "cgroup v2 delegation is DelegatedSubtreeIT's");
     root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
-    shared = Files.createTempDirectory("yarn-memcg-it-nonroot-");
-    work = Files.createDirectory(shared.resolve("work"));
-    Workloads.run(List.of("chmod", "755", shared.toString()));
-    Workloads.run(List.of("chown", USER + ":" + USER, work.toString()));
+    jvm = UnprivilegedJvm.create();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (root != null) {
-      RealCgroups.removeTree(driver, root);
-    }
-    if (shared != null) {
-      FileUtils.deleteDirectory(shared.toFile());
-    }
-  }
-
-  /** The test classpath, with entries the user cannot read hard-linked into a directory it can. */
-  String readableClasspath() throws IOException {
-    Path jars = Files.createDirectory(shared.resolve("jars"));
-    List<String> entries = new ArrayList<>();
-    int n = 0;
-    for (String entry : System.getProperty("java.class.path").split(":")) {
-      Path p = Paths.get(entry);
-      if (entry.startsWith("/root/") && Files.isRegularFile(p)) {
-        Path link = jars.resolve((n++) + "-" + p.getFileName());
-        Files.createLink(link, p);
-        entries.add(link.toString());
-      } else {
-        entries.add(entry);
+    try {
+      if (root != null) {
+        RealCgroups.removeTree(driver, root);
+      }
+    } finally {
+      if (jvm != null) {
+        jvm.close();
       }
     }
-    return String.join(":", entries);
   }
 
   /** Runs UnprivilegedNodeManagerMain as the user, without capabilities; returns its key=value lines. */
   Map<String, String> runAsUser(String mode, long timeoutSeconds) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups",
-        "--inh-caps=-all", "--", java, "-cp", readableClasspath(), "-Djava.io.tmpdir=" + work,
-        UnprivilegedNodeManagerMain.class.getName(), mode, root.toString(), work.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
-    pb.environment().put("HOME", work.toString());
-    Path log = shared.resolve(mode + ".log");
-    Process p = pb.redirectOutput(log.toFile()).start();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
-      throw new AssertionError(mode + " as " + USER + " did not end within " + timeoutSeconds + " s");
-    }
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(log)) {
-      int eq = line.indexOf('=');
-      if (eq > 0 && line.substring(0, eq).matches("[A-Za-z.]+")) {
-        out.put(line.substring(0, eq), line.substring(eq + 1));
-        System.out.println("[" + mode + " as " + USER + "] " + line);
-      }
-    }
-    out.put("exitCode", Integer.toString(p.exitValue()));
-    return out;
+    return jvm.run(mode, root, Optional.empty(), driver, timeoutSeconds);
   }
 
   void createRootOwnedByUser() throws Exception {

@@ -1,14 +1,22 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cli.Doctor;
+import io.github.yarnmemcg.cli.Finding;
+import io.github.yarnmemcg.cli.Target;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.Workloads;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.hadoop.util.StringUtils;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -22,10 +30,17 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resource
  * <ul>
  *   <li>{@code lifecycle ROOT WORK}: the plugin's bootstrap (as the NodeManager runs it) and one container's
  *       lifecycle: create, limit, a process joins and reads a fresh file, drain, delete.
+ *       When bootstrap fails and the root exists, a process is also moved into a cgroup in it for real
+ *       ({@code kernelJoin}), to show what the kernel says to the move that bootstrap refused beforehand.
  *   <li>{@code nodemanager ROOT WORK}: a MiniYARNCluster with the plugin runs a container; then the root is made
  *       read-only (mkdir fails with EACCES) and a container is launched; then the root is writable again and a
  *       third container runs.
+ *   <li>{@code doctor ROOT WORK}: {@code yarn-memcg doctor}'s findings for the root, on one line.
  * </ul>
+ *
+ * Modes may be combined, comma-separated, to save JVM starts (slow in the cgroup v2 VM); a mode written
+ * {@code LABEL:MODE@ROOT} works on that root instead and prefixes its keys with {@code LABEL.}, e.g.
+ * {@code lifecycle,doctor,denied:lifecycle@/sys/fs/cgroup/other/containers}.
  */
 public final class UnprivilegedNodeManagerMain {
   private static final long MIB = 1 << 20;
@@ -41,11 +56,21 @@ public final class UnprivilegedNodeManagerMain {
         System.out.println("capEff=" + line.substring(7).trim());
       }
     }
+    System.out.println("ownCgroup=" + MemoryMount.discover(Optional.empty())
+        .cgroupOfProcess(Files.readString(Paths.get("/proc/self/cgroup"))).map(Path::toString).orElse("none"));
     try {
-      if (args[0].equals("lifecycle")) {
-        lifecycle(root, work);
-      } else {
-        nodeManager(root, work);
+      for (String step : args[0].split(",")) {
+        int colon = step.indexOf(':');
+        int at = step.indexOf('@');
+        String out = colon < 0 ? "" : step.substring(0, colon) + ".";
+        String mode = step.substring(colon + 1, at < 0 ? step.length() : at);
+        Path on = at < 0 ? root : Paths.get(step.substring(at + 1));
+        switch (mode) {
+          case "lifecycle" -> lifecycle(on, work, out);
+          case "nodemanager" -> nodeManager(on, work);
+          case "doctor" -> doctor(on, out);
+          default -> throw new IllegalArgumentException("unknown mode " + mode);
+        }
       }
       System.exit(0);
     } catch (Throwable e) {
@@ -54,35 +79,65 @@ public final class UnprivilegedNodeManagerMain {
     }
   }
 
-  static void lifecycle(Path root, Path work) throws Exception {
+  static void lifecycle(Path root, Path work, String out) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set(MemcgConfiguration.ROOT.name(), root.toString());
     MemcgResourceHandler handler = new MemcgResourceHandler();
     try {
       handler.bootstrap(conf);
     } catch (ResourceHandlerException e) {
-      System.out.println("bootstrap=" + e.getMessage().replace('\n', ' '));
+      System.out.println(out + "bootstrap=" + e.getMessage().replace('\n', ' '));
+      if (Files.isDirectory(root)) {
+        kernelJoin(root, out);
+      }
       return;
     }
-    System.out.println("bootstrap=ok");
+    System.out.println(out + "bootstrap=ok");
     ContainerMemcgs memcgs = handler.memcgs();
     CgroupDriver driver = memcgs.driver();
     String id = "container_1700000000000_0001_01_000001";
     Path cg = memcgs.start(id, 64 * MIB, true);
-    System.out.println("limit=" + driver.stats(cg).limit());
+    System.out.println(out + "limit=" + driver.stats(cg).limit());
     Path input = Workloads.freshFile(work, "input", 8);
     Path seen = work.resolve("seen");
     Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("/bin/sh", "-c",
         "cat /proc/self/cgroup > " + seen + " && dd if=" + input + " of=/dev/null bs=1M status=none")))
         .inheritIO().start();
-    System.out.println("exit=" + p.waitFor());
-    System.out.println("joined=" + driver.mount().cgroupOfProcess(Files.readString(seen)).map(Path::toString)
+    System.out.println(out + "exit=" + p.waitFor());
+    System.out.println(out + "joined=" + driver.mount().cgroupOfProcess(Files.readString(seen)).map(Path::toString)
         .orElse("none"));
-    System.out.println("pageCacheBeforeDrain=" + driver.stats(cg).pageCache());
+    System.out.println(out + "pageCacheBeforeDrain=" + driver.stats(cg).pageCache());
     CleanupResult r = memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
-    System.out.println("outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
-    System.out.println("exists=" + Files.exists(cg));
+    System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
+    System.out.println(out + "exists=" + Files.exists(cg));
     handler.teardown();
+  }
+
+  /**
+   * Moves a child of this JVM into a new cgroup in the root, as a container's first process is moved, and prints
+   * what the kernel said.
+   */
+  static void kernelJoin(Path root, String out) throws Exception {
+    CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    Path cg = root.resolve("join-check");
+    driver.create(cg);
+    Process child = new ProcessBuilder("sleep", "60").start();
+    try {
+      driver.addProcess(cg, child.pid());
+      System.out.println(out + "kernelJoin=moved");
+    } catch (IOException e) {
+      System.out.println(out + "kernelJoin=" + e.getMessage());
+    } finally {
+      child.destroyForcibly().waitFor();
+      driver.delete(cg, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    }
+  }
+
+  static void doctor(Path root, String out) {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    List<Finding> findings = new Doctor(new Target(conf, Optional.empty()), Duration.ofMinutes(10)).run();
+    System.out.println(out + "doctor=" + findings.stream().map(Finding::toString).collect(Collectors.joining(" | ")));
   }
 
   static void nodeManager(Path root, Path work) throws Exception {
@@ -116,7 +171,7 @@ public final class UnprivilegedNodeManagerMain {
     Path cgroup = root.resolve(ran.containerId().toString());
     MiniYarnClusterIT.awaitRemoved(cgroup);
     System.out.println(label + ".cgroupRemoved=" + !Files.exists(cgroup));
-    System.out.println(label + ".joined=" + (Files.exists(seen) && io.github.yarnmemcg.cgroup.MemoryMount.discover(java.util.Optional.empty())
+    System.out.println(label + ".joined=" + (Files.exists(seen) && MemoryMount.discover(Optional.empty())
         .cgroupOfProcess(Files.readString(seen)).equals(java.util.Optional.of(cgroup))));
   }
 }
