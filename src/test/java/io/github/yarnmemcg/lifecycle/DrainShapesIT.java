@@ -11,8 +11,13 @@ import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +58,14 @@ class DrainShapesIT {
 
   ContainerMemcgs memcgs;
   final List<Path> shmFiles = new ArrayList<>();
+  /**
+   * Whether the disk of the containers' files also carries a NodeManager's own writes during the run, as every
+   * NodeManager's local disk does (container logs, the state store): a line appended and fsynced every second
+   * from outside the root. It matters on ext4 for one reason: a metadata block that a container was the first to
+   * read (an inode table or bitmap block) is charged to it and held by the journal until the next journal commit
+   * after the flusher wrote it; on a disk nobody writes to, that commit never comes.
+   */
+  boolean busyDisk = true;
 
   /** What each container does; every container gets its own path. */
   enum Shape {
@@ -117,11 +132,38 @@ class DrainShapesIT {
 
   /** What a run left in the kernel once all its container cgroups were removed. */
   record Run(String label, long baseline, long dyingAdded, long bytesHeld, long[] cleanupNanos,
-      long[] exitToCleanedNanos, int leftChargedResults, int dirtyAtExit, long firstExitNanos,
+      long[] exitToCleanedNanos, int leftChargedResults, long maxLeftCharged, int dirtyAtExit, long firstExitNanos,
       long lastExitNanos, LifecycleCounters.Snapshot counters) {}
 
+  /** Appends a line to a log on the containers' disk and fsyncs it every second, from the test's own cgroup. */
+  static ScheduledExecutorService nodeManagerDiskActivity(Path log) {
+    ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor();
+    writer.scheduleWithFixedDelay(() -> {
+      try (FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        ch.write(ByteBuffer.wrap((System.nanoTime() + " heartbeat\n").getBytes(StandardCharsets.US_ASCII)));
+        ch.force(true);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, 0, 1, TimeUnit.SECONDS);
+    return writer;
+  }
+
   Run run(Shape shape, boolean drain, ShmRemoval shm) throws Exception {
-    String label = shape + (shape == Shape.SHMEM ? " " + shm : "") + (drain ? " drain on" : " drain off (control)");
+    ScheduledExecutorService disk = busyDisk ? nodeManagerDiskActivity(files.resolve("nodemanager.log")) : null;
+    try {
+      return runContainers(shape, drain, shm);
+    } finally {
+      if (disk != null) {
+        disk.shutdownNow();
+        disk.awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  Run runContainers(Shape shape, boolean drain, ShmRemoval shm) throws Exception {
+    String label = shape + (shape == Shape.SHMEM ? " " + shm : "") + (drain ? " drain on" : " drain off (control)")
+        + (busyDisk ? "" : ", idle disk");
     open(drain);
     CgroupDriver driver = cgroups.driver();
     List<Path> paths = new ArrayList<>();
@@ -181,6 +223,7 @@ class DrainShapesIT {
     long[] cleanupNanos = new long[CONTAINERS];
     long[] exitToCleaned = new long[CONTAINERS];
     int leftCharged = 0;
+    long maxLeftCharged = 0;
     for (int i = 0; i < CONTAINERS; i++) {
       CleanupResult r = cleanups.get(i).get(120, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
@@ -190,6 +233,7 @@ class DrainShapesIT {
       if (r.leftCharged() > 0) {
         leftCharged++;
       }
+      maxLeftCharged = Math.max(maxLeftCharged, r.leftCharged());
     }
     assertEquals(List.of(), memcgs.containerIds(), "no container cgroup is left under the root");
     // The held charge first: clean page cache can vanish from a removed memcg while the count settles.
@@ -202,7 +246,8 @@ class DrainShapesIT {
         Percentiles.millis(cleanupNanos, 99), Percentiles.millis(cleanupNanos, 100), Percentiles.millis(exitToCleaned, 50),
         Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.drainedBytes() / (double) MIB, dirtyAtExit,
         CONTAINERS, c.writebackNudges());
-    return new Run(label, baseline, added, held, cleanupNanos, exitToCleaned, leftCharged, dirtyAtExit, exitAt[0],
+    return new Run(label, baseline, added, held, cleanupNanos, exitToCleaned, leftCharged, maxLeftCharged,
+        dirtyAtExit, exitAt[0],
         exitAt[CONTAINERS - 1], c);
   }
 
@@ -270,6 +315,25 @@ class DrainShapesIT {
   @Test
   void writeWithFsync() throws Exception {
     assertDrained(run(Shape.WRITE_FSYNC, true, null));
+  }
+
+  /**
+   * The same containers on a disk nobody else writes to. On ext4 a container that was the first to read a
+   * metadata block keeps that page charged until the journal's next commit after writeback, which an idle disk
+   * never makes (measured on cgroup v2: one of 20 containers, 4 KiB, held for minutes; {@code memory.reclaim}
+   * cannot free a buffer the journal holds). The contract then is the issue's fallback: the drain waits its
+   * budget, removes the cgroup anyway, and reports what it left; every memcg left dying is one so reported,
+   * and what it holds is a few clean pages, not the container's data.
+   */
+  @Test
+  void writeWithFsyncOnAnIdleDisk() throws Exception {
+    busyDisk = false;
+    Run r = run(Shape.WRITE_FSYNC, true, null);
+    assertTrue(r.dyingAdded() <= r.leftChargedResults(),
+        "every memcg left dying is one whose cleanup reported what stayed charged: " + r);
+    assertTrue(r.maxLeftCharged() <= 64 * 1024, "and that is a few metadata pages, not the 8 MiB written: " + r);
+    assertEquals(r.leftChargedResults(), r.counters().leftCharged(), "each one counted: " + r.counters());
+    assertEquals(CONTAINERS, r.counters().cleaned(), r.counters().toString());
   }
 
   @Test
