@@ -115,21 +115,28 @@ class LifecycleFaultsIT {
         completeNanos / 1e6, r.nanos() / 1e6, r);
   }
 
+  /** A container that read 8 MiB of a fresh file, and a process outside it that mlocks those pages. */
+  record Pinned(String id, Path cgroup, Path input, Process pin) {}
+
+  /** No drain can free the pinned pages while the pinning process lives. */
+  Pinned pinnedContainer() throws Exception {
+    Path input = Workloads.freshFile(files, "pinned", 8);
+    String id = ContainerMemcgsIT.containerId(1);
+    Path cg = memcgs.start(id, 64 * MIB, true);
+    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
+        .inheritIO().start().waitFor());
+    return new Pinned(id, cg, input, Workloads.mlockFile(input));
+  }
+
   @Test
   void drainThatCannotFinishHoldsUpNeitherCompletionNorOtherContainers() throws Exception {
     // A budget far longer than the test: the pinned drain can only end when the pin is released, so the
     // ordering asserted below does not depend on how fast this machine is.
     open(settings(Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5)));
-    Path input = Workloads.freshFile(files, "pinned", 8);
-    String pinnedId = ContainerMemcgsIT.containerId(1);
-    Path cg = memcgs.start(pinnedId, 64 * MIB, true);
-    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
-        .inheritIO().start().waitFor());
-    // A process outside the container mlocks the container's page cache: no drain can free it while it lives.
-    Process pin = Workloads.mlockFile(input);
+    Pinned p = pinnedContainer();
     try {
       long t0 = System.nanoTime();
-      CompletableFuture<CleanupResult> pinned = memcgs.complete(pinnedId).cleanup();
+      CompletableFuture<CleanupResult> pinned = memcgs.complete(p.id()).cleanup();
       long completeNanos = System.nanoTime() - t0;
       assertFalse(pinned.isDone(), "complete() returned while the drain was still running");
 
@@ -142,17 +149,17 @@ class LifecycleFaultsIT {
       assertFalse(pinned.isDone(), "the other container was cleaned while the pinned drain still ran");
 
       // Once the pin goes, the same drain frees the pages and the cgroup is removed without a dying memcg.
-      pin.destroyForcibly().waitFor();
+      p.pin().destroyForcibly().waitFor();
       CleanupResult r = pinned.get(60, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
       assertTrue(r.leftCharged() < MIB, "the drain finished once the pages could go: " + r);
-      assertFalse(Files.exists(cg, LinkOption.NOFOLLOW_LINKS));
+      assertFalse(Files.exists(p.cgroup(), LinkOption.NOFOLLOW_LINKS));
       System.out.printf("[measure] unfinishable drain: complete() %.3f ms, other container's cleanup meanwhile"
           + " %.1f ms, pinned cleanup after release %.0f ms%n  other: %s%n", completeNanos / 1e6, second.nanos() / 1e6,
           r.nanos() / 1e6, second);
     } finally {
-      pin.destroyForcibly().waitFor();
-      Files.delete(input);
+      p.pin().destroyForcibly().waitFor();
+      Files.delete(p.input());
     }
   }
 
@@ -160,27 +167,22 @@ class LifecycleFaultsIT {
   void drainOverItsBudgetGivesUpInTheBackgroundAndReportsWhatStayedCharged() throws Exception {
     Duration budget = Duration.ofSeconds(2);
     open(settings(budget, Duration.ofSeconds(5), Duration.ofSeconds(5)));
-    Path input = Workloads.freshFile(files, "pinned", 8);
-    String pinnedId = ContainerMemcgsIT.containerId(1);
-    Path cg = memcgs.start(pinnedId, 64 * MIB, true);
-    assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
-        .inheritIO().start().waitFor());
-    Process pin = Workloads.mlockFile(input);
+    Pinned p = pinnedContainer();
     try {
       long t0 = System.nanoTime();
-      CompletableFuture<CleanupResult> pinned = memcgs.complete(pinnedId).cleanup();
+      CompletableFuture<CleanupResult> pinned = memcgs.complete(p.id()).cleanup();
       long completeNanos = System.nanoTime() - t0;
       CleanupResult r = pinned.get(60, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
       assertTrue(r.nanos() >= budget.toNanos(), "the drain used its whole budget: " + r);
       assertTrue(r.leftCharged() >= 7 * MIB, "and reported what stayed charged: " + r);
-      assertFalse(Files.exists(cg, LinkOption.NOFOLLOW_LINKS));
+      assertFalse(Files.exists(p.cgroup(), LinkOption.NOFOLLOW_LINKS));
       System.out.printf("[measure] drain over a %d ms budget: complete() %.3f ms, background cleanup %.0f ms,"
           + " %.1f MiB left charged%n", budget.toMillis(), completeNanos / 1e6, r.nanos() / 1e6,
           r.leftCharged() / (double) MIB);
     } finally {
-      pin.destroyForcibly().waitFor();
-      Files.delete(input);
+      p.pin().destroyForcibly().waitFor();
+      Files.delete(p.input());
     }
   }
 
