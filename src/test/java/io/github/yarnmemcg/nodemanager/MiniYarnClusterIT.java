@@ -248,7 +248,7 @@ class MiniYarnClusterIT {
     ObjectName bean = metricsBean();
     StringBuilder seen = new StringBuilder();
     for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
-        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
+        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept", "WritebackNudges",
         "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
       seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
     }
