@@ -248,8 +248,8 @@ class MiniYarnClusterIT {
     ObjectName bean = metricsBean();
     StringBuilder seen = new StringBuilder();
     for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
-        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept", "WritebackNudges",
-        "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
+        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
+        "WritebackNudges", "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
       seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
     }
     return seen.toString().trim();
