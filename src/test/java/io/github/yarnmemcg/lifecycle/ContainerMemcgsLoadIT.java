@@ -164,8 +164,8 @@ class ContainerMemcgsLoadIT {
       // Exact for this root: a dying child's pages stay charged to the root until they are freed. Its kernel
       // objects are reparented to the root and pin nothing, so the root's usage is not the measure here.
       assertTrue(held < FILE_BYTES, "not even one container's input is still charged under the root: " + held);
-      // Node-wide, other tests on the machine may move the count; a leak of ours can only raise it.
-      assertTrue(added <= 0, "1000 drained containers must add no dying memcg: " + added);
+      // That is also the exact dying check for this root on v1, where only pages pin a removed memcg; the
+      // node-wide count above moves with anything else on the machine, so it is reported, not asserted.
     } catch (TimeoutException e) {
       throw new AssertionError("1000 lifecycles did not finish within " + TimeUnit.NANOSECONDS.toMinutes(BOUND_NANOS)
           + " min: a hang or deadlock (" + memcgs.counters().snapshot() + ")", e);

@@ -318,15 +318,13 @@ class MapReduceIT {
     containers.add(ContainerId.newContainerId(ApplicationAttemptId.newInstance(appOf(job), 1), 1).toString());
     assertEquals(containers, launched, "every launched container is the AM or a recorded attempt");
 
-    long held = DyingMemcgs.heldByRemovedChildren(driver, root);
-    long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
+    DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
     System.out.printf("[measure] MapReduce job over %d x %d MiB fresh input, %d maps + 2 reduces: %d ms,"
-        + " %d containers, %d input records; after: held under root %d bytes, dying memcgs added %d, counters %s%n",
-        files, mibPerFile, files, jobMillis, launched.size(), inputRecords, held, added,
+        + " %d containers, %d input records; after: %s, counters %s%n",
+        files, mibPerFile, files, jobMillis, launched.size(), inputRecords, left,
         executor().memcgs().counters().snapshot());
     System.out.println("[measure] MapReduce job: metrics through JMX " + MiniYarnClusterIT.metricsThroughJmx());
-    assertTrue(added <= 0, "the job's containers left no dying memcg: " + added);
-    assertTrue(held < 2 * MIB, "nothing the job's containers charged is still held under the root: " + held);
+    assertTrue(left.nothingPinned(), "the job's containers left no dying memcg: " + left);
   }
 
   @Test

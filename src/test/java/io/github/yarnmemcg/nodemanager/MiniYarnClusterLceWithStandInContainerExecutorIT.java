@@ -167,12 +167,9 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
         "the handler limited the cgroup to the container's memory before the container started");
 
     MiniYarnClusterIT.awaitRemoved(cgroup);
-    long held = DyingMemcgs.heldByRemovedChildren(driver, root);
-    long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
-    System.out.println("[measure] LCE container read 64 MiB: held under root after cleanup " + held
-        + " bytes, dying memcgs added " + added);
-    assertTrue(added <= 0, "the container left no dying memcg: " + added);
-    assertTrue(held < 2 * MIB, "nothing of the container's 64 MiB is still charged under the root: " + held);
+    DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
+    System.out.println("[measure] LCE container read 64 MiB: " + left);
+    assertTrue(left.nothingPinned(), "the container left no dying memcg: " + left);
     assertEquals(List.of(), containerCgroups());
   }
 

@@ -263,12 +263,9 @@ class NodeManagerRestartIT {
 
     assertEquals(List.of(), children(), "no cgroup left under the root");
     nm.fullLog().lines().filter(l -> l.contains("yarn-memcg:")).forEach(l -> System.out.println("[restart] NM: " + l));
-    long held = DyingMemcgs.heldByRemovedChildren(driver, root);
-    long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
-    System.out.printf("[measure] restart IT: dying memcgs added %d, still charged under the root %.1f MiB%n",
-        added, held / (double) MIB);
-    assertTrue(added <= 0, "no dying memcg added: " + added);
-    assertTrue(held < 2 * MIB, "nothing of the containers' 112 MiB is still charged under the root: " + held);
+    DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
+    System.out.println("[measure] restart IT: " + left);
+    assertTrue(left.nothingPinned(), "nothing of the containers' 112 MiB pins a memcg under the root: " + left);
   }
 
   static List<String> children() throws IOException {

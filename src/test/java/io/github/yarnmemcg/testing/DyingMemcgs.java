@@ -100,4 +100,47 @@ public final class DyingMemcgs {
     }
     return added;
   }
+
+  /** Pages below which what removed children still hold under a root pins none of them. */
+  public static final long PAGES_SLACK = 2L << 20;
+
+  /**
+   * What the removed container cgroups under one root left behind. {@code pagesAtOnce} is read first (the controls
+   * need it before the kernel frees anything), {@code pagesSettled} after the counts settled; {@code nodeDyingAdded}
+   * is node-wide and moves with anything else on the node; {@code underRoot} is the root's own dying count (v2).
+   */
+  public record Left(long pagesAtOnce, long pagesSettled, long nodeDyingAdded, Optional<UnderRoot> underRoot) {
+
+    /**
+     * Nothing of the root's stays dying. On v1, which counts dying memcgs only node-wide, the exact per-root measure
+     * is the user pages still charged under the root, since only pages pin a removed v1 memcg (kernel objects are
+     * reparented); on v2 also the root's own dying count, which also sees memcgs pinned without pages (writeback).
+     */
+    public boolean nothingPinned() {
+      return pagesSettled < PAGES_SLACK && underRoot.map(u -> u.descendants() <= 0).orElse(true);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("pages held under the root %.1f MiB (%.1f MiB once settled), dying memcgs added node-wide"
+          + " %d%s", pagesAtOnce / (double) (1 << 20), pagesSettled / (double) (1 << 20), nodeDyingAdded,
+          underRoot.map(u -> ", dying under the root " + u.descendants()).orElse(""));
+    }
+  }
+
+  /** Measures {@link Left} once a run's cgroups are all removed, waiting up to {@code settleMillis} per count. */
+  public static Left leftUnder(CgroupDriver driver, Path root, long baseline, long settleMillis) throws IOException {
+    long atOnce = pagesHeldByRemovedChildren(driver, root);
+    Optional<UnderRoot> under = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V2
+        ? underRoot(root, settleMillis) : Optional.empty();
+    // With the root's own count settled, the node-wide one is only reported: no second wait.
+    long added = under.isPresent() ? driver.dyingMemcgs() - baseline : addedSince(driver, baseline, settleMillis);
+    // memory.stat can lag the kernel's counters by up to 2 s; pages only leave a removed memcg, never arrive.
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    long settled = pagesHeldByRemovedChildren(driver, root);
+    for (int attempt = 0; settled >= PAGES_SLACK && SETTLE.pause(attempt, deadline); attempt++) {
+      settled = pagesHeldByRemovedChildren(driver, root);
+    }
+    return new Left(atOnce, settled, added, under);
+  }
 }
