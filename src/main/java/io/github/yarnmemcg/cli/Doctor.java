@@ -228,8 +228,8 @@ public final class Doctor {
         + " processes are killed one by one" : v2Only);
     feature(out, where, "memory.peak", false, v2 ? "peak in the final figures, kernel 5.19+; without it the peak"
         + " is unknown" : v2Only + "; v1 has memory.max_usage_in_bytes");
-    feature(out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg does not"
-        + " set it" : v2Only);
+    feature(out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg sets it on"
+        + " every container cgroup, so an OOM takes the whole container" : v2Only);
   }
 
   private static void feature(List<Finding> out, Path where, String file, boolean needed, String what) {
