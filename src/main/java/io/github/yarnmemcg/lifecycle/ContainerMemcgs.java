@@ -113,9 +113,7 @@ public final class ContainerMemcgs implements Closeable {
       dir = child;
     }
     driver.enableMemoryForChildren(root);
-    Path probe = root.resolve("yarn-memcg-probe-" + ProcessHandle.current().pid());
-    driver.create(probe);
-    driver.delete(probe, System.nanoTime() + settings.deleteTimeout().toNanos());
+    createAndRemoveEmptyChild("yarn-memcg-probe-");
     if (driver.mount().version() == CgroupVersion.V2) {
       checkCanMoveProcessesIntoRoot();
     }
@@ -142,6 +140,13 @@ public final class ContainerMemcgs implements Closeable {
           "Permission denied (EACCES) on " + procs + ": on cgroup v2 only a writer of cgroup.procs of the common"
               + " ancestor of two cgroups may move processes between them", null);
     }
+  }
+
+  /** Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container. */
+  private void createAndRemoveEmptyChild(String prefix) throws IOException {
+    Path child = root.resolve(prefix + ProcessHandle.current().pid());
+    driver.create(child);
+    driver.delete(child, System.nanoTime() + settings.deleteTimeout().toNanos());
   }
 
   /** The cgroup of a container, refusing any id that is not a YARN container id. */
@@ -405,9 +410,7 @@ public final class ContainerMemcgs implements Closeable {
         }
         return;
       }
-      Path probe = root.resolve("yarn-memcg-nudge-" + ProcessHandle.current().pid());
-      driver.create(probe);
-      driver.delete(probe, System.nanoTime() + settings.deleteTimeout().toNanos());
+      createAndRemoveEmptyChild("yarn-memcg-nudge-");
       counters.writebackNudges.increment();
       LOG.debug("{} dying memcg(s) under {}: nudged the kernel's writeback cleanup (round {})", dying, root, round);
     } catch (IOException | RuntimeException e) {
