@@ -50,6 +50,9 @@ public final class ContainerMemcgs implements Closeable {
   private static final long NUDGE_FIRST_DELAY_MS = 1_000;
   private static final long NUDGE_MAX_DELAY_MS = 16_000;
   private static final long NUDGE_MIN_HORIZON_MS = 60_000;
+  private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long DRAIN_WAIT_FIRST_MS = 250;
+  private static final long DRAIN_WAIT_MAX_MS = 8_000;
 
   private final CgroupDriver driver;
   private final Path root;
@@ -460,6 +463,10 @@ public final class ContainerMemcgs implements Closeable {
     long drainedBytes;
     int deleteRetries;
     boolean superseded;
+    boolean drainBegun;
+    long drainBegunNanos;
+    int drainWaits;
+    volatile boolean drainResumed;
 
     Cleanup(String containerId, Path cgroup) {
       this.containerId = containerId;
@@ -474,7 +481,10 @@ public final class ContainerMemcgs implements Closeable {
 
     @Override
     public void run() {
-      attempts++;
+      if (!drainResumed) {
+        attempts++;
+      }
+      drainResumed = false;
       try {
         synchronized (this) {
           if (superseded) {
@@ -486,17 +496,28 @@ public final class ContainerMemcgs implements Closeable {
         }
         long leftCharged = 0;
         if (settings.drainEnabled()) {
-          DrainResult drain = driver.drain(cgroup, System.nanoTime() + settings.drainTimeout().toNanos());
+          long now = System.nanoTime();
+          if (!drainBegun) {
+            drainBegun = true;
+            drainBegunNanos = now;
+          }
+          long drainDeadline = drainBegunNanos + settings.drainTimeout().toNanos();
+          long sliceEnd = drainDeadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : drainDeadline;
+          DrainResult drain = driver.drain(cgroup, sliceEnd);
           drainedBytes += drain.drainedBytes();
           counters.drainedBytes.add(drain.drainedBytes());
           counters.drainNanos.add(drain.nanos());
+          if (!drain.complete() && drainDeadline - System.nanoTime() > 0) {
+            awaitPages(drain, drainDeadline);
+            return;
+          }
           leftCharged = drain.leftCharged();
           if (leftCharged > 0) {
             MemoryStats s = drain.after();
             LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
                 + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg",
-                containerId, drain.nanos() / 1_000_000, s.file(), s.shmem(), s.dirty(), s.writeback(),
-                s.mappedFile());
+                containerId, (System.nanoTime() - drainBegunNanos) / 1_000_000,
+                s.file(), s.shmem(), s.dirty(), s.writeback(), s.mappedFile());
           }
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -520,6 +541,28 @@ public final class ContainerMemcgs implements Closeable {
         }
       } catch (IOException | RuntimeException e) {
         retryLater(e);
+      }
+    }
+
+    /**
+     * Gives the thread back while the cgroup, empty of processes, waits for pages the kernel cannot reclaim yet
+     * (dirty until the flusher writes them, held by a filesystem's journal, pinned by another process): the
+     * reaper hands it back to a cleanup thread at once after progress, else at 250 ms doubling to 8 s, so that a
+     * waiting drain never keeps other containers' cleanups queued. The budget counts from the first drain.
+     */
+    private void awaitPages(DrainResult drain, long drainDeadline) {
+      long delay = drain.drainedBytes() > 0 ? 0
+          : Math.min(DRAIN_WAIT_MAX_MS, DRAIN_WAIT_FIRST_MS << Math.min(drainWaits, 16));
+      delay = Math.min(delay, Math.max(0, (drainDeadline - System.nanoTime()) / 1_000_000));
+      drainWaits = drain.drainedBytes() > 0 ? 0 : drainWaits + 1;
+      try {
+        reaper.schedule(() -> {
+          drainResumed = true;
+          submit(this);
+        }, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shutdown) {
+        // Removing a cgroup whose drain was cut short would leave it dying.
+        LOG.info("{}: cleanup stopped by shutdown, memcg {} stays for the next start", containerId, cgroup);
       }
     }
 

@@ -37,7 +37,8 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
       "Reclaim a finished container's page cache before removing its cgroup, so that none stays dying.");
   public static final Key DRAIN_TIMEOUT_MS = new Key(PREFIX + "drain.timeout-ms", "60000",
       "How long the background drain may wait for page cache to go; it covers the kernel's dirty-expire"
-          + " interval (30 s by default), since dirty pages can only go after writeback.");
+          + " interval (30 s by default), since dirty pages can only go after writeback. While it waits, the"
+          + " empty cgroup stays and no cleanup thread is held.");
   public static final Key DELETE_TIMEOUT_MS = new Key(PREFIX + "delete.timeout-ms", "5000",
       "How long rmdir is retried on EBUSY (backoff from microseconds) before the reaper takes over.");
   public static final Key KILL_TIMEOUT_MS = new Key(PREFIX + "kill.timeout-ms", "5000",

@@ -28,7 +28,7 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo COMPLETED = info("ContainersCompleted", "Containers handed to the background cleanup");
   static final MetricsInfo CLEANED = info("CgroupsRemoved", "Container memory cgroups drained and removed");
   static final MetricsInfo DRAINED = info("BytesDrained", "Page cache reclaimed from finished containers");
-  static final MetricsInfo DRAIN_MS = info("DrainTimeMs", "Time spent draining page cache, in total");
+  static final MetricsInfo DRAIN_MS = info("DrainTimeMs", "Time spent in drain calls, in total (waits between them excluded)");
   static final MetricsInfo DELETE_RETRIES = info("DeleteRetries", "rmdir retries on EBUSY");
   static final MetricsInfo LEFT_CHARGED = info("RemovedStillCharged",
       "Cgroups removed with memory still charged after the drain budget (each stays a dying memcg for a while)");
@@ -37,7 +37,7 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo SWEPT = info("CgroupsSwept", "Cgroups of unknown containers cleaned by a sweep");
   static final MetricsInfo NUDGES = info("WritebackNudges",
       "Empty cgroups created and removed so that the kernel lets go of removed cgroups' writeback (cgroup v2)");
-  static final MetricsInfo PENDING = info("PendingCleanups", "Cleanups not yet finished");
+  static final MetricsInfo PENDING = info("PendingCleanups", "Cleanups not yet finished, including drains waiting for pages");
   static final MetricsInfo REAPER_QUEUE = info("ReaperQueueLength", "Failed cleanups waiting for a reaper retry");
   static final MetricsInfo DYING = info("DyingMemcgs",
       "Dying (removed but still charged) memory cgroups on the whole node, -1 when unreadable");
