@@ -551,10 +551,10 @@ public final class ContainerMemcgs implements Closeable {
      * waiting drain never keeps other containers' cleanups queued. The budget counts from the first drain.
      */
     private void awaitPages(DrainResult drain, long drainDeadline) {
-      long delay = drain.drainedBytes() > 0 ? 0
-          : Math.min(DRAIN_WAIT_MAX_MS, DRAIN_WAIT_FIRST_MS << Math.min(drainWaits, 16));
+      boolean progressed = drain.drainedBytes() > 0;
+      drainWaits = progressed ? 0 : drainWaits + 1;
+      long delay = progressed ? 0 : Math.min(DRAIN_WAIT_MAX_MS, DRAIN_WAIT_FIRST_MS << Math.min(drainWaits - 1, 16));
       delay = Math.min(delay, Math.max(0, (drainDeadline - System.nanoTime()) / 1_000_000));
-      drainWaits = drain.drainedBytes() > 0 ? 0 : drainWaits + 1;
       try {
         reaper.schedule(() -> {
           drainResumed = true;
