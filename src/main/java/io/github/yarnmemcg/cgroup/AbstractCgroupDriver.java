@@ -14,7 +14,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import org.apache.commons.io.IOUtils;
 
 /** What both cgroup versions do the same way: file I/O without following links, pids, kill, rmdir, drain loop. */
 abstract class AbstractCgroupDriver implements CgroupDriver {
@@ -63,12 +65,12 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     List<Long> pids = new ArrayList<>();
     try {
       for (String line : read(procsFile(cgroup)).split("\n")) {
-        if (!line.isBlank()) {
+        if (!line.trim().isEmpty()) {
           pids.add(Long.parseLong(line.trim()));
         }
       }
     } catch (NoSuchFileException e) {
-      return List.of();
+      return Collections.emptyList();
     } catch (NumberFormatException e) {
       throw new IOException("unexpected content in " + procsFile(cgroup) + ": " + e.getMessage(), e);
     }
@@ -77,13 +79,9 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   @Override
   public void signalKill(Path cgroup) throws IOException {
-    long self = ProcessHandle.current().pid();
-    for (long pid : pids(cgroup)) {
-      if (pid != self) {
-        // ProcessHandle checks the start time, so a recycled pid is never signalled.
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-      }
-    }
+    List<Long> pids = pids(cgroup);
+    pids.remove(Processes.self());
+    Processes.kill(pids);
   }
 
   @Override
@@ -170,7 +168,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     refuseLinkedCgroup(file);
     try (InputStream in = Channels.newInputStream(
         Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-      return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      return IOUtils.toString(in, StandardCharsets.US_ASCII);
     }
   }
 

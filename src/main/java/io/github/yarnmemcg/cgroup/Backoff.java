@@ -8,16 +8,29 @@ import java.util.concurrent.locks.LockSupport;
  * transient cgroup states (a task still exiting, an rmdir racing the last uncharge) clear almost at once,
  * and is capped so that a long wait costs few system calls.
  */
-public record Backoff(Duration first, Duration cap) {
+public final class Backoff {
 
   /** 20 µs, doubling, capped at 100 ms. */
   public static final Backoff STANDARD = new Backoff(Duration.ofNanos(20_000), Duration.ofMillis(100));
 
-  public Backoff {
+  private final Duration first;
+  private final Duration cap;
+
+  public Backoff(Duration first, Duration cap) {
     if (first.isNegative() || first.isZero() || cap.compareTo(first) < 0
         || cap.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0) {
       throw new IllegalArgumentException("backoff needs 0 < first <= cap <= 292 years, got " + first + " and " + cap);
     }
+    this.first = first;
+    this.cap = cap;
+  }
+
+  public Duration first() {
+    return first;
+  }
+
+  public Duration cap() {
+    return cap;
   }
 
   /** The delay before retry number {@code attempt} (0 for the first retry). */
@@ -40,5 +53,20 @@ public record Backoff(Duration first, Duration cap) {
     }
     LockSupport.parkNanos(Math.min(left, delayNanos(attempt)));
     return !Thread.currentThread().isInterrupted();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Backoff && ((Backoff) o).first.equals(first) && ((Backoff) o).cap.equals(cap);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * first.hashCode() + cap.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Backoff[first=" + first + ", cap=" + cap + "]";
   }
 }

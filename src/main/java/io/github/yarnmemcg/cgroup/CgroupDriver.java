@@ -27,6 +27,9 @@ public interface CgroupDriver {
    */
   void enableMemoryForChildren(Path cgroup) throws IOException;
 
+  /** Whether the children of this cgroup have the memory controller (v2 {@code cgroup.subtree_control}; v1 always). */
+  boolean memoryEnabledForChildren(Path cgroup) throws IOException;
+
   /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}. */
   void setHardLimit(Path cgroup, long bytes) throws IOException;
 
@@ -55,7 +58,8 @@ public interface CgroupDriver {
    * the kernel's reason on stderr and the command never runs.
    */
   default List<String> joinThenExec(Path cgroup, List<String> command) {
-    List<String> argv = new java.util.ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+    List<String> argv = new java.util.ArrayList<>(java.util.Arrays.asList("/bin/sh", "-c",
+        "echo $$ > \"$0\" && exec \"$@\"",
         procsFile(cgroup).toString()));
     argv.addAll(command);
     return argv;

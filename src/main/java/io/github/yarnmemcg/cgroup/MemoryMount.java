@@ -1,8 +1,10 @@
 package io.github.yarnmemcg.cgroup;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -10,7 +12,23 @@ import java.util.Optional;
  * Where this node's memory controller is mounted and through which interface: a v1 hierarchy whose
  * superblock options name {@code memory}, or a cgroup2 mount whose {@code cgroup.controllers} lists it.
  */
-public record MemoryMount(Path path, CgroupVersion version) {
+public final class MemoryMount {
+
+  private final Path path;
+  private final CgroupVersion version;
+
+  public MemoryMount(Path path, CgroupVersion version) {
+    this.path = path;
+    this.version = version;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public CgroupVersion version() {
+    return version;
+  }
 
   /**
    * Finds the memory controller among the given mounts.
@@ -28,8 +46,8 @@ public record MemoryMount(Path path, CgroupVersion version) {
         .filter(m -> m.fsType().equals("cgroup") && m.root().equals("/") && m.superOptions().contains("memory"))
         .map(m -> new MemoryMount(m.mountPoint(), CgroupVersion.V1))
         .findFirst();
-    if (wanted.isEmpty()) {
-      return v2.or(() -> v1).orElseThrow(() -> new IOException(
+    if (!wanted.isPresent()) {
+      return (v2.isPresent() ? v2 : v1).orElseThrow(() -> new IOException(
           "no memory cgroup controller is mounted on this node (no cgroup v1 'memory' hierarchy and no cgroup2"
               + " mount whose cgroup.controllers lists memory)"));
     }
@@ -57,7 +75,7 @@ public record MemoryMount(Path path, CgroupVersion version) {
         continue;
       }
       boolean memory = version == CgroupVersion.V2 ? f[0].equals("0") && f[1].isEmpty()
-          : List.of(f[1].split(",")).contains("memory");
+          : Arrays.asList(f[1].split(",")).contains("memory");
       if (memory) {
         Path p = path.resolve(f[2].substring(1)).normalize();
         return p.startsWith(path) ? Optional.of(p) : Optional.empty();
@@ -68,9 +86,25 @@ public record MemoryMount(Path path, CgroupVersion version) {
 
   private static String controllers(Path cgroup2Mount) {
     try {
-      return " " + Files.readString(cgroup2Mount.resolve("cgroup.controllers")).trim() + " ";
+      return " " + new String(Files.readAllBytes(cgroup2Mount.resolve("cgroup.controllers")), StandardCharsets.US_ASCII)
+          .trim() + " ";
     } catch (IOException e) {
       return "";
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MemoryMount && ((MemoryMount) o).path.equals(path) && ((MemoryMount) o).version == version;
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * path.hashCode() + version.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "MemoryMount[" + version + " at " + path + "]";
   }
 }

@@ -8,22 +8,103 @@ import java.util.Map;
  * the kernel does not report is {@link #UNKNOWN}. {@code file} includes shmem on both versions, as the
  * kernel reports it; {@link #pageCache()} is the reclaimable part that a drain can free.
  */
-public record MemoryStats(
-    long anon,
-    long file,
-    long shmem,
-    long mappedFile,
-    long activeFile,
-    long inactiveFile,
-    long dirty,
-    long writeback,
-    long swap,
-    long usage,
-    long peak,
-    long limit,
-    long limitHits,
-    long oom,
-    long oomKill) {
+public final class MemoryStats {
+
+  private final long anon;
+  private final long file;
+  private final long shmem;
+  private final long mappedFile;
+  private final long activeFile;
+  private final long inactiveFile;
+  private final long dirty;
+  private final long writeback;
+  private final long swap;
+  private final long usage;
+  private final long peak;
+  private final long limit;
+  private final long limitHits;
+  private final long oom;
+  private final long oomKill;
+
+  public MemoryStats(long anon, long file, long shmem, long mappedFile, long activeFile, long inactiveFile,
+      long dirty, long writeback, long swap, long usage, long peak, long limit, long limitHits, long oom,
+      long oomKill) {
+    this.anon = anon;
+    this.file = file;
+    this.shmem = shmem;
+    this.mappedFile = mappedFile;
+    this.activeFile = activeFile;
+    this.inactiveFile = inactiveFile;
+    this.dirty = dirty;
+    this.writeback = writeback;
+    this.swap = swap;
+    this.usage = usage;
+    this.peak = peak;
+    this.limit = limit;
+    this.limitHits = limitHits;
+    this.oom = oom;
+    this.oomKill = oomKill;
+  }
+
+  public long anon() {
+    return anon;
+  }
+
+  public long file() {
+    return file;
+  }
+
+  public long shmem() {
+    return shmem;
+  }
+
+  public long mappedFile() {
+    return mappedFile;
+  }
+
+  public long activeFile() {
+    return activeFile;
+  }
+
+  public long inactiveFile() {
+    return inactiveFile;
+  }
+
+  public long dirty() {
+    return dirty;
+  }
+
+  public long writeback() {
+    return writeback;
+  }
+
+  public long swap() {
+    return swap;
+  }
+
+  public long usage() {
+    return usage;
+  }
+
+  public long peak() {
+    return peak;
+  }
+
+  public long limit() {
+    return limit;
+  }
+
+  public long limitHits() {
+    return limitHits;
+  }
+
+  public long oom() {
+    return oom;
+  }
+
+  public long oomKill() {
+    return oomKill;
+  }
 
   public static final long UNKNOWN = -1;
 
@@ -74,5 +155,12 @@ public record MemoryStats(
     } catch (NumberFormatException e) {
       return UNKNOWN;
     }
+  }
+
+  @Override
+  public String toString() {
+    return "MemoryStats[anon=" + anon + ", file=" + file + ", shmem=" + shmem + ", mapped=" + mappedFile + ", dirty="
+        + dirty + ", writeback=" + writeback + ", swap=" + swap + ", usage=" + usage + ", peak=" + peak + ", limit="
+        + limit + ", limitHits=" + limitHits + ", oom=" + oom + ", oomKill=" + oomKill + "]";
   }
 }

@@ -1,11 +1,16 @@
 package io.github.yarnmemcg.cgroup;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -13,13 +18,42 @@ import java.util.Set;
  * superblock options (for a v1 cgroup mount these name the controllers). Parsing skips lines it cannot read,
  * because a kernel may add fields and a mount point may hold any byte; it never throws on content.
  */
-public record MountInfo(Path mountPoint, String root, String fsType, Set<String> superOptions) {
+public final class MountInfo {
 
   public static final Path PROC_SELF_MOUNTINFO = Paths.get("/proc/self/mountinfo");
 
+  private final Path mountPoint;
+  private final String root;
+  private final String fsType;
+  private final Set<String> superOptions;
+
+  public MountInfo(Path mountPoint, String root, String fsType, Set<String> superOptions) {
+    this.mountPoint = mountPoint;
+    this.root = root;
+    this.fsType = fsType;
+    this.superOptions = Collections.unmodifiableSet(new HashSet<>(superOptions));
+  }
+
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
+  /** The part of the filesystem mounted there ("/" for a whole cgroup hierarchy). */
+  public String root() {
+    return root;
+  }
+
+  public String fsType() {
+    return fsType;
+  }
+
+  public Set<String> superOptions() {
+    return superOptions;
+  }
+
   /** Reads and parses a mountinfo file. */
   public static List<MountInfo> read(Path file) throws IOException {
-    return parse(Files.readString(file));
+    return parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
   }
 
   /** Parses mountinfo text; malformed lines are skipped. */
@@ -52,9 +86,9 @@ public record MountInfo(Path mountPoint, String root, String fsType, Set<String>
     if (root == null || mountPoint == null || !mountPoint.startsWith("/") || mountPoint.indexOf('\0') >= 0) {
       return null;
     }
-    List<String> superOptions = f.length > dash + 3 ? List.of(f[dash + 3].split(",")) : List.of();
+    List<String> superOptions = f.length > dash + 3 ? Arrays.asList(f[dash + 3].split(",")) : Collections.emptyList();
     try {
-      return new MountInfo(Paths.get(mountPoint), root, f[dash + 1], Set.copyOf(superOptions));
+      return new MountInfo(Paths.get(mountPoint), root, f[dash + 1], new HashSet<>(superOptions));
     } catch (RuntimeException e) {
       return null;
     }
@@ -80,5 +114,25 @@ public record MountInfo(Path mountPoint, String root, String fsType, Set<String>
       }
     }
     return out.toString();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof MountInfo)) {
+      return false;
+    }
+    MountInfo m = (MountInfo) o;
+    return m.mountPoint.equals(mountPoint) && m.root.equals(root) && m.fsType.equals(fsType)
+        && m.superOptions.equals(superOptions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(mountPoint, root, fsType, superOptions);
+  }
+
+  @Override
+  public String toString() {
+    return "MountInfo[" + fsType + " " + root + " at " + mountPoint + " " + superOptions + "]";
   }
 }

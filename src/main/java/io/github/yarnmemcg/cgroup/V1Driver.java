@@ -4,15 +4,15 @@ import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
 
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.FileVisitResult;
 
 /** The cgroup v1 memory controller: {@code memory.*} files of the legacy hierarchy. */
 public final class V1Driver extends AbstractCgroupDriver {
@@ -26,6 +26,11 @@ public final class V1Driver extends AbstractCgroupDriver {
   @Override
   public void enableMemoryForChildren(Path cgroup) {
     // v1 hierarchies have every controller of the mount in every cgroup.
+  }
+
+  @Override
+  public boolean memoryEnabledForChildren(Path cgroup) {
+    return true;
   }
 
   @Override
@@ -109,7 +114,7 @@ public final class V1Driver extends AbstractCgroupDriver {
   private static long liveCgroups(Path mountPoint) throws IOException {
     AtomicLong dirs = new AtomicLong();
     Files.walkFileTree(mountPoint, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
-        new SimpleFileVisitor<>() {
+        new SimpleFileVisitor<Path>() {
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
             dirs.incrementAndGet();

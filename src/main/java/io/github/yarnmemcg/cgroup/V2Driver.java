@@ -20,10 +20,14 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public void enableMemoryForChildren(Path cgroup) throws IOException {
-    String enabled = " " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ";
-    if (!enabled.contains(" memory ")) {
+    if (!memoryEnabledForChildren(cgroup)) {
       write(cgroup.resolve("cgroup.subtree_control"), "+memory");
     }
+  }
+
+  @Override
+  public boolean memoryEnabledForChildren(Path cgroup) throws IOException {
+    return (" " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ").contains(" memory ");
   }
 
   @Override

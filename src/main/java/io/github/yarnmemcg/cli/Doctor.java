@@ -4,17 +4,21 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MountInfo;
+import io.github.yarnmemcg.cgroup.Processes;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
@@ -39,7 +43,7 @@ public final class Doctor {
 
   public List<Finding> run() {
     List<Finding> out = new ArrayList<>();
-    out.add(Finding.info("kernel " + readOr(Path.of("/proc/sys/kernel/osrelease"), "unknown").trim()
+    out.add(Finding.info("kernel " + readOr(Paths.get("/proc/sys/kernel/osrelease"), "unknown").trim()
         + ", running as user " + System.getProperty("user.name")));
     MemoryMount mount;
     try {
@@ -189,12 +193,12 @@ public final class Doctor {
       }
       return null;
     }
-    Path probe = root.resolve("yarn-memcg-doctor-" + ProcessHandle.current().pid());
+    Path probe = root.resolve("yarn-memcg-doctor-" + Processes.self());
     try {
       driver.create(probe);
       out.add(Finding.ok("root " + root + " exists (" + owner(root) + ") and " + user + " can create cgroups in it"));
       if (driver.mount().version() == CgroupVersion.V2) {
-        List<String> notWritable = List.of("cgroup.procs", "cgroup.subtree_control").stream()
+        List<String> notWritable = Stream.of("cgroup.procs", "cgroup.subtree_control")
             .filter(f -> !Files.isWritable(root.resolve(f))).collect(Collectors.toList());
         if (!notWritable.isEmpty()) {
           out.add(Finding.fail("root " + root + " is not delegated to " + user + ": cannot write " + notWritable
@@ -280,7 +284,7 @@ public final class Doctor {
   }
 
   private void yarnSite(List<Finding> out) {
-    if (target.yarnSite().isEmpty()) {
+    if (!target.yarnSite().isPresent()) {
       out.add(Finding.info("no yarn-site.xml given (--conf FILE) or on the classpath: plugin defaults used, the"
           + " NodeManager's settings not checked"));
       return;
@@ -309,7 +313,7 @@ public final class Doctor {
 
   private static String readOr(Path file, String otherwise) {
     try {
-      return Files.readString(file);
+      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     } catch (IOException e) {
       return otherwise;
     }

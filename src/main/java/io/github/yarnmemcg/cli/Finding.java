@@ -1,11 +1,27 @@
 package io.github.yarnmemcg.cli;
 
 /** One line of the doctor's report: how serious it is and what it says in plain words. */
-public record Finding(Level level, String text) {
+public final class Finding {
 
   /** How serious a finding is; only {@link #FAIL} makes the doctor exit non-zero. */
   public enum Level {
     OK, INFO, WARN, FAIL
+  }
+
+  private final Level level;
+  private final String text;
+
+  public Finding(Level level, String text) {
+    this.level = level;
+    this.text = text;
+  }
+
+  public Level level() {
+    return level;
+  }
+
+  public String text() {
+    return text;
   }
 
   public static Finding ok(String text) {
@@ -22,6 +38,16 @@ public record Finding(Level level, String text) {
 
   public static Finding fail(String text) {
     return new Finding(Level.FAIL, text);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Finding && ((Finding) o).level == level && ((Finding) o).text.equals(text);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * level.hashCode() + text.hashCode();
   }
 
   @Override

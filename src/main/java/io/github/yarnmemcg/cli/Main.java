@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.GnuParser;
 import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -52,7 +52,7 @@ public final class Main {
   }
 
   int run(String[] args) {
-    if (args.length == 0 || List.of("help", "-h", "--help").contains(args[0])) {
+    if (args.length == 0 || Arrays.asList("help", "-h", "--help").contains(args[0])) {
       (args.length == 0 ? err : out).println(USAGE_TEXT);
       return args.length == 0 ? USAGE : OK;
     }
@@ -66,9 +66,9 @@ public final class Main {
     Duration minAge;
     Duration watch;
     try {
-      cmd = new DefaultParser().parse(options, Arrays.copyOfRange(args, 1, args.length));
-      if (!cmd.getArgList().isEmpty()) {
-        throw new ParseException("unexpected argument '" + cmd.getArgList().get(0) + "'");
+      cmd = parser().parse(options, Arrays.copyOfRange(args, 1, args.length));
+      if (cmd.getArgs().length > 0) {
+        throw new ParseException("unexpected argument '" + cmd.getArgs()[0] + "'");
       }
       minAge = seconds(cmd, "min-age", 60);
       watch = seconds(cmd, "watch", 0);
@@ -101,31 +101,48 @@ public final class Main {
     }
   }
 
-  /** The options of a command, or null for an unknown command. */
+  /**
+   * The options of a command, or null for an unknown command. Built with the part of commons-cli that every
+   * Hadoop line ships (Hadoop 3.3 has commons-cli 1.2, without {@code Option.builder()}).
+   */
   static Options options(String command) {
     Options o = new Options()
-        .addOption(Option.builder().longOpt("conf").hasArg().argName("FILE").desc("yarn-site.xml to read").build())
-        .addOption(Option.builder().longOpt("root").hasArg().argName("ROOT")
-            .desc("override yarn.nodemanager.memcg.root").build())
-        .addOption(Option.builder().longOpt("mode").hasArg().argName("MODE")
-            .desc("override yarn.nodemanager.memcg.mode (auto, v1, v2)").build())
-        .addOption(Option.builder("h").longOpt("help").desc("this help").build());
-    Option minAge = Option.builder().longOpt("min-age").hasArg().argName("SECONDS")
-        .desc("an empty container cgroup younger than this may belong to a container about to start and is"
-            + " left alone (default 60)").build();
+        .addOption(option("conf", "FILE", "yarn-site.xml to read"))
+        .addOption(option("root", "ROOT", "override yarn.nodemanager.memcg.root"))
+        .addOption(option("mode", "MODE", "override yarn.nodemanager.memcg.mode (auto, v1, v2)"))
+        .addOption(new Option("h", "help", false, "this help"));
+    Option minAge = option("min-age", "SECONDS", "an empty container cgroup younger than this may belong to a"
+        + " container about to start and is left alone (default 60)");
     switch (command) {
       case "doctor":
         return o.addOption(minAge);
       case "sweep":
-        return o.addOption(minAge).addOption(Option.builder().longOpt("apply")
-            .desc("drain and remove the orphans (without it, only list them)").build());
+        return o.addOption(minAge)
+            .addOption(option("apply", null, "drain and remove the orphans (without it, only list them)"));
       case "stats":
-        return o.addOption(Option.builder().longOpt("json").desc("JSON for scripts, sizes in bytes").build())
-            .addOption(Option.builder().longOpt("watch").hasArg().argName("SECONDS")
-                .desc("print the table again every SECONDS until interrupted").build());
+        return o.addOption(option("json", null, "JSON for scripts, sizes in bytes"))
+            .addOption(option("watch", "SECONDS", "print the table again every SECONDS until interrupted"));
       default:
         return null;
     }
+  }
+
+  /** A long option, with an argument when {@code argName} is not null. */
+  private static Option option(String longName, String argName, String description) {
+    Option option = new Option(null, longName, argName != null, description);
+    if (argName != null) {
+      option.setArgName(argName);
+    }
+    return option;
+  }
+
+  /**
+   * commons-cli 1.2's GNU parser, which later versions keep (deprecated in favour of DefaultParser, which 1.2
+   * lacks); it reads {@code --name value} and {@code --name=value} alike.
+   */
+  @SuppressWarnings("deprecation")
+  private static GnuParser parser() {
+    return new GnuParser();
   }
 
   static String help(String command, Options options) {

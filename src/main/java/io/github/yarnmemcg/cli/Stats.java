@@ -1,5 +1,8 @@
 package io.github.yarnmemcg.cli;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -22,8 +25,69 @@ import java.util.Optional;
 public final class Stats {
 
   /** One container's figures; -1 where the kernel does not report one (v1 has no OOM-event count, for example). */
-  public record Row(String containerId, long processes, long anonBytes, long pageCacheBytes, long shmemBytes,
-      long peakBytes, long limitBytes, long limitHits, long oomKills) {
+  @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
+      isGetterVisibility = Visibility.NONE)
+  @JsonPropertyOrder({"containerId", "processes", "anonBytes", "pageCacheBytes", "shmemBytes", "peakBytes",
+      "limitBytes", "limitHits", "oomKills"})
+  public static final class Row {
+    private final String containerId;
+    private final long processes;
+    private final long anonBytes;
+    private final long pageCacheBytes;
+    private final long shmemBytes;
+    private final long peakBytes;
+    private final long limitBytes;
+    private final long limitHits;
+    private final long oomKills;
+
+    public Row(String containerId, long processes, long anonBytes, long pageCacheBytes, long shmemBytes,
+        long peakBytes, long limitBytes, long limitHits, long oomKills) {
+      this.containerId = containerId;
+      this.processes = processes;
+      this.anonBytes = anonBytes;
+      this.pageCacheBytes = pageCacheBytes;
+      this.shmemBytes = shmemBytes;
+      this.peakBytes = peakBytes;
+      this.limitBytes = limitBytes;
+      this.limitHits = limitHits;
+      this.oomKills = oomKills;
+    }
+
+    public String containerId() {
+      return containerId;
+    }
+
+    public long processes() {
+      return processes;
+    }
+
+    public long anonBytes() {
+      return anonBytes;
+    }
+
+    public long pageCacheBytes() {
+      return pageCacheBytes;
+    }
+
+    public long shmemBytes() {
+      return shmemBytes;
+    }
+
+    public long peakBytes() {
+      return peakBytes;
+    }
+
+    public long limitBytes() {
+      return limitBytes;
+    }
+
+    public long limitHits() {
+      return limitHits;
+    }
+
+    public long oomKills() {
+      return oomKills;
+    }
 
     static Row of(String containerId, long processes, MemoryStats s) {
       return new Row(containerId, processes, s.anon(), s.pageCache(), s.shmem(), s.peak(), s.limit(),

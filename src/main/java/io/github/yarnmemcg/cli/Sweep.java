@@ -3,6 +3,7 @@ package io.github.yarnmemcg.cli;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -37,7 +38,41 @@ public final class Sweep {
   }
 
   /** One container cgroup found under the root. */
-  public record Found(String containerId, State state, int processes, Duration age, long chargedBytes) {}
+  public static final class Found {
+    private final String containerId;
+    private final State state;
+    private final int processes;
+    private final Duration age;
+    private final long chargedBytes;
+
+    public Found(String containerId, State state, int processes, Duration age, long chargedBytes) {
+      this.containerId = containerId;
+      this.state = state;
+      this.processes = processes;
+      this.age = age;
+      this.chargedBytes = chargedBytes;
+    }
+
+    public String containerId() {
+      return containerId;
+    }
+
+    public State state() {
+      return state;
+    }
+
+    public int processes() {
+      return processes;
+    }
+
+    public Duration age() {
+      return age;
+    }
+
+    public long chargedBytes() {
+      return chargedBytes;
+    }
+  }
 
   private final ContainerMemcgs memcgs;
   private final Duration minAge;
@@ -73,7 +108,8 @@ public final class Sweep {
    */
   public List<String> others() throws IOException {
     List<String> names = new ArrayList<>();
-    try (var entries = Files.newDirectoryStream(memcgs.root(), p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(memcgs.root(),
+        p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         if (!ContainerMemcgs.CONTAINER_ID.matcher(name).matches()) {
@@ -106,7 +142,7 @@ public final class Sweep {
       } catch (ExecutionException e) {
         throw new IOException("cleanup failed: " + e.getCause(), e.getCause());
       } catch (TimeoutException e) {
-        throw new IOException("cleanups still running after " + wait.toSeconds() + " s; run the sweep again");
+        throw new IOException("cleanups still running after " + wait.getSeconds() + " s; run the sweep again");
       }
     }
     return results;
@@ -115,7 +151,7 @@ public final class Sweep {
   public static String table(List<Found> found) {
     Table t = new Table("container", "state", "procs", "age s", "charged MiB");
     for (Found f : found) {
-      t.row(f.containerId(), f.state().name().toLowerCase(), f.processes(), f.age().toSeconds(),
+      t.row(f.containerId(), f.state().name().toLowerCase(), f.processes(), f.age().getSeconds(),
           Table.mib(f.chargedBytes()));
     }
     return t.toString();

@@ -2,7 +2,10 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import org.apache.commons.lang3.StringUtils;
 
 /**
  * A plain-text table for a terminal: a header, then rows, each column as wide as its widest cell; the first
@@ -15,7 +18,7 @@ public final class Table {
   private final List<List<String>> rows = new ArrayList<>();
 
   public Table(String... header) {
-    this.header = List.of(header);
+    this.header = Collections.unmodifiableList(Arrays.asList(header));
   }
 
   public Table row(Object... cells) {
@@ -47,10 +50,10 @@ public final class Table {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < r.size(); i++) {
         String cell = r.get(i);
-        String pad = " ".repeat(width[i] - cell.length());
+        String pad = StringUtils.repeat(' ', width[i] - cell.length());
         line.append(i == 0 ? cell + pad : "  " + pad + cell);
       }
-      out.append(line.toString().stripTrailing()).append('\n');
+      out.append(StringUtils.stripEnd(line.toString(), null)).append('\n');
     }
     return out.toString();
   }

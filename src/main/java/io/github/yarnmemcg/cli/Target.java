@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Optional;
 import org.apache.commons.cli.CommandLine;
 import org.apache.hadoop.conf.Configuration;
@@ -23,14 +24,30 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
  * @param conf the Hadoop configuration read
  * @param yarnSite where yarn-site.xml came from, or empty when none was found (plugin defaults apply)
  */
-public record Target(Configuration conf, Optional<String> yarnSite) {
+public final class Target {
+  private final Configuration conf;
+  private final Optional<String> yarnSite;
+
+  public Target(Configuration conf, Optional<String> yarnSite) {
+    this.conf = conf;
+    this.yarnSite = yarnSite;
+  }
+
+  public Configuration conf() {
+    return conf;
+  }
+
+  public Optional<String> yarnSite() {
+    return yarnSite;
+  }
+
 
   /** Builds the target from the common options; an unreadable {@code --conf} file is an error naming it. */
   public static Target from(CommandLine cmd) throws IOException {
     Configuration conf;
     Optional<String> source;
     if (cmd.hasOption("conf")) {
-      Path file = Path.of(cmd.getOptionValue("conf"));
+      Path file = Paths.get(cmd.getOptionValue("conf"));
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
         throw new IOException("--conf " + file + ": not a readable file");
       }

@@ -5,11 +5,15 @@ import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.Processes;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +69,23 @@ public final class ContainerMemcgs implements Closeable {
   private final AtomicBoolean nudging = new AtomicBoolean();
 
   /** What {@link #complete} saw synchronously, and the background cleanup it started. */
-  public record Completion(Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {}
+  public static final class Completion {
+    private final Optional<MemoryStats> finalStats;
+    private final CompletableFuture<CleanupResult> cleanup;
+
+    public Completion(Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
+      this.finalStats = finalStats;
+      this.cleanup = cleanup;
+    }
+
+    public Optional<MemoryStats> finalStats() {
+      return finalStats;
+    }
+
+    public CompletableFuture<CleanupResult> cleanup() {
+      return cleanup;
+    }
+  }
 
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
     this.driver = driver;
@@ -104,7 +124,7 @@ public final class ContainerMemcgs implements Closeable {
       if (driver.mount().version() == CgroupVersion.V2 && !Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
         if (parentOurs) {
           driver.enableMemoryForChildren(dir);
-        } else if (!Files.readString(dir.resolve("cgroup.subtree_control")).contains("memory")) {
+        } else if (!driver.memoryEnabledForChildren(dir)) {
           // Not ours to change: the plugin writes only inside its root.
           throw new IOException("cgroup " + dir + " does not delegate the memory controller to its children"
               + " (its cgroup.subtree_control lacks memory); enable it there before the NodeManager starts: as root,"
@@ -129,8 +149,9 @@ public final class ContainerMemcgs implements Closeable {
    * fails once, naming the file, instead of failing every container. access(2) is the kernel's own check here.
    */
   private void checkCanMoveProcessesIntoRoot() throws IOException {
-    Optional<Path> own = driver.mount().cgroupOfProcess(Files.readString(Path.of("/proc/self/cgroup")));
-    if (own.isEmpty()) {
+    Optional<Path> own = driver.mount().cgroupOfProcess(new String(Files.readAllBytes(Paths.get("/proc/self/cgroup")),
+        StandardCharsets.UTF_8));
+    if (!own.isPresent()) {
       return;
     }
     Path ancestor = own.get();
@@ -147,7 +168,7 @@ public final class ContainerMemcgs implements Closeable {
 
   /** Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container. */
   private void createAndRemoveEmptyChild(String prefix) throws IOException {
-    Path child = root.resolve(prefix + ProcessHandle.current().pid());
+    Path child = root.resolve(prefix + Processes.self());
     driver.create(child);
     driver.delete(child, System.nanoTime() + settings.deleteTimeout().toNanos());
   }
@@ -164,7 +185,8 @@ public final class ContainerMemcgs implements Closeable {
   /** The container cgroups that exist under the root now. */
   public List<String> containerIds() throws IOException {
     List<String> ids = new ArrayList<>();
-    try (var dirs = Files.newDirectoryStream(root, p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
+        p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
       for (Path p : dirs) {
         String name = p.getFileName().toString();
         if (CONTAINER_ID.matcher(name).matches()) {

@@ -6,9 +6,91 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LifecycleCounters {
 
   /** A consistent-enough copy of the counters at one moment. */
-  public record Snapshot(long started, long completed, long cleaned, long drainedBytes, long drainNanos,
-      long deleteRetries, long leftCharged, long oomKills, long givenUp, long pendingCleanups, long awaitingRetry,
-      long swept, long writebackNudges) {}
+  public static final class Snapshot {
+    private final long started;
+    private final long completed;
+    private final long cleaned;
+    private final long drainedBytes;
+    private final long drainNanos;
+    private final long deleteRetries;
+    private final long leftCharged;
+    private final long oomKills;
+    private final long givenUp;
+    private final long pendingCleanups;
+    private final long awaitingRetry;
+    private final long swept;
+    private final long writebackNudges;
+
+    public Snapshot(long started, long completed, long cleaned, long drainedBytes, long drainNanos,
+        long deleteRetries, long leftCharged, long oomKills, long givenUp, long pendingCleanups, long awaitingRetry,
+        long swept, long writebackNudges) {
+      this.started = started;
+      this.completed = completed;
+      this.cleaned = cleaned;
+      this.drainedBytes = drainedBytes;
+      this.drainNanos = drainNanos;
+      this.deleteRetries = deleteRetries;
+      this.leftCharged = leftCharged;
+      this.oomKills = oomKills;
+      this.givenUp = givenUp;
+      this.pendingCleanups = pendingCleanups;
+      this.awaitingRetry = awaitingRetry;
+      this.swept = swept;
+      this.writebackNudges = writebackNudges;
+    }
+
+    public long started() {
+      return started;
+    }
+
+    public long completed() {
+      return completed;
+    }
+
+    public long cleaned() {
+      return cleaned;
+    }
+
+    public long drainedBytes() {
+      return drainedBytes;
+    }
+
+    public long drainNanos() {
+      return drainNanos;
+    }
+
+    public long deleteRetries() {
+      return deleteRetries;
+    }
+
+    public long leftCharged() {
+      return leftCharged;
+    }
+
+    public long oomKills() {
+      return oomKills;
+    }
+
+    public long givenUp() {
+      return givenUp;
+    }
+
+    public long pendingCleanups() {
+      return pendingCleanups;
+    }
+
+    public long awaitingRetry() {
+      return awaitingRetry;
+    }
+
+    public long swept() {
+      return swept;
+    }
+
+    public long writebackNudges() {
+      return writebackNudges;
+    }
+  }
 
   final LongAdder started = new LongAdder();
   final LongAdder completed = new LongAdder();

@@ -1,10 +1,11 @@
 package io.github.yarnmemcg.lifecycle;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * How container cgroups are limited and cleaned. Built and validated by the NodeManager adapter from
- * {@code yarn.nodemanager.memcg.*}; the record itself only rejects values that cannot work at all.
+ * {@code yarn.nodemanager.memcg.*}; the constructor itself only rejects values that cannot work at all.
  *
  * @param drainEnabled reclaim a container's page cache before removing its cgroup
  * @param drainTimeout how long one cleanup may wait for page cache to go (dirty pages wait for writeback)
@@ -15,24 +16,88 @@ import java.time.Duration;
  * @param cleanupThreads threads that drain and delete in the background
  * @param reaperGiveUp how long the reaper keeps retrying a cgroup before counting it as given up
  */
-public record LifecycleSettings(
-    boolean drainEnabled,
-    Duration drainTimeout,
-    Duration deleteTimeout,
-    Duration killTimeout,
-    int softLimitPercent,
-    int swappiness,
-    int cleanupThreads,
-    Duration reaperGiveUp) {
+public final class LifecycleSettings {
 
   /** Hadoop's own values for opportunistic containers: no soft limit, swap them first. */
   public static final int OPPORTUNISTIC_SOFT_LIMIT_PERCENT = 0;
   public static final int OPPORTUNISTIC_SWAPPINESS = 100;
 
-  public LifecycleSettings {
+  private final boolean drainEnabled;
+  private final Duration drainTimeout;
+  private final Duration deleteTimeout;
+  private final Duration killTimeout;
+  private final int softLimitPercent;
+  private final int swappiness;
+  private final int cleanupThreads;
+  private final Duration reaperGiveUp;
+
+  public LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
+      int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp) {
     if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1) {
       throw new IllegalArgumentException("invalid lifecycle settings " + softLimitPercent + "% " + swappiness
           + " " + cleanupThreads);
     }
+    this.drainEnabled = drainEnabled;
+    this.drainTimeout = drainTimeout;
+    this.deleteTimeout = deleteTimeout;
+    this.killTimeout = killTimeout;
+    this.softLimitPercent = softLimitPercent;
+    this.swappiness = swappiness;
+    this.cleanupThreads = cleanupThreads;
+    this.reaperGiveUp = reaperGiveUp;
+  }
+
+  public boolean drainEnabled() {
+    return drainEnabled;
+  }
+
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  public Duration deleteTimeout() {
+    return deleteTimeout;
+  }
+
+  public Duration killTimeout() {
+    return killTimeout;
+  }
+
+  public int softLimitPercent() {
+    return softLimitPercent;
+  }
+
+  public int swappiness() {
+    return swappiness;
+  }
+
+  public int cleanupThreads() {
+    return cleanupThreads;
+  }
+
+  public Duration reaperGiveUp() {
+    return reaperGiveUp;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LifecycleSettings)) {
+      return false;
+    }
+    LifecycleSettings other = (LifecycleSettings) o;
+    return Objects.equals(drainEnabled, other.drainEnabled)
+        && Objects.equals(drainTimeout, other.drainTimeout)
+        && Objects.equals(deleteTimeout, other.deleteTimeout)
+        && Objects.equals(killTimeout, other.killTimeout)
+        && Objects.equals(softLimitPercent, other.softLimitPercent)
+        && Objects.equals(swappiness, other.swappiness)
+        && Objects.equals(cleanupThreads, other.cleanupThreads)
+        && Objects.equals(reaperGiveUp, other.reaperGiveUp);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
+        cleanupThreads, reaperGiveUp);
   }
 }

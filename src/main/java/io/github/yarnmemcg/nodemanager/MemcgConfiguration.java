@@ -4,14 +4,18 @@ import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 
@@ -20,13 +24,63 @@ import org.apache.hadoop.conf.Configuration;
  * before anything is created, so that a bad value stops the NodeManager with a message naming the key and
  * the value instead of misbehaving later. {@link #KEYS} is the list the README's table is checked against.
  */
-public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
-    Duration sweepInterval) {
+public final class MemcgConfiguration {
+  private final Optional<CgroupVersion> mode;
+  private final String root;
+  private final LifecycleSettings lifecycle;
+  private final Duration sweepInterval;
+
+  public MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
+      Duration sweepInterval) {
+    this.mode = mode;
+    this.root = root;
+    this.lifecycle = lifecycle;
+    this.sweepInterval = sweepInterval;
+  }
+
+  public Optional<CgroupVersion> mode() {
+    return mode;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  public LifecycleSettings lifecycle() {
+    return lifecycle;
+  }
+
+  public Duration sweepInterval() {
+    return sweepInterval;
+  }
+
 
   public static final String PREFIX = "yarn.nodemanager.memcg.";
 
   /** One setting: its full name, its default as written in yarn-site.xml, and what it does. */
-  public record Key(String name, String defaultValue, String description) {}
+  public static final class Key {
+    private final String name;
+    private final String defaultValue;
+    private final String description;
+
+    public Key(String name, String defaultValue, String description) {
+      this.name = name;
+      this.defaultValue = defaultValue;
+      this.description = description;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public String defaultValue() {
+      return defaultValue;
+    }
+
+    public String description() {
+      return description;
+    }
+  }
 
   public static final Key ROOT = new Key(PREFIX + "root", "hadoop-yarn-memcg",
       "The cgroup under which every container gets its own memory cgroup: relative to the memory controller's"
@@ -58,8 +112,8 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
           + " removed (cgroups of containers not recovered are swept once at start); 0 turns the periodic sweep"
           + " off.");
 
-  public static final List<Key> KEYS = List.of(ROOT, MODE, DRAIN_ENABLED, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS,
-      KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS);
+  public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
+      DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -172,7 +226,8 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
   /** The memory cgroup this process runs in, for messages. */
   private static String ownCgroup(MemoryMount mount) {
     try {
-      return mount.cgroupOfProcess(Files.readString(Paths.get("/proc/self/cgroup"))).map(Path::toString)
+      String procSelfCgroup = new String(Files.readAllBytes(Paths.get("/proc/self/cgroup")), StandardCharsets.UTF_8);
+      return mount.cgroupOfProcess(procSelfCgroup).map(Path::toString)
           .orElse("unknown");
     } catch (IOException e) {
       return "unknown";
@@ -221,5 +276,22 @@ public record MemcgConfiguration(Optional<CgroupVersion> mode, String root, Life
 
   private static IllegalArgumentException bad(Key key, String value, String why) {
     return new IllegalArgumentException("invalid yarn-memcg setting " + key.name() + "='" + value + "': " + why);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof MemcgConfiguration)) {
+      return false;
+    }
+    MemcgConfiguration other = (MemcgConfiguration) o;
+    return Objects.equals(mode, other.mode)
+        && Objects.equals(root, other.root)
+        && Objects.equals(lifecycle, other.lifecycle)
+        && Objects.equals(sweepInterval, other.sweepInterval);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(mode, root, lifecycle, sweepInterval);
   }
 }

@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,12 +17,12 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerDiagnosticsUpdateEvent;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerReacquisitionContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerState;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerStatus;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.RecoveryIterator;
-import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
-import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@link DefaultContainerExecutor} with every container in its own memory cgroup, enabled with
  * {@code yarn.nodemanager.container-executor.class}. The launch command joins the container's cgroup before
  * the launch script runs, so the script and all it forks are inside; SIGKILL also reaches processes that left
- * the container's process group; on completion the kernel's OOM kill is reported in the container's
- * diagnostics and the cgroup is drained and removed in the background.
+ * the container's process group; when the launch or reacquisition returns, the kernel's OOM kill is reported
+ * in the container's diagnostics and the cgroup is drained and removed in the background.
  */
 public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
@@ -87,8 +88,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     try {
       return super.launchContainer(ctx);
     } finally {
-      // DefaultContainerExecutor skips postComplete when it gives up before forking; complete is idempotent.
-      handler.memcgs().complete(ctx.getContainer().getContainerId().toString());
+      finished(ctx.getContainer().getContainerId());
     }
   }
 
@@ -98,7 +98,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
       org.apache.hadoop.fs.Path pidFile, Configuration config, Resource resource) {
     String[] run = super.getRunCommand(command, groupId, userName, pidFile, config, resource);
     ContainerMemcgs memcgs = handler.memcgs();
-    return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), List.of(run)).toArray(new String[0]);
+    return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), Arrays.asList(run)).toArray(new String[0]);
   }
 
   @Override
@@ -117,13 +117,20 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   @Override
   public int reacquireContainer(ContainerReacquisitionContext ctx) throws IOException, InterruptedException {
     handler.reacquireContainer(ctx.getContainerId());
-    return super.reacquireContainer(ctx);
+    try {
+      return super.reacquireContainer(ctx);
+    } finally {
+      finished(ctx.getContainerId());
+    }
   }
 
-  /** Called by DefaultContainerExecutor when a launched or reacquired container has exited. */
-  @Override
-  public void postComplete(ContainerId containerId) {
-    super.postComplete(containerId);
+  /**
+   * A launched or reacquired container's processes have exited (its launch or reacquisition has returned, or
+   * failed before forking): the same moment in every Hadoop line, whereas {@code postComplete} exists only
+   * from Hadoop 3.4 on (YARN-11196). The NodeManager still knows the container, so an OOM kill reaches its
+   * diagnostics. Idempotent, like {@link ContainerMemcgs#complete}.
+   */
+  private void finished(ContainerId containerId) {
     ContainerMemcgs.Completion completion = handler.memcgs().complete(containerId.toString());
     completion.finalStats().filter(s -> s.oomKill() > 0).ifPresent(s -> reportOomKill(containerId, s));
     completed(containerId, completion);

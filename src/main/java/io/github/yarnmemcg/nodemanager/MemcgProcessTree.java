@@ -7,6 +7,7 @@ import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -70,7 +71,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       Optional<CgroupVersion> mode = CgroupVersion.parseMode(getConf() == null ? "auto"
           : getConf().getTrimmed(MemcgConfiguration.MODE.name(), MemcgConfiguration.MODE.defaultValue()));
       MemoryMount mount = MemoryMount.discover(mode);
-      Optional<Path> dir = mount.cgroupOfProcess(Files.readString(Paths.get("/proc", pid, "cgroup")));
+      Optional<Path> dir = mount.cgroupOfProcess(procFile(Paths.get("/proc", pid, "cgroup")));
       if (dir.isPresent() && ContainerMemcgs.CONTAINER_ID.matcher(dir.get().getFileName().toString()).matches()) {
         driver = CgroupDriver.forMount(mount);
         cgroup = dir.get();
@@ -87,7 +88,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     long total = 0;
     for (long p : pids) {
       try {
-        String stat = Files.readString(Paths.get("/proc", Long.toString(p), "stat"));
+        String stat = procFile(Paths.get("/proc", Long.toString(p), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
       } catch (NoSuchFileException e) {
@@ -97,6 +98,10 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       }
     }
     return total;
+  }
+
+  private static String procFile(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
   }
 
   /** The cgroup this tree reads, once found. */
@@ -149,7 +154,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       dump.append(String.format("memcg %s: anon=%d shmem=%d swap=%d file=%d limit=%d%n",
           cgroup, now.anon(), now.shmem(), now.swap(), now.file(), now.limit()));
       for (long p : driver.pids(cgroup)) {
-        String cmd = Files.readString(Paths.get("/proc", Long.toString(p), "cmdline")).replace('\0', ' ').trim();
+        String cmd = procFile(Paths.get("/proc", Long.toString(p), "cmdline")).replace('\0', ' ').trim();
         dump.append("\t|- ").append(p).append(' ').append(cmd).append('\n');
       }
     } catch (IOException e) {

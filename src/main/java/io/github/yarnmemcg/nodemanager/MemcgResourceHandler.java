@@ -5,6 +5,7 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
@@ -74,7 +75,7 @@ public class MemcgResourceHandler implements ResourceHandler {
     String id = container.getContainerId().toString();
     try {
       Path cgroup = memcgs().start(id, memoryBytes(container), isGuaranteed(container));
-      return List.of(new PrivilegedOperation(PrivilegedOperation.OperationType.ADD_PID_TO_CGROUP,
+      return Collections.singletonList(new PrivilegedOperation(PrivilegedOperation.OperationType.ADD_PID_TO_CGROUP,
           PrivilegedOperation.CGROUP_ARG_PREFIX + memcgs().driver().procsFile(cgroup)));
     } catch (IOException | IllegalArgumentException e) {
       throw new ResourceHandlerException("cannot create the memory cgroup of " + id + ": " + e.getMessage(), e);

@@ -58,7 +58,8 @@ final class StockContender implements Contender {
       // A v1 mount path is the directory holding one directory per controller (…/memory).
       conf.set(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_MOUNT_PATH, mount.getParent().toString());
     } else {
-      conf.setBoolean(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_V2_ENABLED, true);
+      // YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_V2_ENABLED, a constant only Hadoop 3.5 has.
+      conf.setBoolean("yarn.nodemanager.linux-container-executor.cgroups.v2.enabled", true);
       conf.set(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_MOUNT_PATH, mount.toString());
     }
     ResourceHandlerChain chain = ResourceHandlerModule.getConfiguredResourceHandlerChain(conf, standInContext());

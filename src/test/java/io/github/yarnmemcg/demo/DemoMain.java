@@ -134,7 +134,8 @@ public final class DemoMain {
     conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
     conf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
     conf.setBoolean(MRConfig.MAPREDUCE_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
-    conf.setBoolean(MiniMRYarnCluster.MR_HISTORY_MINICLUSTER_ENABLED, false);
+    // MiniMRYarnCluster.MR_HISTORY_MINICLUSTER_ENABLED, a constant only Hadoop 3.5 has.
+    conf.setBoolean("mapreduce.jobhistory.minicluster.enabled", false);
     conf.set("test.build.data", work.resolve("cluster").toAbsolutePath().toString());
     say("starting a one-node YARN cluster (MiniMRYarnCluster) with %s, settings from %s",
         DemoExecutor.class.getSuperclass().getSimpleName(), yarnSite);

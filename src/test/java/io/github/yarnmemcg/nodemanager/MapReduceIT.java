@@ -99,7 +99,8 @@ class MapReduceIT {
     conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 4096);
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
     conf.setBoolean(MRConfig.MAPREDUCE_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
-    conf.setBoolean(MiniMRYarnCluster.MR_HISTORY_MINICLUSTER_ENABLED, false);
+    // MiniMRYarnCluster.MR_HISTORY_MINICLUSTER_ENABLED, a constant only Hadoop 3.5 has.
+    conf.setBoolean("mapreduce.jobhistory.minicluster.enabled", false);
     conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
     cluster = new MemcgMiniMRYarnCluster("memcg-mr");
     cluster.init(conf);
