@@ -42,11 +42,12 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       return true;
     } catch (FileAlreadyExistsException e) {
       if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-        throw new CgroupIoException("mkdir", cgroup, "exists and is not a directory (symbolic links are not followed)", e);
+        throw new CgroupIoException("mkdir", cgroup, "exists and is not a directory (symbolic links are not followed)",
+            CgroupIoException.Kind.OTHER, e);
       }
       return false;
     } catch (FileSystemException e) {
-      throw new CgroupIoException("mkdir", cgroup, reason(e), e);
+      throw CgroupIoException.of("mkdir", cgroup, e);
     }
   }
 
@@ -126,7 +127,8 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       try {
         if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
           if (Files.exists(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CgroupIoException("rmdir", cgroup, "not a directory (symbolic links are not followed)", null);
+            throw new CgroupIoException("rmdir", cgroup, "not a directory (symbolic links are not followed)",
+                CgroupIoException.Kind.OTHER, null);
           }
           return retries;
         }
@@ -135,8 +137,12 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       } catch (NoSuchFileException e) {
         return retries;
       } catch (FileSystemException e) {
-        CgroupIoException err = new CgroupIoException("rmdir (after " + retries + " retries)", cgroup, reason(e), e);
-        if (!"Device or resource busy".equals(reason(e)) || !Backoff.STANDARD.pause(retries, deadlineNanos)) {
+        CgroupIoException err = CgroupIoException.of("rmdir (after " + retries + " retries)", cgroup, e);
+        // Permission is ruled out by the exception's class and absence by the re-read below; cgroupfs then refuses
+        // rmdir only with EBUSY (processes, exiting tasks or child cgroups still inside), which clears: retried
+        // while the directory is still there. The JDK's message is translated, so it is never compared.
+        if (err.kind() == CgroupIoException.Kind.PERMISSION_DENIED
+            || !Backoff.STANDARD.pause(retries, deadlineNanos)) {
           throw err;
         }
       }
@@ -152,15 +158,16 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       written = ch.write(ByteBuffer.wrap(bytes));
     } catch (NoSuchFileException e) {
       throw e;
-    } catch (FileSystemException e) {
-      throw new CgroupIoException("write '" + value + "' to", file, reason(e), e);
     } catch (IOException e) {
-      throw new CgroupIoException("write '" + value + "' to", file, e.getMessage(), e);
+      // The open fails with a FileSystemException whose class tells EACCES apart; write(2) errors arrive as a
+      // plain IOException with only the (translated) text.
+      throw CgroupIoException.of("write '" + value + "' to", file, e);
     }
     if (written < bytes.length) {
       // The JDK returns 0 bytes written where write(2) failed with EAGAIN (v2 memory.reclaim reclaiming less
-      // than asked): give the caller the kernel's reason, as for every other errno.
-      throw new CgroupIoException("write '" + value + "' to", file, CgroupIoException.TRY_AGAIN, null);
+      // than asked), in every locale: the one errno the caller learns from the result itself.
+      throw new CgroupIoException("write '" + value + "' to", file, "Resource temporarily unavailable (EAGAIN)",
+          CgroupIoException.Kind.TRY_AGAIN, null);
     }
   }
 
@@ -189,13 +196,17 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     Path cgroup = file.getParent();
     if (cgroup != null && Files.isSymbolicLink(cgroup)) {
       throw new CgroupIoException("open", file, cgroup + " is a symbolic link (symbolic links are not followed)",
-          null);
+          CgroupIoException.Kind.OTHER, null);
     }
   }
 
-  static String reason(FileSystemException e) {
-    if (e.getReason() != null) {
-      return e.getReason();
+  /** The kernel's reason as the JDK worded it (translated into the process's locale): for messages only. */
+  static String reason(IOException e) {
+    if (!(e instanceof FileSystemException)) {
+      return String.valueOf(e.getMessage());
+    }
+    if (((FileSystemException) e).getReason() != null) {
+      return ((FileSystemException) e).getReason();
     }
     // The JDK drops the kernel's text for the errnos that have an exception class of their own.
     if (e instanceof java.nio.file.AccessDeniedException) {

@@ -58,8 +58,9 @@ public final class V1Driver extends AbstractCgroupDriver {
     try {
       write(cgroup.resolve("memory.force_empty"), "0");
     } catch (CgroupIoException e) {
-      // EBUSY while tasks are still leaving, EINTR: the loop measures progress and retries.
-      if (!e.isBusy() && !e.isTryAgain() && !"Interrupted system call".equals(e.reason())) {
+      // Current kernels end force_empty early only on a signal (EINTR), older ones with EBUSY while tasks leave:
+      // whatever the errno, the caller re-reads memory.stat, measures progress and retries within its deadline.
+      if (e.kind() == CgroupIoException.Kind.PERMISSION_DENIED) {
         throw e;
       }
     }

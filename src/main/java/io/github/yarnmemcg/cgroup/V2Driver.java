@@ -67,7 +67,7 @@ public final class V2Driver extends AbstractCgroupDriver {
       write(cgroup.resolve("memory.reclaim"), Long.toString(bytes));
     } catch (CgroupIoException e) {
       // EAGAIN: the kernel reclaimed less than asked. That is partial success, measured by the caller.
-      if (!e.isTryAgain()) {
+      if (e.kind() != CgroupIoException.Kind.TRY_AGAIN) {
         throw e;
       }
     }

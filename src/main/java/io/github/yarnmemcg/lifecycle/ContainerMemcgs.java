@@ -162,7 +162,8 @@ public final class ContainerMemcgs implements Closeable {
     if (!Files.isWritable(procs)) {
       throw new CgroupIoException("move processes from " + own.get() + " into", root,
           "Permission denied (EACCES) on " + procs + ": on cgroup v2 only a writer of cgroup.procs of the common"
-              + " ancestor of two cgroups may move processes between them", null);
+              + " ancestor of two cgroups may move processes between them", CgroupIoException.Kind.PERMISSION_DENIED,
+          null);
     }
   }
 

@@ -108,7 +108,7 @@ public final class LifecycleCounters {
 
   public Snapshot snapshot() {
     return new Snapshot(started.sum(), completed.sum(), cleaned.sum(), drainedBytes.sum(), drainNanos.sum(),
-        deleteRetries.sum(), leftCharged.sum(), oomKills.sum(), givenUp.sum(), pending.sum(), awaitingRetry.sum(), swept.sum(),
-        writebackNudges.sum());
+        deleteRetries.sum(), leftCharged.sum(), oomKills.sum(), givenUp.sum(), pending.sum(), awaitingRetry.sum(),
+        swept.sum(), writebackNudges.sum());
   }
 }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
@@ -113,7 +114,8 @@ public final class MemcgConfiguration {
           + " off.");
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
-      DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS));
+      DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS,
+      REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -194,9 +196,7 @@ public final class MemcgConfiguration {
    */
   public static String bootstrapFailure(Path root, MemoryMount mount, IOException e) {
     String msg = "cannot use " + ROOT.name() + "=" + root + ": " + e.getMessage();
-    boolean denied = e instanceof java.nio.file.AccessDeniedException || e.getMessage() != null
-        && (e.getMessage().contains("Permission denied") || e.getMessage().contains("Operation not permitted"));
-    if (!denied) {
+    if (!CgroupIoException.isPermissionDenied(e)) {
       return msg;
     }
     String user = System.getProperty("user.name");

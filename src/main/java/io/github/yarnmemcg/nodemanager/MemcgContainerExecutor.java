@@ -117,10 +117,18 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   @Override
   public int reacquireContainer(ContainerReacquisitionContext ctx) throws IOException, InterruptedException {
     handler.reacquireContainer(ctx.getContainerId());
+    boolean stopping = false;
     try {
       return super.reacquireContainer(ctx);
+    } catch (InterruptedException e) {
+      // The NodeManager is stopping (its launcher interrupts reacquisitions): the container still runs and is
+      // reacquired again after the restart, as Hadoop's own RecoveredContainerLaunch assumes. Nothing completed.
+      stopping = true;
+      throw e;
     } finally {
-      finished(ctx.getContainerId());
+      if (!stopping) {
+        finished(ctx.getContainerId());
+      }
     }
   }
 

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * guaranteed soft limit and swappiness, and a kernel OOM kill is logged and counted but cannot be added to the
  * container's diagnostics.
  */
-@SuppressWarnings("deprecation") // LCEResourcesHandler is deprecated in 3.5.0 but still called by LinuxContainerExecutor.
+// LCEResourcesHandler is deprecated in every Hadoop line (3.3-3.5), and LinuxContainerExecutor still calls it.
+@SuppressWarnings("deprecation")
 public class MemcgLceResourcesHandler implements LCEResourcesHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemcgLceResourcesHandler.class);

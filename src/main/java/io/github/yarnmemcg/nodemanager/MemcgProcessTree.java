@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * physical memory is anon + shmem and virtual adds swap, so page cache, which the kernel reclaims under the
  * cgroup's own limit, never gets a container killed. Enabled with
  * {@code yarn.nodemanager.container-monitor.process-tree.class}. Construction does no I/O (the monitor builds
- * one for pid 1 on every pass); the cgroup is found on the first update, from /proc/&lt;pid&gt;/cgroup. A
- * process that is not in a container cgroup reports {@link #UNAVAILABLE}, so no shared cgroup is ever
- * charged to a container.
+ * one for pid 0, or pid 1 from Hadoop 3.5 on, to probe availability); the cgroup is found on the first update,
+ * from /proc/&lt;pid&gt;/cgroup. A process that is not in a container cgroup reports {@link #UNAVAILABLE}, so no
+ * shared cgroup is ever charged to a container.
  */
 public class MemcgProcessTree extends ResourceCalculatorProcessTree {
 

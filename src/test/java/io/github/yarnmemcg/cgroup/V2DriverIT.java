@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tag; the v2 VM stage ({@code src/test/vm/v2-stage}) runs these in a guest kernel with {@code CI=true}, where a
  * missing v2 memory controller fails them.
  */
+@Tag("v2-stage")
 @Tag("cgroup-v2")
 class V2DriverIT {
   private static final long MIB = 1 << 20;
@@ -155,7 +156,7 @@ class V2DriverIT {
       assertEquals("ready", out.readLine());
       CgroupIoException eagain = assertThrows(CgroupIoException.class,
           () -> ((AbstractCgroupDriver) driver).write(cg.resolve("memory.reclaim"), Long.toString(16 * MIB)));
-      assertTrue(eagain.isTryAgain(), "EAGAIN from memory.reclaim: " + eagain.getMessage());
+      assertEquals(CgroupIoException.Kind.TRY_AGAIN, eagain.kind(), "EAGAIN from memory.reclaim: " + eagain);
       anon.getOutputStream().close();
       assertEquals(0, anon.waitFor());
     }

@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The container lifecycle on this machine's real memory controller, counting dying memcgs in the kernel. */
+@Tag("v2-stage")
 class ContainerMemcgsIT {
   private static final long MIB = 1 << 20;
   private static final int CONTAINERS = 20;

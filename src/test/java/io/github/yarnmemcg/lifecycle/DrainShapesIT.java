@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * touches its own fresh 8 MiB file, so all the page cache it leaves is its own. Figures go to the test output
  * as {@code [measure]} lines.
  */
+@Tag("v2-6.12")
 class DrainShapesIT {
   private static final long MIB = 1 << 20;
   private static final int CONTAINERS = 20;
@@ -324,6 +326,7 @@ class DrainShapesIT {
   }
 
   @Test
+  @Tag("v2-6.1")
   void writeWithFsync() throws Exception {
     assertDrained(run(Shape.WRITE_FSYNC, true, null));
   }
@@ -352,6 +355,7 @@ class DrainShapesIT {
   }
 
   @Test
+  @Tag("v2-6.1")
   void writeWithoutFsync() throws Exception {
     assertDrained(run(Shape.WRITE_NO_FSYNC, true, null));
   }

@@ -39,13 +39,12 @@ class NoSymlinkIT {
       String id = ContainerMemcgsIT.containerId(1);
       FileSystemException atContainer = assertThrows(FileSystemException.class,
           () -> Files.createSymbolicLink(root.resolve(id), outside));
-      assertEquals("Operation not permitted", atContainer.getReason(), "EPERM from cgroupfs");
       assertFalse(Files.exists(root.resolve(id), LinkOption.NOFOLLOW_LINKS));
 
       Path cg = memcgs.start(id, 64 * MIB, true);
       FileSystemException atFile = assertThrows(FileSystemException.class,
           () -> Files.createSymbolicLink(cg.resolve("memory.limit_in_bytes.link"), Paths.get("/etc/passwd")));
-      assertEquals("Operation not permitted", atFile.getReason());
+      assertFalse(Files.exists(cg.resolve("memory.limit_in_bytes.link"), LinkOption.NOFOLLOW_LINKS));
       // The kernel's own files cannot be replaced either: unlink of a control file is refused too.
       assertThrows(FileSystemException.class, () -> Files.delete(cg.resolve("cgroup.procs")));
       assertTrue(Files.isRegularFile(cg.resolve("cgroup.procs"), LinkOption.NOFOLLOW_LINKS));

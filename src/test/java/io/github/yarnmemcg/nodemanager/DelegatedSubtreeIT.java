@@ -39,6 +39,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @Tag("cgroup-v2")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("v2-stage")
 class DelegatedSubtreeIT {
   private static final String USER = UnprivilegedJvm.USER;
   private static final long MIB = 1 << 20;

@@ -37,6 +37,7 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -172,6 +173,7 @@ class MiniYarnClusterIT {
   }
 
   @Test
+  @Tag("v2-6.12")
   void containerReadingFreshFileRunsInItsOwnCgroupAndLeavesNothing() throws Exception {
     Path input = Workloads.freshFile(work, "input-64m", 64);
     Path seen = work.resolve("seen-cgroup");

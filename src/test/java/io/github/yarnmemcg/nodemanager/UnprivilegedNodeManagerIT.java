@@ -16,6 +16,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,6 +86,7 @@ class UnprivilegedNodeManagerIT {
   }
 
   @Test
+  @Tag("locale")
   void withoutPermissionStartupSaysWhatToChange() throws Exception {
     // The root does not exist and the mount is root's: the user cannot create it.
     Map<String, String> out = runAsUser("lifecycle", 120);

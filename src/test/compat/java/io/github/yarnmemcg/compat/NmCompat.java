@@ -71,6 +71,7 @@ public final class NmCompat {
   private static final String FAST_JVM = " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
 
   private final List<String> failures = new ArrayList<>();
+  private final Map<String, String> extraSettings = new java.util.LinkedHashMap<>();
   private final Path work;
   private final Path pluginJar;
   private final String label;
@@ -115,6 +116,8 @@ public final class NmCompat {
     Path jar = Paths.get(required(opts, "--plugin-jar")).toAbsolutePath();
     String rootName = required(opts, "--root-name");
     boolean mapReduce = !"false".equals(opts.get("--mapreduce"));
+    // Extra yarn-site settings (key=value,key=value), e.g. yarn.nodemanager.memcg.drain.enabled=false for a control.
+    String extra = opts.get("--set");
     boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
     Kernel kernel;
     try {
@@ -137,6 +140,12 @@ public final class NmCompat {
       }
     }, "remove-cgroup-root"));
     NmCompat run = new NmCompat(work, jar, kernel, root, mapReduce);
+    if (extra != null && !extra.isEmpty()) {
+      for (String kv : extra.split(",")) {
+        int eq = kv.indexOf('=');
+        run.extraSettings.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+    }
     int exit = run.run();
     System.out.flush();
     // Hadoop leaves non-daemon threads behind; the exit code is the verdict.
@@ -199,6 +208,10 @@ public final class NmCompat {
     conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
     // 3.4 and later can leave the JobHistoryServer out (a 3.5-only constant in MiniMRYarnCluster); 3.3.6 starts one.
     conf.setBoolean("mapreduce.jobhistory.minicluster.enabled", false);
+    for (Map.Entry<String, String> e : extraSettings.entrySet()) {
+      conf.set(e.getKey(), e.getValue());
+      measure("setting", e.getKey() + "=" + e.getValue());
+    }
     return conf;
   }
 
@@ -482,7 +495,6 @@ public final class NmCompat {
     Path input = Files.createDirectories(work.resolve("mr-input"));
     Kernel.freshTextFile(input.resolve("part-0"), 4);
     Kernel.freshTextFile(input.resolve("part-1"), 4);
-    long inputLines = linesIn(input);
     Path side = Files.createDirectories(work.resolve("mr-side"));
     Path output = work.resolve("mr-output");
     long baseline = stableNodeDying();
@@ -527,8 +539,12 @@ public final class NmCompat {
     long jobMs = ms(t);
     check(succeeded, "the MapReduce job succeeded: " + job.getStatus());
     ApplicationReport end = awaitEnd(app);
-    long amExitMs = ms(t) - jobMs;
+    long appEndMs = ms(t) - jobMs;
     long lastEnd = System.nanoTime();
+    // The containers' cgroups first: the driver reads the input only after them, so that the maps were the first
+    // readers of every input page (charged to their memcgs) and the driver's own reading cannot hide anything.
+    nothingLeft("MapReduce application", baseline, lastEnd);
+    long inputLines = linesIn(input);
 
     long summed = 0;
     int keys = 0;
@@ -571,13 +587,13 @@ public final class NmCompat {
     expected.add(am.toString());
     check(expected.equals(launched), "every container the NodeManager launched is the AM or a recorded task: "
         + launched + " vs " + expected);
+    measure("plugin metrics (JMX, reported only)", metrics(8));
     measure("MapReduce job", job.getJobID() + " " + (succeeded ? "succeeded" : "FAILED") + " in " + jobMs
-        + " ms (AM container gone " + amExitMs + " ms later, application " + end.getYarnApplicationState() + "/"
-        + end.getFinalApplicationStatus() + "), 2 maps + 1 reduce over 2 x 4 MiB fresh input: " + inputLines
+        + " ms (application " + end.getYarnApplicationState() + "/" + end.getFinalApplicationStatus() + " "
+        + appEndMs + " ms later), 2 maps + 1 reduce over 2 x 4 MiB fresh input: " + inputLines
         + " lines, output sums to " + summed + " over " + keys + " digits; " + launched.size()
         + " containers launched " + launched + "; AM seen from outside: " + amSeen + "; tasks seen from inside:"
         + tasks);
-    nothingLeft("MapReduce application", baseline, lastEnd);
   }
 
   /** Waits for a container's pid, then reads its cgroup, CONTAINER_ID and limit from /proc and the cgroup. */
@@ -691,7 +707,7 @@ public final class NmCompat {
     measure("nothing left after " + what, "cgroups left under the root " + left.size() + " (all removed "
         + removedMs + " ms after the last application ended); user pages charged under the root " + pagesAtOnce
         + " B at once, " + pages + " B settled; node-wide dying memcgs before " + baseline + ", after " + dying
-        + (dyingUnderRoot >= 0 ? "; dying under the root " + dyingUnderRoot : "") + "; plugin metrics " + metrics());
+        + (dyingUnderRoot >= 0 ? "; dying under the root " + dyingUnderRoot : ""));
     check(pages == 0, what + ": no user page still charged under the root (what would keep a removed memcg dying): "
         + pages + " B");
     if (kernel.v2) {
@@ -699,8 +715,12 @@ public final class NmCompat {
     }
   }
 
-  /** The plugin's YarnMemcg metrics as JMX shows them (name=value ...), read by name only. */
-  private static String metrics() {
+  /**
+   * The plugin's YarnMemcg metrics as JMX shows them (name=value ...), read by name only. The metrics system serves
+   * a cached record for up to its period, so this polls (12 s at most) until ContainersCompleted reaches
+   * {@code completed}.
+   */
+  private static String metrics(long completed) {
     try {
       MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
       Set<ObjectName> names = jmx.queryNames(new ObjectName("Hadoop:name=YarnMemcg,*"), null);
@@ -708,6 +728,11 @@ public final class NmCompat {
         return "(no YarnMemcg bean)";
       }
       ObjectName bean = names.iterator().next();
+      long deadline = System.nanoTime() + 12_000_000_000L;
+      for (int attempt = 0; ((Number) jmx.getAttribute(bean, "ContainersCompleted")).longValue() < completed
+          && pause(attempt, deadline); attempt++) {
+        // polled
+      }
       StringBuilder seen = new StringBuilder();
       for (MBeanAttributeInfo a : jmx.getMBeanInfo(bean).getAttributes()) {
         if (!a.getName().startsWith("tag.")) {
