@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import org.apache.hadoop.util.VersionInfo;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -45,6 +46,7 @@ public final class Doctor {
     List<Finding> out = new ArrayList<>();
     out.add(Finding.info("kernel " + readOr(Paths.get("/proc/sys/kernel/osrelease"), "unknown").trim()
         + ", running as user " + System.getProperty("user.name")));
+    out.add(runtime(VersionInfo.getVersion(), System.getProperty("java.version")));
     MemoryMount mount;
     try {
       mount = target.mount();
@@ -129,7 +131,7 @@ public final class Doctor {
       if (!memory) {
         out.add(Finding.fail(dir + " does not enable the memory controller for its children (its"
             + " cgroup.subtree_control is '" + subtree.trim() + "'): write +memory to it, or for a systemd"
-            + " service use Delegate=yes (conf/systemd/yarn-memcg.conf)"));
+            + " service use Delegate=yes (conf/systemd/yarn-memcg-v2.conf)"));
         return out;
       }
       reached = child;
@@ -281,6 +283,31 @@ public final class Doctor {
 
   private static List<String> ids(List<Sweep.Found> found, Sweep.State state) {
     return found.stream().filter(f -> f.state() == state).map(Sweep.Found::containerId).collect(Collectors.toList());
+  }
+
+  /**
+   * The Hadoop and Java this command found (bin/yarn-memcg runs on the node's {@code hadoop classpath} and its
+   * JAVA_HOME, so they are the NodeManager's unless that sets its own). The plugin jar is Java 8 bytecode and uses
+   * only what Hadoop 3.3.6 to 3.5.0 have in common; those lines were run with it (README, compatibility).
+   */
+  static Finding runtime(String hadoop, String java) {
+    String text = "Hadoop " + hadoop + " on Java " + java;
+    String[] v = hadoop.split("[.-]");
+    int major;
+    int minor;
+    try {
+      major = Integer.parseInt(v[0]);
+      minor = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+    } catch (NumberFormatException e) {
+      return Finding.warn(text + ": cannot read the Hadoop version; yarn-memcg is proven on Hadoop 3.3 to 3.5");
+    }
+    if (major < 3 || major == 3 && minor < 3) {
+      return Finding.warn(text + ": yarn-memcg is proven on Hadoop 3.3 to 3.5 only");
+    }
+    if (major == 3 && minor >= 5 && java.startsWith("1.")) {
+      return Finding.warn(text + ": Hadoop 3.5 needs Java 17 on the NodeManager");
+    }
+    return Finding.ok(text + (major == 3 && minor <= 5 ? "" : " (newer than the Hadoop 3.5 yarn-memcg is proven on)"));
   }
 
   private void yarnSite(List<Finding> out) {

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
 import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
@@ -25,12 +26,20 @@ public final class YarnSiteCheck {
     if (isMemcgExecutor(conf, executor)) {
       out.add(Finding.ok(YarnConfiguration.NM_CONTAINER_EXECUTOR + " = " + executor));
     } else if (executor.equals(LinuxContainerExecutor.class.getName())) {
-      out.add(Finding.fail(YarnConfiguration.NM_CONTAINER_EXECUTOR + " is LinuxContainerExecutor: Hadoop has no"
-          + " key to add a resource handler to it, so yarn-memcg is not used; set it to "
-          + MemcgContainerExecutor.class.getName() + " (see docs/rollout.md, LCE vs DCE)"));
+      String handler = conf.getTrimmed(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, "");
+      if (handler.equals(MemcgLceResourcesHandler.class.getName())) {
+        out.add(Finding.ok(YarnConfiguration.NM_CONTAINER_EXECUTOR + " = LinuxContainerExecutor with "
+            + YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER + " = " + handler));
+      } else {
+        out.add(Finding.fail(YarnConfiguration.NM_CONTAINER_EXECUTOR + " is LinuxContainerExecutor but "
+            + YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER + " is "
+            + (handler.isEmpty() ? "not set" : handler) + ", so yarn-memcg is not used: set it to "
+            + MemcgLceResourcesHandler.class.getName() + " (README, With LinuxContainerExecutor)"));
+      }
     } else {
       out.add(Finding.fail("the plugin is not enabled: " + YarnConfiguration.NM_CONTAINER_EXECUTOR + " is " + executor
-          + ", expected " + MemcgContainerExecutor.class.getName()));
+          + ", expected " + MemcgContainerExecutor.class.getName() + ", or LinuxContainerExecutor with "
+          + YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER + " = " + MemcgLceResourcesHandler.class.getName()));
     }
 
     String tree = conf.getTrimmed(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE, "");
@@ -47,8 +56,8 @@ public final class YarnSiteCheck {
     boolean pmem = conf.getBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED,
         YarnConfiguration.DEFAULT_NM_PMEM_CHECK_ENABLED);
     if (enforced) {
-      out.add(Finding.warn(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + " is true: Hadoop 3.5.0's container"
-          + " monitor then skips its memory check (YARN-11967); the kernel still enforces each container's limit."
+      out.add(Finding.warn(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + " is true: the container monitor then"
+          + " skips its memory check (YARN-11967, Hadoop 3.3.6 to 3.5.0 alike); the kernel still enforces each container's limit."
           + " Set it to false to have the monitor check too"));
     } else if (!pmem) {
       out.add(Finding.info(YarnConfiguration.NM_PMEM_CHECK_ENABLED + " is false: only the kernel enforces the"

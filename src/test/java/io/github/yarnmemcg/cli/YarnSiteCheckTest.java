@@ -3,7 +3,13 @@ package io.github.yarnmemcg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -50,12 +56,44 @@ class YarnSiteCheckTest {
   }
 
   @Test
-  void linuxContainerExecutorIsExplained() {
+  void linuxContainerExecutorWithoutTheHandlerSaysWhichKeyToSet() {
     Configuration conf = shipped("conf/yarn-site.xml");
     conf.set("yarn.nodemanager.container-executor.class",
         "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
     String fails = of(conf, Finding.Level.FAIL).toString();
-    assertTrue(fails.contains("LinuxContainerExecutor") && fails.contains("rollout"), fails);
+    assertTrue(fails.contains("yarn.nodemanager.linux-container-executor.resources-handler.class is not set")
+        && fails.contains("MemcgLceResourcesHandler"), fails);
+  }
+
+  /** The README's two ways to enable the plugin, as an operator pastes them into yarn-site.xml. */
+  @Test
+  void bothReadmeSetupsPassTheDoctor() throws Exception {
+    String readme = Files.readString(java.nio.file.Path.of("README.md"));
+    Matcher xml = Pattern.compile("```xml\n(.*?)```", Pattern.DOTALL).matcher(readme);
+    List<String> executors = new ArrayList<>();
+    while (xml.find()) {
+      if (!xml.group(1).contains("yarn.nodemanager.container-executor.class")) {
+        continue;
+      }
+      Configuration conf = new Configuration(false);
+      conf.addResource(new ByteArrayInputStream(("<configuration>" + xml.group(1) + "</configuration>")
+          .getBytes(StandardCharsets.UTF_8)), "README");
+      executors.add(conf.get("yarn.nodemanager.container-executor.class"));
+      assertEquals(List.of(), of(conf, Finding.Level.FAIL), "README setup " + conf.get(
+          "yarn.nodemanager.container-executor.class"));
+    }
+    assertEquals(List.of("io.github.yarnmemcg.nodemanager.MemcgContainerExecutor",
+        "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor"), executors);
+  }
+
+  @Test
+  void theRuntimeLineNamesHadoopAndJavaAndWarnsOutsideTheProvenLines() {
+    assertEquals(Finding.Level.OK, Doctor.runtime("3.3.6", "11.0.24").level());
+    assertEquals(Finding.Level.OK, Doctor.runtime("3.4.3", "1.8.0_412").level());
+    assertTrue(Doctor.runtime("3.4.3", "1.8.0_412").text().contains("Hadoop 3.4.3 on Java 1.8.0_412"));
+    assertEquals(Finding.Level.WARN, Doctor.runtime("3.5.0", "1.8.0_412").level());
+    assertEquals(Finding.Level.WARN, Doctor.runtime("3.2.4", "11.0.24").level());
+    assertEquals(Finding.Level.WARN, Doctor.runtime("unknown", "17").level());
   }
 
   @Test
