@@ -360,7 +360,9 @@ public final class NmCompat {
       }
     }
     long lastEnd = System.nanoTime();
-    measure("containers", shells.size() + " shell containers ran and ended in " + ms(t) + " ms");
+    measure("containers", shells.size() + " shell containers ran (3 at once, then released) and ended in " + ms(t)
+        + " ms; each is the AM of a one-attempt application that never registers, so the RM calls it FAILED whatever"
+        + " its exit code");
     for (Shell s : shells) {
       Path expected = root.resolve(s.amContainer.toString());
       String diagnostics = oneLine(s.end.getDiagnostics());
