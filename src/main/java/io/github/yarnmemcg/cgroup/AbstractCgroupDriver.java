@@ -1,30 +1,22 @@
 package io.github.yarnmemcg.cgroup;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.apache.commons.io.IOUtils;
 
-/** What both cgroup versions do the same way: file I/O without following links, pids, kill, rmdir, drain loop. */
+/** What both cgroup versions do the same way, through the one door to cgroupfs: pids, kill, rmdir, drain loop. */
 abstract class AbstractCgroupDriver implements CgroupDriver {
 
   private final MemoryMount mount;
+  private final CgroupFs fs;
 
-  AbstractCgroupDriver(MemoryMount mount) {
+  AbstractCgroupDriver(MemoryMount mount, CgroupFs fs) {
     this.mount = mount;
+    this.fs = fs;
   }
 
   @Override
@@ -32,25 +24,18 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     return mount;
   }
 
+  @Override
+  public CgroupFs fs() {
+    return fs;
+  }
+
   /** One reclaim call; EAGAIN/EBUSY-style partial results must not throw. */
   abstract void drainStep(Path cgroup, MemoryStats current) throws IOException;
 
   @Override
   public boolean create(Path cgroup) throws IOException {
-    try {
-      Files.createDirectory(cgroup);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-        throw new CgroupIoException("mkdir", cgroup, "exists and is not a directory (symbolic links are not followed)",
-            CgroupIoException.Kind.OTHER, e);
-      }
-      return false;
-    } catch (FileSystemException e) {
-      throw CgroupIoException.of("mkdir", cgroup, e);
-    }
+    return fs.mkdir(cgroup);
   }
-
   @Override
   public Path procsFile(Path cgroup) {
     return cgroup.resolve("cgroup.procs");
@@ -125,58 +110,35 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   public int delete(Path cgroup, long deadlineNanos) throws IOException {
     for (int retries = 0; ; retries++) {
       try {
-        if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-          if (Files.exists(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CgroupIoException("rmdir", cgroup, "not a directory (symbolic links are not followed)",
-                CgroupIoException.Kind.OTHER, null);
-          }
-          return retries;
-        }
-        Files.delete(cgroup);
+        fs.rmdir(cgroup);
         return retries;
       } catch (NoSuchFileException e) {
         return retries;
-      } catch (FileSystemException e) {
+      } catch (AccessDeniedException e) {
+        throw CgroupIoException.of("rmdir (after " + retries + " retries)", cgroup, e);
+      } catch (CgroupIoException e) {
+        throw e;
+      } catch (IOException e) {
+        // Permission and absence are ruled out by the exception's class; cgroupfs then refuses rmdir only with
+        // EBUSY (processes, exiting tasks or child cgroups still inside), which clears: retried while the
+        // directory is still there, re-read each time. The JDK's message is translated, so it is never compared.
         CgroupIoException err = CgroupIoException.of("rmdir (after " + retries + " retries)", cgroup, e);
-        // Permission is ruled out by the exception's class and absence by the re-read below; cgroupfs then refuses
-        // rmdir only with EBUSY (processes, exiting tasks or child cgroups still inside), which clears: retried
-        // while the directory is still there. The JDK's message is translated, so it is never compared.
-        if (err.kind() == CgroupIoException.Kind.PERMISSION_DENIED
-            || !Backoff.STANDARD.pause(retries, deadlineNanos)) {
+        if (!fs.isDirectory(cgroup)) {
+          return retries;
+        }
+        if (!Backoff.STANDARD.pause(retries, deadlineNanos)) {
           throw err;
         }
       }
     }
   }
 
-  /** Writes a value in one write(2) call, as cgroupfs requires. */
   void write(Path file, String value) throws IOException {
-    refuseLinkedCgroup(file);
-    byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
-    int written;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      written = ch.write(ByteBuffer.wrap(bytes));
-    } catch (NoSuchFileException e) {
-      throw e;
-    } catch (IOException e) {
-      // The open fails with a FileSystemException whose class tells EACCES apart; write(2) errors arrive as a
-      // plain IOException with only the (translated) text.
-      throw CgroupIoException.of("write '" + value + "' to", file, e);
-    }
-    if (written < bytes.length) {
-      // The JDK returns 0 bytes written where write(2) failed with EAGAIN (v2 memory.reclaim reclaiming less
-      // than asked), in every locale: the one errno the caller learns from the result itself.
-      throw new CgroupIoException("write '" + value + "' to", file, "Resource temporarily unavailable (EAGAIN)",
-          CgroupIoException.Kind.TRY_AGAIN, null);
-    }
+    fs.write(file, value);
   }
 
   String read(Path file) throws IOException {
-    refuseLinkedCgroup(file);
-    try (InputStream in = Channels.newInputStream(
-        Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-      return IOUtils.toString(in, StandardCharsets.US_ASCII);
-    }
+    return fs.read(file);
   }
 
   /** A single-value file, or {@link MemoryStats#UNKNOWN} when this kernel does not have it. */
@@ -188,34 +150,23 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     }
   }
 
-  /**
-   * O_NOFOLLOW guards only a control file's own name: a cgroup directory that is a symbolic link would still be
-   * followed to whatever it points at, so such a file is refused before it is opened.
-   */
-  private static void refuseLinkedCgroup(Path file) throws CgroupIoException {
-    Path cgroup = file.getParent();
-    if (cgroup != null && Files.isSymbolicLink(cgroup)) {
-      throw new CgroupIoException("open", file, cgroup + " is a symbolic link (symbolic links are not followed)",
-          CgroupIoException.Kind.OTHER, null);
-    }
-  }
-
   /** The kernel's reason as the JDK worded it (translated into the process's locale): for messages only. */
   static String reason(IOException e) {
-    if (!(e instanceof FileSystemException)) {
+    if (!(e instanceof java.nio.file.FileSystemException)) {
       return String.valueOf(e.getMessage());
     }
-    if (((FileSystemException) e).getReason() != null) {
-      return ((FileSystemException) e).getReason();
+    if (((java.nio.file.FileSystemException) e).getReason() != null) {
+      return ((java.nio.file.FileSystemException) e).getReason();
     }
     // The JDK drops the kernel's text for the errnos that have an exception class of their own.
-    if (e instanceof java.nio.file.AccessDeniedException) {
+    if (e instanceof AccessDeniedException) {
       return "Permission denied (EACCES)";
     }
     if (e instanceof NoSuchFileException) {
       return "No such file or directory (ENOENT)";
     }
-    return e instanceof FileAlreadyExistsException ? "File exists (EEXIST)" : e.getClass().getSimpleName();
+    return e instanceof java.nio.file.FileAlreadyExistsException ? "File exists (EEXIST)"
+        : e.getClass().getSimpleName();
   }
 
   static long get(java.util.Map<String, Long> values, String key) {

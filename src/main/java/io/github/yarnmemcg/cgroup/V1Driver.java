@@ -3,24 +3,19 @@ package io.github.yarnmemcg.cgroup;
 import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
 
 import java.io.IOException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** The cgroup v1 memory controller: {@code memory.*} files of the legacy hierarchy. */
 public final class V1Driver extends AbstractCgroupDriver {
 
   static final Path PROC_CGROUPS = Paths.get("/proc/cgroups");
 
-  V1Driver(MemoryMount mount) {
-    super(mount);
+  V1Driver(MemoryMount mount, CgroupFs fs) {
+    super(mount, fs);
   }
 
   @Override
@@ -100,7 +95,9 @@ public final class V1Driver extends AbstractCgroupDriver {
   @Override
   public long dyingMemcgs() throws IOException {
     long total = MemoryStats.UNKNOWN;
-    for (String line : read(PROC_CGROUPS).split("\n")) {
+    // procfs, not cgroupfs: the kernel's count of memory cgroups, live and dying.
+    String procCgroups = new String(Files.readAllBytes(PROC_CGROUPS), StandardCharsets.US_ASCII);
+    for (String line : procCgroups.split("\n")) {
       String[] f = line.trim().split("\\s+");
       if (f.length >= 4 && f[0].equals("memory")) {
         total = Long.parseLong(f[2]);
@@ -109,25 +106,6 @@ public final class V1Driver extends AbstractCgroupDriver {
     if (total == MemoryStats.UNKNOWN) {
       throw new IOException(PROC_CGROUPS + " has no memory controller line");
     }
-    return total - liveCgroups(mount().path());
-  }
-
-  private static long liveCgroups(Path mountPoint) throws IOException {
-    AtomicLong dirs = new AtomicLong();
-    Files.walkFileTree(mountPoint, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
-        new SimpleFileVisitor<Path>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-            dirs.incrementAndGet();
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) {
-            // A cgroup removed while walking is simply no longer live.
-            return FileVisitResult.CONTINUE;
-          }
-        });
-    return dirs.get();
+    return total - fs().countDirectories(mount().path());
   }
 }

@@ -3,8 +3,6 @@ package io.github.yarnmemcg.cgroup;
 import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,8 +12,8 @@ public final class V2Driver extends AbstractCgroupDriver {
   /** One {@code memory.reclaim} request at most, so that a step returns and progress can be measured. */
   static final long RECLAIM_STEP_BYTES = 256L << 20;
 
-  V2Driver(MemoryMount mount) {
-    super(mount);
+  V2Driver(MemoryMount mount, CgroupFs fs) {
+    super(mount, fs);
   }
 
   @Override
@@ -53,7 +51,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   @Override
   public void signalKill(Path cgroup) throws IOException {
     Path kill = cgroup.resolve("cgroup.kill");
-    if (Files.exists(kill, LinkOption.NOFOLLOW_LINKS)) {
+    if (fs().exists(kill)) {
       write(kill, "1");
     } else {
       super.signalKill(cgroup);

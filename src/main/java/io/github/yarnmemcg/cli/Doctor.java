@@ -1,16 +1,17 @@
 package io.github.yarnmemcg.cli;
 
-import org.apache.hadoop.util.VersionInfo;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MountInfo;
 import io.github.yarnmemcg.cgroup.Processes;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -18,8 +19,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.util.VersionInfo;
 
 /**
  * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
@@ -66,18 +69,26 @@ public final class Doctor {
       yarnSite(out);
       return out;
     }
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver;
+    try {
+      driver = CgroupDriver.forMount(mount);
+    } catch (IOException e) {
+      out.add(Finding.fail(e.getMessage()));
+      yarnSite(out);
+      return out;
+    }
+    CgroupFs fs = driver.fs();
     if (mount.version() == CgroupVersion.V2) {
-      out.addAll(delegation(mount, root));
-      out.add(processMoves(mount, root));
+      out.addAll(delegation(fs, mount, root));
+      out.add(processMoves(driver, root));
     }
     Path probe = root(driver, root, out);
     try {
       // On v2 a root that does not pass memory on yet (the NodeManager enables it at start) has a probe without
       // memory files: look in the root itself then.
       boolean probeHasMemory = probe != null && (mount.version() == CgroupVersion.V1
-          || Files.exists(probe.resolve("memory.stat"), LinkOption.NOFOLLOW_LINKS));
-      features(mount, probeHasMemory ? probe : nearestExisting(mount, root), probeHasMemory, out);
+          || fs.exists(probe.resolve("memory.stat")));
+      features(fs, mount, probeHasMemory ? probe : nearestExisting(fs, mount, root), probeHasMemory, out);
     } finally {
       if (probe != null) {
         try {
@@ -88,7 +99,7 @@ public final class Doctor {
       }
     }
     dying(driver, out);
-    if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+    if (fs.isDirectory(root)) {
       leftovers(out);
     }
     yarnSite(out);
@@ -120,13 +131,18 @@ public final class Doctor {
    * v2: each existing cgroup from the mount down to the root's parent must pass memory on to its children
    * ({@code cgroup.subtree_control}); the plugin enables it only in cgroups it creates itself.
    */
-  private static List<Finding> delegation(MemoryMount mount, Path root) {
+  private static List<Finding> delegation(CgroupFs fs, MemoryMount mount, Path root) {
     List<Finding> out = new ArrayList<>();
     Path dir = mount.path();
     Path reached = mount.path();
     for (Path part : mount.path().relativize(root)) {
       Path child = dir.resolve(part);
-      String subtree = readOr(dir.resolve("cgroup.subtree_control"), "");
+      String subtree;
+      try {
+        subtree = fs.read(dir.resolve("cgroup.subtree_control"));
+      } catch (IOException e) {
+        subtree = "";
+      }
       boolean memory = (" " + subtree.trim() + " ").contains(" memory ");
       if (!memory) {
         out.add(Finding.fail(dir + " does not enable the memory controller for its children (its"
@@ -135,7 +151,7 @@ public final class Doctor {
         return out;
       }
       reached = child;
-      if (!Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+      if (!fs.isDirectory(child)) {
         break;
       }
       dir = child;
@@ -150,19 +166,16 @@ public final class Doctor {
    * NodeManager's cgroup, so it names the highest cgroup above the root whose cgroup.procs this user may write:
    * the NodeManager must run below it (and outside the root).
    */
-  private static Finding processMoves(MemoryMount mount, Path root) {
+  private static Finding processMoves(CgroupDriver driver, Path root) {
     String user = System.getProperty("user.name");
-    for (Path dir = mount.path(); !dir.equals(root); dir = dir.resolve(root.getName(dir.getNameCount()))) {
-      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        break;
-      }
-      if (Files.isWritable(dir.resolve("cgroup.procs"))) {
-        return Finding.ok(user + " can write " + dir.resolve("cgroup.procs") + ", so a NodeManager running in a"
-            + " cgroup below " + dir + " (not inside the root) can move container processes into the root");
-      }
+    Delegation delegation = new Delegation(driver);
+    Optional<Path> movable = delegation.highestMovableAbove(root);
+    if (movable.isPresent()) {
+      return Finding.ok(user + " can write " + movable.get().resolve("cgroup.procs") + ", so a NodeManager running"
+          + " in a cgroup below " + movable.get() + " (not inside the root) can move container processes into the"
+          + " root");
     }
-    Path parent = root.getParent();
-    Path subtree = parent.equals(mount.path()) ? root : parent;
+    Path subtree = delegation.subtreeFor(root);
     return Finding.fail(user + " cannot move container processes into " + root + ": on cgroup v2 that needs write"
         + " access to cgroup.procs of the common ancestor of the NodeManager's cgroup and the root, and " + user
         + " may write cgroup.procs of no cgroup above the root. Delegate a subtree holding both to " + user
@@ -178,17 +191,18 @@ public final class Doctor {
    */
   private static Path root(CgroupDriver driver, Path root, List<Finding> out) {
     String user = System.getProperty("user.name");
-    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+    CgroupFs fs = driver.fs();
+    if (!fs.isDirectory(root)) {
       Path existing = root.getParent();
-      while (!Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+      while (!fs.isDirectory(existing)) {
         existing = existing.getParent();
       }
-      if (Files.isWritable(existing)) {
+      if (fs.isWritable(existing)) {
         out.add(Finding.ok("root " + root + " does not exist yet; the NodeManager creates it at start (" + user
             + " can write " + existing + ")"));
       } else {
         out.add(Finding.fail("root " + root + " does not exist and " + user + " cannot create it: " + existing
-            + " is " + owner(existing) + "; create the root and chown it to the NodeManager's user"
+            + " is " + owner(fs, existing) + "; create the root and chown it to the NodeManager's user"
             + (driver.mount().version() == CgroupVersion.V2 ? ", or delegate a subtree holding it (systemd"
                 + " Delegate=yes, or chown " + existing + " and its cgroup.procs, cgroup.subtree_control and"
                 + " cgroup.threads)" : "")));
@@ -198,10 +212,11 @@ public final class Doctor {
     Path probe = root.resolve("yarn-memcg-doctor-" + Processes.self());
     try {
       driver.create(probe);
-      out.add(Finding.ok("root " + root + " exists (" + owner(root) + ") and " + user + " can create cgroups in it"));
+      out.add(Finding.ok("root " + root + " exists (" + owner(fs, root) + ") and " + user
+          + " can create cgroups in it"));
       if (driver.mount().version() == CgroupVersion.V2) {
         List<String> notWritable = Stream.of("cgroup.procs", "cgroup.subtree_control")
-            .filter(f -> !Files.isWritable(root.resolve(f))).collect(Collectors.toList());
+            .filter(f -> !fs.isWritable(root.resolve(f))).collect(Collectors.toList());
         if (!notWritable.isEmpty()) {
           out.add(Finding.fail("root " + root + " is not delegated to " + user + ": cannot write " + notWritable
               + "; use systemd Delegate=yes or chown these files"));
@@ -209,7 +224,7 @@ public final class Doctor {
       }
       return probe;
     } catch (IOException e) {
-      out.add(Finding.fail("root " + root + " exists (" + owner(root) + ") but " + user
+      out.add(Finding.fail("root " + root + " exists (" + owner(fs, root) + ") but " + user
           + " cannot create a cgroup in it: " + e.getMessage()
           + (driver.mount().version() == CgroupVersion.V1 ? "; chown the root to the NodeManager's user"
               : "; delegate it to the NodeManager's user (systemd Delegate=yes)")));
@@ -221,25 +236,26 @@ public final class Doctor {
    * The interface files the plugin relies on, looked up in a real child cgroup when there is one (several exist
    * only below the top of the hierarchy).
    */
-  private static void features(MemoryMount mount, Path where, boolean isProbe, List<Finding> out) {
+  private static void features(CgroupFs fs, MemoryMount mount, Path where, boolean isProbe, List<Finding> out) {
     boolean v2 = mount.version() == CgroupVersion.V2;
     if (!isProbe) {
       out.add(Finding.info("kernel features looked up in " + where + ", not in a container-level cgroup: files"
           + " that only child cgroups have show as absent; create the root to check exactly"));
     }
     String v2Only = "cgroup v2 only";
-    feature(out, where, "memory.force_empty", !v2, v2 ? "cgroup v1 only" : "drains page cache on v1");
-    feature(out, where, "memory.reclaim", v2, v2 ? "drains page cache on v2, kernel 5.19+" : v2Only);
-    feature(out, where, "cgroup.kill", false, v2 ? "kills a whole cgroup at once, kernel 5.14+; without it"
+    feature(fs, out, where, "memory.force_empty", !v2, v2 ? "cgroup v1 only" : "drains page cache on v1");
+    feature(fs, out, where, "memory.reclaim", v2, v2 ? "drains page cache on v2, kernel 5.19+" : v2Only);
+    feature(fs, out, where, "cgroup.kill", false, v2 ? "kills a whole cgroup at once, kernel 5.14+; without it"
         + " processes are killed one by one" : v2Only);
-    feature(out, where, "memory.peak", false, v2 ? "peak in the final figures, kernel 5.19+; without it the peak"
+    feature(fs, out, where, "memory.peak", false, v2 ? "peak in the final figures, kernel 5.19+; without it the peak"
         + " is unknown" : v2Only + "; v1 has memory.max_usage_in_bytes");
-    feature(out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg sets it on"
+    feature(fs, out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg sets it on"
         + " every container cgroup, so an OOM takes the whole container" : v2Only);
   }
 
-  private static void feature(List<Finding> out, Path where, String file, boolean needed, String what) {
-    boolean present = Files.exists(where.resolve(file), LinkOption.NOFOLLOW_LINKS);
+  private static void feature(CgroupFs fs, List<Finding> out, Path where, String file, boolean needed,
+      String what) {
+    boolean present = fs.exists(where.resolve(file));
     if (present) {
       out.add(Finding.ok("feature " + file + ": present (" + what + ")"));
     } else if (needed) {
@@ -264,8 +280,8 @@ public final class Doctor {
     try (ContainerMemcgs memcgs = target.lifecycle()) {
       Sweep sweep = new Sweep(memcgs, sweepMinAge);
       List<Sweep.Found> found = sweep.find();
-      List<String> orphans = ids(found, Sweep.State.ORPHAN);
-      List<String> running = ids(found, Sweep.State.RUNNING);
+      List<String> orphans = ids(found, OrphanRule.State.ORPHAN);
+      List<String> running = ids(found, OrphanRule.State.RUNNING);
       if (orphans.isEmpty()) {
         out.add(Finding.ok("leftover container cgroups: none (" + running.size() + " in use)"));
       } else {
@@ -281,7 +297,7 @@ public final class Doctor {
     }
   }
 
-  private static List<String> ids(List<Sweep.Found> found, Sweep.State state) {
+  private static List<String> ids(List<Sweep.Found> found, OrphanRule.State state) {
     return found.stream().filter(f -> f.state() == state).map(Sweep.Found::containerId).collect(Collectors.toList());
   }
 
@@ -320,17 +336,17 @@ public final class Doctor {
     out.addAll(YarnSiteCheck.check(target.conf()));
   }
 
-  private static Path nearestExisting(MemoryMount mount, Path root) {
+  private static Path nearestExisting(CgroupFs fs, MemoryMount mount, Path root) {
     Path p = root;
-    while (!p.equals(mount.path()) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+    while (!p.equals(mount.path()) && !fs.isDirectory(p)) {
       p = p.getParent();
     }
     return p;
   }
 
-  private static String owner(Path p) {
+  private static String owner(CgroupFs fs, Path p) {
     try {
-      PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributes a = fs.posixAttributes(p);
       return "owner " + a.owner().getName() + ":" + a.group().getName() + " "
           + PosixFilePermissions.toString(a.permissions());
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -177,13 +178,13 @@ public final class Main {
 
   private int sweep(Target target, CommandLine cmd, Duration minAge) throws IOException, InterruptedException {
     try (ContainerMemcgs memcgs = target.lifecycle()) {
-      if (!java.nio.file.Files.isDirectory(memcgs.root(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!memcgs.driver().fs().isDirectory(memcgs.root())) {
         out.println("root " + memcgs.root() + " does not exist: nothing to sweep");
         return OK;
       }
       Sweep sweep = new Sweep(memcgs, minAge);
       List<Sweep.Found> found = sweep.find();
-      long orphans = found.stream().filter(f -> f.state() == Sweep.State.ORPHAN).count();
+      long orphans = found.stream().filter(f -> f.state() == OrphanRule.State.ORPHAN).count();
       out.println("container cgroups under " + memcgs.root() + ": " + found.size() + ", orphans: " + orphans);
       if (!found.isEmpty()) {
         out.print(Sweep.table(found));
@@ -211,7 +212,7 @@ public final class Main {
   private int stats(Target target, CommandLine cmd, Duration watch) throws IOException, InterruptedException {
     try (ContainerMemcgs memcgs = target.lifecycle()) {
       Path root = memcgs.root();
-      if (!java.nio.file.Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!memcgs.driver().fs().isDirectory(root)) {
         throw new IOException("root " + root + " does not exist (the NodeManager creates it at start)");
       }
       Stats stats = new Stats(memcgs);

@@ -2,10 +2,8 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,25 +25,15 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Sweep {
 
-  /** Why a container cgroup is or is not swept. */
-  public enum State {
-    /** Processes are in it: a container is running. */
-    RUNNING,
-    /** Empty but younger than the minimum age: possibly a container about to start. */
-    RECENT,
-    /** Empty and old enough: nothing will use it again. */
-    ORPHAN
-  }
-
   /** One container cgroup found under the root. */
   public static final class Found {
     private final String containerId;
-    private final State state;
+    private final OrphanRule.State state;
     private final int processes;
     private final Duration age;
     private final long chargedBytes;
 
-    public Found(String containerId, State state, int processes, Duration age, long chargedBytes) {
+    public Found(String containerId, OrphanRule.State state, int processes, Duration age, long chargedBytes) {
       this.containerId = containerId;
       this.state = state;
       this.processes = processes;
@@ -57,7 +45,7 @@ public final class Sweep {
       return containerId;
     }
 
-    public State state() {
+    public OrphanRule.State state() {
       return state;
     }
 
@@ -75,11 +63,11 @@ public final class Sweep {
   }
 
   private final ContainerMemcgs memcgs;
-  private final Duration minAge;
+  private final OrphanRule rule;
 
   public Sweep(ContainerMemcgs memcgs, Duration minAge) {
     this.memcgs = memcgs;
-    this.minAge = minAge;
+    this.rule = OrphanRule.emptyAndOlderThan(minAge);
   }
 
   /** Every container cgroup under the root with its state, by id. */
@@ -90,8 +78,9 @@ public final class Sweep {
       Path cgroup = memcgs.cgroupOf(id);
       try {
         int processes = memcgs.driver().pids(cgroup).size();
-        Duration age = Duration.between(Files.getLastModifiedTime(cgroup, LinkOption.NOFOLLOW_LINKS).toInstant(), now);
-        State state = processes > 0 ? State.RUNNING : age.compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
+        Duration age = Duration.between(memcgs.driver().fs().attributes(cgroup).lastModifiedTime()
+            .toInstant(), now);
+        OrphanRule.State state = rule.stateOf(memcgs, id, now);
         long charged = memcgs.stats(id).map(s -> s.usage()).orElse(-1L);
         found.add(new Found(id, state, processes, age, charged));
       } catch (java.nio.file.NoSuchFileException gone) {
@@ -108,16 +97,11 @@ public final class Sweep {
    */
   public List<String> others() throws IOException {
     List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(memcgs.root(),
-        p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
-      for (Path p : entries) {
-        String name = p.getFileName().toString();
-        if (!ContainerMemcgs.CONTAINER_ID.matcher(name).matches()) {
-          names.add(name);
-        }
+    for (String name : memcgs.driver().fs().subdirectories(memcgs.root())) {
+      if (!ContainerMemcgs.CONTAINER_ID.matcher(name).matches()) {
+        names.add(name);
       }
     }
-    names.sort(null);
     return names;
   }
 
@@ -130,7 +114,9 @@ public final class Sweep {
   public List<CleanupResult> apply(List<Found> found, Duration wait) throws IOException, InterruptedException {
     List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
     for (Found f : found) {
-      if (f.state() == State.ORPHAN && memcgs.driver().pids(memcgs.cgroupOf(f.containerId())).isEmpty()) {
+      // Asked again: a container may have started in the cgroup since it was found.
+      if (f.state() == OrphanRule.State.ORPHAN
+          && rule.stateOf(memcgs, f.containerId(), Instant.now()) == OrphanRule.State.ORPHAN) {
         cleanups.add(memcgs.complete(f.containerId()).cleanup());
       }
     }

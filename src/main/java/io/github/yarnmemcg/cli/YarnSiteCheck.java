@@ -1,8 +1,8 @@
 package io.github.yarnmemcg.cli;
 
-import io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
+import io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler;
 import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +57,8 @@ public final class YarnSiteCheck {
         YarnConfiguration.DEFAULT_NM_PMEM_CHECK_ENABLED);
     if (enforced) {
       out.add(Finding.warn(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + " is true: the container monitor then"
-          + " skips its memory check (YARN-11967, Hadoop 3.3.6 to 3.5.0 alike); the kernel still enforces each container's limit."
+          + " skips its memory check (YARN-11967, Hadoop 3.3.6 to 3.5.0 alike); the kernel still enforces each"
+          + " container's limit."
           + " Set it to false to have the monitor check too"));
     } else if (!pmem) {
       out.add(Finding.info(YarnConfiguration.NM_PMEM_CHECK_ENABLED + " is false: only the kernel enforces the"

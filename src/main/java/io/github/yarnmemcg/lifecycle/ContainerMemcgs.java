@@ -1,22 +1,20 @@
 package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
-import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cgroup.Processes;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -28,8 +26,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.apache.commons.io.FileUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,7 @@ public final class ContainerMemcgs implements Closeable {
   /** The shape of {@code ContainerId.toString()}: nothing else can name a container cgroup. */
   public static final Pattern CONTAINER_ID = Pattern.compile("container_(e\\d+_)?\\d+_\\d+_\\d+_\\d+");
 
-  private static final long MIB = 1L << 20;
+  private static final long MIB = FileUtils.ONE_MB;
   private static final long REAPER_FIRST_DELAY_MS = 1_000;
   private static final long REAPER_MAX_DELAY_MS = 60_000;
   private static final int CLEANUP_QUEUE = 4096;
@@ -70,20 +68,35 @@ public final class ContainerMemcgs implements Closeable {
 
   /** What {@link #complete} saw synchronously, and the background cleanup it started. */
   public static final class Completion {
+    private final Path cgroup;
     private final Optional<MemoryStats> finalStats;
     private final CompletableFuture<CleanupResult> cleanup;
 
-    public Completion(Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
+    Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
+      this.cgroup = cgroup;
       this.finalStats = finalStats;
       this.cleanup = cleanup;
     }
 
+    /** The final figures, read by the first completion only (later calls return the cleanup under way). */
     public Optional<MemoryStats> finalStats() {
       return finalStats;
     }
 
     public CompletableFuture<CleanupResult> cleanup() {
       return cleanup;
+    }
+
+    /**
+     * When the kernel OOM-killed in this container, the one wording of it, which both executors' adapters report
+     * (in the container's diagnostics where Hadoop lets them, else in the log), so that operators grep for one
+     * message whichever executor runs the node.
+     */
+    public Optional<String> oomKill() {
+      return finalStats.filter(s -> s.oomKill() > 0).map(s -> String.format(Locale.ROOT,
+          "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
+              + " %d process(es) OOM-killed, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, s.oomKill(),
+          s.limitHits()));
     }
   }
 
@@ -112,7 +125,7 @@ public final class ContainerMemcgs implements Closeable {
   /**
    * Creates the root (and any missing parents below the mount) and proves it usable by creating and removing
    * a probe cgroup in it. On v2, parents that this call did not create must already delegate memory, and this
-   * process must be able to move its children into the root (see {@link #checkCanMoveProcessesIntoRoot}).
+   * process must be able to move its children into the root ({@link Delegation#checkCanMoveInto}).
    */
   public void bootstrap() throws IOException {
     Path mount = driver.mount().path();
@@ -121,7 +134,7 @@ public final class ContainerMemcgs implements Closeable {
     boolean parentOurs = false;
     for (Path part : rel) {
       Path child = dir.resolve(part);
-      if (driver.mount().version() == CgroupVersion.V2 && !Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+      if (driver.mount().version() == CgroupVersion.V2 && !driver.fs().isDirectory(child)) {
         if (parentOurs) {
           driver.enableMemoryForChildren(dir);
         } else if (!driver.memoryEnabledForChildren(dir)) {
@@ -129,7 +142,7 @@ public final class ContainerMemcgs implements Closeable {
           throw new IOException("cgroup " + dir + " does not delegate the memory controller to its children"
               + " (its cgroup.subtree_control lacks memory); enable it there before the NodeManager starts: as root,"
               + " echo +memory > " + dir.resolve("cgroup.subtree_control") + " (for a systemd service with"
-              + " Delegate=yes, an ExecStartPre doing so, as in conf/systemd/yarn-memcg-v2.conf)");
+              + " Delegate=yes, an ExecStartPre doing so, as in " + Delegation.SYSTEMD_DROP_IN + ")");
         }
       }
       parentOurs = driver.create(child);
@@ -137,34 +150,7 @@ public final class ContainerMemcgs implements Closeable {
     }
     driver.enableMemoryForChildren(root);
     createAndRemoveEmptyChild("yarn-memcg-probe-");
-    if (driver.mount().version() == CgroupVersion.V2) {
-      checkCanMoveProcessesIntoRoot();
-    }
-  }
-
-  /**
-   * cgroup v2 lets a process move another between two cgroups only if it may write {@code cgroup.procs} of their
-   * common ancestor (the kernel's delegation rule), and every container's first process is moved from this
-   * process's cgroup into the container's. Checked at start so that a NodeManager outside its delegated subtree
-   * fails once, naming the file, instead of failing every container. access(2) is the kernel's own check here.
-   */
-  private void checkCanMoveProcessesIntoRoot() throws IOException {
-    Optional<Path> own = driver.mount().cgroupOfProcess(new String(Files.readAllBytes(Paths.get("/proc/self/cgroup")),
-        StandardCharsets.UTF_8));
-    if (!own.isPresent()) {
-      return;
-    }
-    Path ancestor = own.get();
-    while (!root.startsWith(ancestor)) {
-      ancestor = ancestor.getParent();
-    }
-    Path procs = driver.procsFile(ancestor);
-    if (!Files.isWritable(procs)) {
-      throw new CgroupIoException("move processes from " + own.get() + " into", root,
-          "Permission denied (EACCES) on " + procs + ": on cgroup v2 only a writer of cgroup.procs of the common"
-              + " ancestor of two cgroups may move processes between them", CgroupIoException.Kind.PERMISSION_DENIED,
-          null);
-    }
+    new Delegation(driver).checkCanMoveInto(root);
   }
 
   /** Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container. */
@@ -186,31 +172,35 @@ public final class ContainerMemcgs implements Closeable {
   /** The container cgroups that exist under the root now. */
   public List<String> containerIds() throws IOException {
     List<String> ids = new ArrayList<>();
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root,
-        p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
-      for (Path p : dirs) {
-        String name = p.getFileName().toString();
-        if (CONTAINER_ID.matcher(name).matches()) {
-          ids.add(name);
-        }
+    for (String name : driver.fs().subdirectories(root)) {
+      if (CONTAINER_ID.matcher(name).matches()) {
+        ids.add(name);
       }
     }
     return ids;
   }
 
   /**
-   * Hands every container cgroup under the root that {@code keep} rejects, and whose cleanup is not already
+   * Hands every container cgroup under the root that the rule calls an orphan, and whose cleanup is not already
    * under way, to the same kill, drain and delete as a completed container. This is how cgroups of containers
    * the NodeManager no longer knows (not recovered after a restart, or given up by the reaper) are cleaned.
    *
    * @return the container ids handed to cleanup
    */
-  public List<String> sweep(Predicate<String> keep) throws IOException {
+  public List<String> sweep(OrphanRule rule) throws IOException {
     List<String> swept = new ArrayList<>();
+    Instant now = Instant.now();
     for (String id : containerIds()) {
-      if (!keep.test(id) && !cleanups.containsKey(id)) {
-        complete(id);
-        swept.add(id);
+      if (cleanups.containsKey(id)) {
+        continue;
+      }
+      try {
+        if (rule.stateOf(this, id, now) == OrphanRule.State.ORPHAN) {
+          complete(id);
+          swept.add(id);
+        }
+      } catch (NoSuchFileException gone) {
+        // removed between the listing and the reading: nothing to sweep
       }
     }
     counters.swept.add(swept.size());
@@ -218,10 +208,10 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   /** Runs {@link #sweep} every {@code interval} on the reaper's thread, until {@link #close}. */
-  public void sweepEvery(Duration interval, Predicate<String> keep) {
+  public void sweepEvery(Duration interval, OrphanRule rule) {
     reaper.scheduleWithFixedDelay(() -> {
       try {
-        List<String> swept = sweep(keep);
+        List<String> swept = sweep(rule);
         if (!swept.isEmpty()) {
           LOG.warn("periodic sweep: {} cgroup(s) under {} belonged to no running container, cleaning: {}",
               swept.size(), root, swept);
@@ -253,13 +243,13 @@ public final class ContainerMemcgs implements Closeable {
     try {
       created = driver.create(cgroup);
     } catch (IOException e) {
-      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      if (driver.fs().isDirectory(root)) {
         throw e;
       }
       // The root is the plugin's own and was empty (rmdir refuses otherwise): someone removed it while the
       // NodeManager ran. Making it again is what the operator expects; failing every container would not help.
       synchronized (this) {
-        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        if (!driver.fs().isDirectory(root)) {
           LOG.warn("{}: the root {} was removed underneath yarn-memcg; creating it again", containerId, root);
           bootstrap();
         }
@@ -353,16 +343,16 @@ public final class ContainerMemcgs implements Closeable {
     Path cgroup = cgroupOf(containerId);
     Cleanup running = cleanups.get(containerId);
     if (running != null) {
-      return new Completion(Optional.empty(), running.future);
+      return new Completion(cgroup, Optional.empty(), running.future);
     }
-    if (!Files.isDirectory(cgroup, LinkOption.NOFOLLOW_LINKS)) {
-      return new Completion(Optional.empty(), CompletableFuture.completedFuture(new CleanupResult(containerId,
+    if (!driver.fs().isDirectory(cgroup)) {
+      return new Completion(cgroup, Optional.empty(), CompletableFuture.completedFuture(new CleanupResult(containerId,
           CleanupResult.Outcome.ABSENT, true, 0, 0, 0, 0, 0)));
     }
     Cleanup cleanup = new Cleanup(containerId, cgroup);
     Cleanup raced = cleanups.putIfAbsent(containerId, cleanup);
     if (raced != null) {
-      return new Completion(Optional.empty(), raced.future);
+      return new Completion(cgroup, Optional.empty(), raced.future);
     }
     counters.completed.increment();
     counters.pending.increment();
@@ -381,7 +371,7 @@ public final class ContainerMemcgs implements Closeable {
       LOG.warn("{}: cannot signal leftover processes now, the cleanup will retry: {}", containerId, e.getMessage());
     }
     submit(cleanup);
-    return new Completion(last, cleanup.future);
+    return new Completion(cgroup, last, cleanup.future);
   }
 
   private void submit(Cleanup cleanup) {

@@ -1,11 +1,12 @@
 package io.github.yarnmemcg.nodemanager;
 
+import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -189,49 +190,18 @@ public final class MemcgConfiguration {
   }
 
   /**
-   * Why the root could not be prepared, and when the kernel refused permission, what to change: the user the
-   * NodeManager runs as must own the root (v1: the directory, in which the kernel gives it the cgroups it
-   * creates) or, on v2, a delegated subtree holding both the root and the NodeManager's own cgroup (v2 moves a
-   * process only for a writer of cgroup.procs of the common ancestor of both cgroups).
+   * Why the root could not be prepared, and when the kernel refused permission (decided by the exception's class,
+   * never its translated text), what to change ({@link Delegation#advice}).
    */
-  public static String bootstrapFailure(Path root, MemoryMount mount, IOException e) {
+  public static String bootstrapFailure(Path root, CgroupDriver driver, IOException e) {
     String msg = "cannot use " + ROOT.name() + "=" + root + ": " + e.getMessage();
     if (!CgroupIoException.isPermissionDenied(e)) {
       return msg;
     }
     String user = System.getProperty("user.name");
-    msg += ". The NodeManager runs as user '" + user + "', which may not ";
-    if (mount.version() == CgroupVersion.V1) {
-      return msg + "create cgroups there. As root, create the root and give it to that user: mkdir -p " + root
-          + " && chown -R " + user + " " + root + " (the kernel then gives the user the container cgroups it"
-          + " creates inside).";
-    }
-    // The subtree to delegate: the root's parent, unless that is the mount itself (which is never delegated).
-    Path parent = root.getParent();
-    Path subtree = parent.equals(mount.path()) ? root : parent;
-    String containers = parent.equals(mount.path()) ? root.resolve("containers").toString() : root.toString();
-    String nodeManager = subtree.resolve("nodemanager").toString();
-    return msg + "create cgroups there or move processes into them. Delegate a cgroup v2 subtree that holds both"
-        + " the NodeManager's own cgroup (now " + ownCgroup(mount) + ") and the root to that user. With systemd:"
-        + " Delegate=yes and DelegateSubgroup=nodemanager on the NodeManager's unit, memory enabled in the unit's"
-        + " cgroup.subtree_control (conf/systemd/yarn-memcg-v2.conf), and " + ROOT.name() + " inside the unit's"
-        + " cgroup (see /proc/<NodeManager pid>/cgroup). By hand, as root: mkdir " + subtree + " " + nodeManager
-        + "; echo +memory into cgroup.subtree_control of every cgroup from " + mount.path() + " down to "
-        + subtree + "; chown " + user + " " + subtree + " " + subtree + "/cgroup.procs " + subtree
-        + "/cgroup.subtree_control " + subtree + "/cgroup.threads; start the NodeManager in " + nodeManager
-        + " (a cgroup that holds processes cannot pass memory on), and set " + ROOT.name() + "=" + containers
-        + ".";
-  }
-
-  /** The memory cgroup this process runs in, for messages. */
-  private static String ownCgroup(MemoryMount mount) {
-    try {
-      String procSelfCgroup = new String(Files.readAllBytes(Paths.get("/proc/self/cgroup")), StandardCharsets.UTF_8);
-      return mount.cgroupOfProcess(procSelfCgroup).map(Path::toString)
-          .orElse("unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
+    return msg + ". The NodeManager runs as user '" + user + "', which may not create cgroups there"
+        + (driver.mount().version() == CgroupVersion.V1 ? "" : " or move processes into them") + ". "
+        + new Delegation(driver).advice(root, user, ROOT.name());
   }
 
   private static void checkRootSyntax(String root) {

@@ -1,11 +1,10 @@
 package io.github.yarnmemcg.nodemanager;
 
-import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -15,7 +14,6 @@ import org.apache.hadoop.yarn.server.nodemanager.Context;
 import org.apache.hadoop.yarn.server.nodemanager.DefaultContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerDiagnosticsUpdateEvent;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerReacquisitionContext;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
@@ -37,22 +35,21 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemcgContainerExecutor.class);
 
-  private final MemcgResourceHandler handler = new MemcgResourceHandler();
+  private MemcgPlugin plugin;
   private Context nmContext;
 
   @Override
   public void init(Context context) throws IOException {
     super.init(context);
     this.nmContext = context;
-    try {
-      handler.bootstrap(getConf());
-    } catch (ResourceHandlerException e) {
-      throw new IOException(e.getMessage(), e);
+    if (plugin == null) {
+      plugin = MemcgPlugin.start(getConf());
     }
     // The state store is open before the executor starts, so the containers to be reacquired are known now.
     Set<String> reacquired = runningInStateStore(context.getNMStateStore());
-    handler.sweepOrphans(reacquired::contains,
-        id -> context.getContainers().containsKey(ContainerId.fromString(id)));
+    plugin.sweepAtStart(OrphanRule.claimedBy(reacquired::contains));
+    plugin.sweepPeriodically(
+        OrphanRule.claimedBy(id -> context.getContainers().containsKey(ContainerId.fromString(id))));
   }
 
   /** Containers the NodeManager will reacquire after a restart: their processes may still run. */
@@ -75,16 +72,18 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   /** The lifecycle this executor drives. */
   public ContainerMemcgs memcgs() {
-    return handler.memcgs();
+    if (plugin == null) {
+      throw new IllegalStateException("MemcgContainerExecutor used before init");
+    }
+    return plugin.memcgs();
   }
 
   @Override
   public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
-    try {
-      handler.preStart(ctx.getContainer());
-    } catch (ResourceHandlerException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    Container container = ctx.getContainer();
+    memcgs();
+    plugin.startContainer(container.getContainerId().toString(), container.getResource(),
+        MemcgPlugin.isGuaranteed(container.getContainerTokenIdentifier()));
     try {
       return super.launchContainer(ctx);
     } finally {
@@ -97,7 +96,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   protected String[] getRunCommand(String command, String groupId, String userName,
       org.apache.hadoop.fs.Path pidFile, Configuration config, Resource resource) {
     String[] run = super.getRunCommand(command, groupId, userName, pidFile, config, resource);
-    ContainerMemcgs memcgs = handler.memcgs();
+    ContainerMemcgs memcgs = memcgs();
     return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), Arrays.asList(run)).toArray(new String[0]);
   }
 
@@ -105,7 +104,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   public boolean signalContainer(ContainerSignalContext ctx) throws IOException {
     if (ctx.getSignal() == Signal.KILL && ctx.getContainer() != null) {
       try {
-        handler.memcgs().kill(ctx.getContainer().getContainerId().toString());
+        memcgs().kill(ctx.getContainer().getContainerId().toString());
       } catch (IOException e) {
         LOG.warn("{}: cannot kill through the memory cgroup: {}", ctx.getContainer().getContainerId(),
             e.getMessage());
@@ -116,7 +115,8 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   @Override
   public int reacquireContainer(ContainerReacquisitionContext ctx) throws IOException, InterruptedException {
-    handler.reacquireContainer(ctx.getContainerId());
+    // The cgroup and its limits survive a NodeManager restart; it is cleaned when the container ends.
+    LOG.info("{}: reacquired, memcg {}", ctx.getContainerId(), memcgs().cgroupOf(ctx.getContainerId().toString()));
     boolean stopping = false;
     try {
       return super.reacquireContainer(ctx);
@@ -139,8 +139,8 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
    * diagnostics. Idempotent, like {@link ContainerMemcgs#complete}.
    */
   private void finished(ContainerId containerId) {
-    ContainerMemcgs.Completion completion = handler.memcgs().complete(containerId.toString());
-    completion.finalStats().filter(s -> s.oomKill() > 0).ifPresent(s -> reportOomKill(containerId, s));
+    ContainerMemcgs.Completion completion = memcgs().complete(containerId.toString());
+    completion.oomKill().ifPresent(message -> reportOomKill(containerId, message));
     completed(containerId, completion);
   }
 
@@ -151,8 +151,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   protected void completed(ContainerId containerId, ContainerMemcgs.Completion completion) {
   }
 
-  private void reportOomKill(ContainerId containerId, MemoryStats s) {
-    String message = OomKills.message(handler.memcgs().cgroupOf(containerId.toString()), s);
+  private void reportOomKill(ContainerId containerId, String message) {
     LOG.info("{}: {}", containerId, message);
     Container container = nmContext == null ? null : nmContext.getContainers().get(containerId);
     if (container != null) {
@@ -162,7 +161,9 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   @Override
   public void stop() {
-    handler.teardown();
+    if (plugin != null) {
+      plugin.close();
+    }
     super.stop();
   }
 }

@@ -1,13 +1,14 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
+import java.time.Duration;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.privileged.PrivilegedOperation;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 import org.apache.hadoop.yarn.server.nodemanager.util.LCEResourcesHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,7 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   private static final Logger LOG = LoggerFactory.getLogger(MemcgLceResourcesHandler.class);
   private static final long MIB = 1L << 20;
 
-  private final MemcgResourceHandler handler = new MemcgResourceHandler();
+  private MemcgPlugin plugin;
   private Configuration conf;
 
   /** Called twice by LinuxContainerExecutor.setConf (once through ReflectionUtils); only keeps the conf. */
@@ -47,38 +48,27 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   /** Validates the settings and prepares the root; a failure stops the NodeManager with the reason. */
   @Override
   public void init(LinuxContainerExecutor lce) throws IOException {
-    try {
-      handler.bootstrap(conf);
-    } catch (ResourceHandlerException e) {
-      throw new IOException(e.getMessage(), e);
+    if (plugin == null) {
+      plugin = MemcgPlugin.start(conf);
     }
     // LinuxContainerExecutor gives a handler no NodeManager context, so which containers will be reacquired is
-    // unknown here: sweep only the cgroups with no process left, which no running container can own.
-    ContainerMemcgs memcgs = handler.memcgs();
-    memcgs.sweep(id -> hasProcesses(memcgs, id));
-  }
-
-  private static boolean hasProcesses(ContainerMemcgs memcgs, String containerId) {
-    try {
-      return !memcgs.driver().pids(memcgs.cgroupOf(containerId)).isEmpty();
-    } catch (IOException e) {
-      return true; // unreadable: keep it, the CLI sweep or the next start can decide
-    }
+    // unknown here: only cgroups with no process left, which no running container can own, are orphans. Later
+    // an empty cgroup may be a container's about to be joined by container-executor, so there is no periodic sweep.
+    plugin.sweepAtStart(OrphanRule.emptyAndOlderThan(Duration.ZERO));
   }
 
   /** The lifecycle this handler drives. */
   public ContainerMemcgs memcgs() {
-    return handler.memcgs();
+    if (plugin == null) {
+      throw new IllegalStateException("MemcgLceResourcesHandler used before init");
+    }
+    return plugin.memcgs();
   }
 
   @Override
   public void preExecute(ContainerId containerId, Resource containerResource) throws IOException {
-    String id = containerId.toString();
-    try {
-      memcgs().start(id, containerResource.getMemorySize() * MIB, true);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new IOException("cannot create the memory cgroup of " + id + ": " + e.getMessage(), e);
-    }
+    memcgs();
+    plugin.startContainer(containerId.toString(), containerResource, true);
   }
 
   @Override
@@ -90,8 +80,7 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   @Override
   public void postExecute(ContainerId containerId) {
     String id = containerId.toString();
-    memcgs().complete(id).finalStats().filter(s -> s.oomKill() > 0)
-        .ifPresent(s -> LOG.warn("{}: {}", id, OomKills.message(memcgs().cgroupOf(id), s)));
+    memcgs().complete(id).oomKill().ifPresent(message -> LOG.warn("{}: {}", id, message));
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.Locales;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -125,10 +127,7 @@ class CgroupDriverIT {
   @Tag("locale")
   void deleteWaitsOutEbusyUntilTheLastProcessHasGone() throws Exception {
     Process last = new ProcessBuilder(driver.joinThenExec(cg, List.of("sleep", "0.4"))).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    for (int attempt = 0; driver.pids(cg).isEmpty(); attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the process joined the cgroup");
-    }
+    Await.until("the process to join the cgroup", Duration.ofSeconds(5), () -> !driver.pids(cg).isEmpty());
     long t0 = System.nanoTime();
     int retries = driver.delete(cg, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -147,10 +146,7 @@ class CgroupDriverIT {
   void theJdkReportsTheKernelsErrorsInTheLocaleOfThisRun() throws Exception {
     Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("sleep", "30"))).start();
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      for (int attempt = 0; driver.pids(cg).isEmpty(); attempt++) {
-        assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the process joined the cgroup");
-      }
+      Await.until("the process to join the cgroup", Duration.ofSeconds(5), () -> !driver.pids(cg).isEmpty());
       FileSystemException busy = assertThrows(FileSystemException.class, () -> Files.delete(cg));
       System.out.printf("[measure] the JDK's text for EBUSY under %s: %s%n", Locales.describe(), busy.getReason());
       Locales.assertTranslated("Device or resource busy", busy.getReason());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.BufferedReader;
@@ -71,15 +72,7 @@ class V2DriverIT {
 
   /** Waits until {@code cgroup.events} says no process is left in the cgroup. */
   boolean awaitUnpopulated(Path cgroup, Duration within) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    for (int attempt = 0; ; attempt++) {
-      if (keyValues(cgroup, "cgroup.events").get("populated") == 0) {
-        return true;
-      }
-      if (!Backoff.STANDARD.pause(attempt, deadline)) {
-        return false;
-      }
-    }
+    return Await.within(within, () -> keyValues(cgroup, "cgroup.events").get("populated") == 0);
   }
 
   @Test
@@ -191,10 +184,7 @@ class V2DriverIT {
     assertEquals(0, startIn(cg, List.of("sh", "-c",
         "setsid sh -c 'i=0; while [ $i -lt 5000 ]; do sleep 600 & i=$((i+1)); done; wait' > /dev/null 2>&1 &"))
         .waitFor());
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    for (int attempt = 0; driver.pids(cg).size() < 5; attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the straggler forks");
-    }
+    Await.until("the straggler to fork", Duration.ofSeconds(10), () -> driver.pids(cg).size() >= 5);
     List<Long> before = driver.pids(cg);
     driver.signalKill(cg);
     assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "one write to cgroup.kill emptied the cgroup: "

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,14 +36,14 @@ class SweepListingTest {
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
     Files.createDirectory(root.resolve("container_bad"));
     Files.createDirectory(root.resolve("other"));
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1));
+    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
     try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
         Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
       Sweep sweep = new Sweep(memcgs, Duration.ZERO);
       List<Sweep.Found> found = sweep.find();
       assertEquals(List.of("container_1700000000000_0001_01_000002"),
           found.stream().map(Sweep.Found::containerId).collect(Collectors.toList()));
-      assertEquals(Sweep.State.ORPHAN, found.get(0).state());
+      assertEquals(OrphanRule.State.ORPHAN, found.get(0).state());
       assertEquals(List.of("container_bad", "other"), sweep.others());
     }
     assertTrue(Files.isDirectory(victim.resolve("container_1700000000000_0001_01_000009")));
@@ -51,10 +53,10 @@ class SweepListingTest {
   void anEmptyCgroupYoungerThanTheMinimumAgeIsRecentNotOrphan() throws Exception {
     Path root = Files.createDirectory(dir.resolve("root"));
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1));
+    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
     try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
         Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
-      assertEquals(Sweep.State.RECENT, new Sweep(memcgs, Duration.ofHours(1)).find().get(0).state());
+      assertEquals(OrphanRule.State.RECENT, new Sweep(memcgs, Duration.ofHours(1)).find().get(0).state());
     }
   }
 }

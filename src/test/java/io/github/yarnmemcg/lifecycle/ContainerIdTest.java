@@ -5,15 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.when;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.HashSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,6 +121,7 @@ class ContainerIdTest {
 
   @Test
   void containerIdsListsOnlyContainerDirectories() throws IOException {
+    when(driver.fs()).thenReturn(CgroupFs.standIn(tmp));
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000001"));
     Files.createDirectory(root.resolve("container_e17_1700000000000_0001_01_000002"));
     Files.createDirectory(root.resolve("not-a-container"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
@@ -37,16 +38,8 @@ class ContainerMemcgsIT {
 
   ContainerMemcgs memcgs;
 
-  /** The lifecycle the ITs use, bootstrapped under the test's root: 60 s drain budget, 2 cleanup threads. */
-  static ContainerMemcgs open(RealCgroups cgroups, boolean drain) throws Exception {
-    ContainerMemcgs m = new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(drain,
-        Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
-    m.bootstrap();
-    return m;
-  }
-
   ContainerMemcgs open(boolean drain) throws Exception {
-    memcgs = open(cgroups, drain);
+    memcgs = Lifecycles.open(cgroups, drain);
     return memcgs;
   }
 
@@ -55,10 +48,6 @@ class ContainerMemcgsIT {
     if (memcgs != null) {
       memcgs.close();
     }
-  }
-
-  static String containerId(int i) {
-    return String.format("container_1700000000000_0001_01_%06d", i);
   }
 
   /** Runs CONTAINERS containers that each leave 8 MiB of unique page cache; returns what they left behind. */
@@ -72,7 +61,7 @@ class ContainerMemcgsIT {
     List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
     long[] completeNanos = new long[CONTAINERS];
     for (int i = 1; i <= CONTAINERS; i++) {
-      String id = containerId(i);
+      String id = Lifecycles.containerId(i);
       Path cg = memcgs.start(id, 64 * MIB, true);
       Process p = new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(inputs.get(i - 1))))
           .inheritIO().start();
@@ -140,7 +129,7 @@ class ContainerMemcgsIT {
   @Test
   void leftoverProcessIsKilledAndTheCgroupDeleted() throws Exception {
     open(true);
-    String id = containerId(1);
+    String id = Lifecycles.containerId(1);
     Path cg = memcgs.start(id, 64 * MIB, true);
     Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg,
         List.of("sh", "-c", "setsid sleep 600 > /dev/null 2>&1 &"))).inheritIO().start();
@@ -171,7 +160,7 @@ class ContainerMemcgsIT {
         Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
     memcgs.bootstrap();
     Path input = Workloads.freshFile(files, "pinned", 8);
-    String id = containerId(1);
+    String id = Lifecycles.containerId(1);
     Path cg = memcgs.start(id, 64 * MIB, true);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
@@ -193,8 +182,8 @@ class ContainerMemcgsIT {
   @Test
   void limitsFollowHadoopForGuaranteedAndOpportunistic() throws Exception {
     open(true);
-    Path g = memcgs.start(containerId(1), 100 * MIB, true);
-    Path o = memcgs.start(containerId(2), 100 * MIB, false);
+    Path g = memcgs.start(Lifecycles.containerId(1), 100 * MIB, true);
+    Path o = memcgs.start(Lifecycles.containerId(2), 100 * MIB, false);
     assertEquals(100 * MIB, cgroups.driver().stats(g).limit());
     if (cgroups.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1) {
       assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.soft_limit_in_bytes")).trim()));
@@ -207,7 +196,7 @@ class ContainerMemcgsIT {
       assertEquals("1", Files.readString(g.resolve("memory.oom.group")).trim(), "an OOM kill takes the whole container");
       assertEquals("1", Files.readString(o.resolve("memory.oom.group")).trim());
     }
-    memcgs.update(containerId(1), 200 * MIB, true);
+    memcgs.update(Lifecycles.containerId(1), 200 * MIB, true);
     assertEquals(200 * MIB, cgroups.driver().stats(g).limit());
   }
 }

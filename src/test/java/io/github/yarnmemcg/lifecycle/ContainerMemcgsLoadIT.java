@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.nio.file.ExtendedOpenOption;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
@@ -76,7 +77,7 @@ class ContainerMemcgsLoadIT {
 
   /** One lifecycle: start, a process that joins and reads, complete. Returns its cleanup. */
   CompletableFuture<CleanupResult> lifecycle(int i, long[] nanos) throws Exception {
-    String id = ContainerMemcgsIT.containerId(i);
+    String id = Lifecycles.containerId(i);
     Path input = freshFile(files.resolve("input-" + i), FILE_BYTES);
     CgroupDriver driver = cgroups.driver();
     long t0 = System.nanoTime();
@@ -94,7 +95,7 @@ class ContainerMemcgsLoadIT {
 
   @Test
   void thousandLifecyclesFromSixteenThreadsLeaveNothing() throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, true);
+    memcgs = Lifecycles.open(cgroups, true);
     CgroupDriver driver = cgroups.driver();
     long baseline = DyingMemcgs.stableBaseline(driver);
     long[] lifecycleNanos = new long[LIFECYCLES];

@@ -7,6 +7,7 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.Percentiles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -114,7 +114,7 @@ class DrainShapesIT {
   enum ShmRemoval { KEPT, BEFORE_COMPLETE }
 
   void open(boolean drain) throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, drain);
+    memcgs = Lifecycles.open(cgroups, drain);
   }
 
   @AfterEach

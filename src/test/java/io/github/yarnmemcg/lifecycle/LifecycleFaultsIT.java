@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupIoException;
+import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +87,7 @@ class LifecycleFaultsIT {
   @Test
   void doubleForkedStragglerOutsideTheProcessGroupIsKilledThroughTheCgroup() throws Exception {
     open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
-    String id = ContainerMemcgsIT.containerId(1);
+    String id = Lifecycles.containerId(1);
     Path cg = memcgs.start(id, 64 * MIB, true);
     // The container's shell forks a subshell that forks a new session (setsid) running a child of its own,
     // then both the subshell and the container's shell exit: what is left is re-parented away from the
@@ -122,7 +125,7 @@ class LifecycleFaultsIT {
   /** No drain can free the pinned pages while the pinning process lives. */
   Pinned pinnedContainer() throws Exception {
     Path input = Workloads.freshFile(files, "pinned", 8);
-    String id = ContainerMemcgsIT.containerId(1);
+    String id = Lifecycles.containerId(1);
     Path cg = memcgs.start(id, 64 * MIB, true);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
@@ -144,7 +147,7 @@ class LifecycleFaultsIT {
       assertFalse(pinned.isDone(), "complete() returned while the drain was still running");
 
       // Meanwhile another container starts, runs and completes; its cleanup is not queued behind the drain.
-      String otherId = ContainerMemcgsIT.containerId(2);
+      String otherId = Lifecycles.containerId(2);
       Path other = memcgs.start(otherId, 64 * MIB, true);
       assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(other, List.of("true"))).start().waitFor());
       CleanupResult second = memcgs.complete(otherId).cleanup().get(60, TimeUnit.SECONDS);
@@ -215,10 +218,8 @@ class LifecycleFaultsIT {
     }
     awaitPids(fz, cgs.size());
     Files.writeString(fz.resolve("freezer.state"), "FROZEN");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (int attempt = 0; !Files.readString(fz.resolve("freezer.state")).trim().equals("FROZEN"); attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the freezer froze");
-    }
+    Await.until("the freezer to freeze", Duration.ofSeconds(10),
+        () -> Files.readString(fz.resolve("freezer.state")).trim().equals("FROZEN"));
     for (long pid : pids) {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
@@ -236,7 +237,7 @@ class LifecycleFaultsIT {
     driver.create(cgroups.root());
     List<Path> cgs = new ArrayList<>();
     for (int i = 1; i <= 32; i++) {
-      Path cg = cgroups.root().resolve(ContainerMemcgsIT.containerId(i));
+      Path cg = cgroups.root().resolve(Lifecycles.containerId(i));
       driver.create(cg);
       cgs.add(cg);
     }
@@ -281,7 +282,7 @@ class LifecycleFaultsIT {
     List<String> ids = new ArrayList<>();
     List<Path> cgs = new ArrayList<>();
     for (int i = 1; i <= 16; i++) {
-      ids.add(ContainerMemcgsIT.containerId(i));
+      ids.add(Lifecycles.containerId(i));
       cgs.add(memcgs.start(ids.get(i - 1), 64 * MIB, true));
     }
     lingeringProcesses(cgs);
@@ -314,14 +315,14 @@ class LifecycleFaultsIT {
   @Test
   void rootRemovedUnderneathIsRecreatedByTheNextStart() throws Exception {
     open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
-    String first = ContainerMemcgsIT.containerId(1);
+    String first = Lifecycles.containerId(1);
     memcgs.start(first, 64 * MIB, true);
     assertEquals(CleanupResult.Outcome.CLEANED, memcgs.complete(first).cleanup().get(30, TimeUnit.SECONDS)
         .outcome());
     // An operator or a node agent removes the (now empty) root while the NodeManager runs.
     Files.delete(cgroups.root());
 
-    String next = ContainerMemcgsIT.containerId(2);
+    String next = Lifecycles.containerId(2);
     Path cg = memcgs.start(next, 64 * MIB, true);
     assertTrue(Files.isDirectory(cg, LinkOption.NOFOLLOW_LINKS), "the next container got its cgroup");
     assertEquals(64 * MIB, cgroups.driver().stats(cg).limit());
@@ -333,23 +334,29 @@ class LifecycleFaultsIT {
 
   /** Waits until the cgroup holds {@code n} processes and returns them. */
   List<Long> awaitPids(Path cg, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (int attempt = 0; ; attempt++) {
-      List<Long> pids = cgroups.driver().pids(cg);
-      if (pids.size() >= n) {
-        return pids;
-      }
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), cg + " has " + pids + ", expected " + n + " processes");
+    return Await.value(n + " processes in " + cg, Duration.ofSeconds(10), () -> {
+      List<Long> pids = pids(cg);
+      return pids.size() >= n ? Optional.of(pids) : Optional.empty();
+    });
+  }
+
+  /** The processes of a memory cgroup (through the plugin's driver) or of the test's freezer cgroup. */
+  List<Long> pids(Path cg) throws IOException {
+    if (!cg.startsWith(FREEZER)) {
+      return cgroups.driver().pids(cg);
     }
+    // The freezer hierarchy is another mount: the memory driver's door refuses it, as it should.
+    List<Long> pids = new ArrayList<>();
+    for (String line : CgroupFs.open(FREEZER).read(cg.resolve("cgroup.procs")).split("\n")) {
+      if (!line.trim().isEmpty()) {
+        pids.add(Long.parseLong(line.trim()));
+      }
+    }
+    return pids;
   }
 
   void awaitEmptyThenRemove(Path fz) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (int attempt = 0; !cgroups.driver().pids(fz).isEmpty(); attempt++) {
-      if (!Backoff.STANDARD.pause(attempt, deadline)) {
-        break;
-      }
-    }
+    Await.within(Duration.ofSeconds(10), () -> pids(fz).isEmpty());
     Files.delete(fz);
   }
 }

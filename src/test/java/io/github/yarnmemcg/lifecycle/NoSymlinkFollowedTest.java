@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.Lifecycles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -53,7 +55,7 @@ class NoSymlinkFollowedTest {
       Files.writeString(outside.resolve(name), name.equals("cgroup.procs") ? bystander.pid() + "\n"
           : name.equals("memory.stat") ? "cache 4096\nrss 0\n" : "7\n");
     }
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(mount, CgroupVersion.V1));
+    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(mount, CgroupVersion.V1), CgroupFs.standIn(mount));
     memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
         Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofMillis(1)));
   }
@@ -76,7 +78,7 @@ class NoSymlinkFollowedTest {
 
   @Test
   void containerCgroupThatIsASymbolicLinkIsRefusedEverywhereWithStandInDirectory() throws Exception {
-    String id = ContainerMemcgsIT.containerId(1);
+    String id = Lifecycles.containerId(1);
     Path link = Files.createSymbolicLink(root.resolve(id), outside);
     Map<String, String> before = outsideContents();
 
@@ -97,7 +99,7 @@ class NoSymlinkFollowedTest {
 
   @Test
   void controlFilesThatAreSymbolicLinksAreRefusedWithStandInDirectory() throws Exception {
-    String id = ContainerMemcgsIT.containerId(2);
+    String id = Lifecycles.containerId(2);
     Path cg = Files.createDirectory(root.resolve(id));
     for (String name : CONTROL_FILES) {
       Files.createSymbolicLink(cg.resolve(name), outside.resolve(name));

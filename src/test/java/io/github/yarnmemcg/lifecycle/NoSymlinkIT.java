@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -33,10 +34,10 @@ class NoSymlinkIT {
 
   @Test
   void cgroupfsRefusesSymbolicLinksWhereAContainerCgroupOrAControlFileWouldBe() throws Exception {
-    ContainerMemcgs memcgs = ContainerMemcgsIT.open(cgroups, true);
+    ContainerMemcgs memcgs = Lifecycles.open(cgroups, true);
     try {
       Path root = cgroups.root();
-      String id = ContainerMemcgsIT.containerId(1);
+      String id = Lifecycles.containerId(1);
       FileSystemException atContainer = assertThrows(FileSystemException.class,
           () -> Files.createSymbolicLink(root.resolve(id), outside));
       assertFalse(Files.exists(root.resolve(id), LinkOption.NOFOLLOW_LINKS));

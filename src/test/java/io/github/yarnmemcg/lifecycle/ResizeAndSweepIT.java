@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.Lifecycles;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.BufferedReader;
@@ -56,8 +57,8 @@ class ResizeAndSweepIT {
 
   @Test
   void loweringBelowAnonymousMemoryIsRefusedAndTheContainerLivesOn() throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, true);
-    String id = ContainerMemcgsIT.containerId(1);
+    memcgs = Lifecycles.open(cgroups, true);
+    String id = Lifecycles.containerId(1);
     Path cg = memcgs.start(id, 256 * MIB, true);
     holder = holdAnon(cg, 64);
 
@@ -77,8 +78,8 @@ class ResizeAndSweepIT {
 
   @Test
   void loweringBelowPageCacheReclaimsIt() throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, true);
-    String id = ContainerMemcgsIT.containerId(2);
+    memcgs = Lifecycles.open(cgroups, true);
+    String id = Lifecycles.containerId(2);
     Path cg = memcgs.start(id, 512 * MIB, true);
     Path input = Workloads.freshFile(files, "input-96m", 96);
     CgroupDriver driver = cgroups.driver();
@@ -95,9 +96,9 @@ class ResizeAndSweepIT {
 
   @Test
   void sweepCleansOnlyWhatIsNotKeptAndKillsItsProcesses() throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, true);
-    String kept = ContainerMemcgsIT.containerId(3);
-    String orphan = ContainerMemcgsIT.containerId(4);
+    memcgs = Lifecycles.open(cgroups, true);
+    String kept = Lifecycles.containerId(3);
+    String orphan = Lifecycles.containerId(4);
     Path keptCg = memcgs.start(kept, 64 * MIB, true);
     Path orphanCg = memcgs.start(orphan, 64 * MIB, true);
     holder = holdAnon(keptCg, 4);
@@ -106,7 +107,7 @@ class ResizeAndSweepIT {
     Path foreign = cgroups.root().resolve("not-a-container");
     cgroups.driver().create(foreign);
 
-    List<String> swept = memcgs.sweep(Set.of(kept)::contains);
+    List<String> swept = memcgs.sweep(OrphanRule.claimedBy(Set.of(kept)::contains));
 
     assertEquals(List.of(orphan), swept);
     assertTrue(orphanProcess.waitFor(10, TimeUnit.SECONDS), "the orphan's process was killed");
@@ -122,14 +123,29 @@ class ResizeAndSweepIT {
 
   @Test
   void periodicSweepCatchesACgroupLeftLater() throws Exception {
-    memcgs = ContainerMemcgsIT.open(cgroups, true);
-    String left = ContainerMemcgsIT.containerId(5);
+    memcgs = Lifecycles.open(cgroups, true);
+    String left = Lifecycles.containerId(5);
     Path cg = memcgs.start(left, 64 * MIB, true);
-    memcgs.sweepEvery(Duration.ofMillis(200), id -> false);
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    for (int attempt = 0; Files.exists(cg); attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), cg + " was not swept");
-    }
+    memcgs.sweepEvery(Duration.ofMillis(200), OrphanRule.claimedBy(id -> false));
+    Await.until(cg + " to be swept", Duration.ofSeconds(30), () -> !Files.exists(cg));
     assertTrue(memcgs.counters().snapshot().swept() >= 1);
+  }
+
+  /** Without the NodeManager's word (LinuxContainerExecutor, the CLI): a cgroup with a process is kept. */
+  @Test
+  void withoutClaimsOnlyEmptyCgroupsOldEnoughAreOrphans() throws Exception {
+    memcgs = Lifecycles.open(cgroups, true);
+    String busy = Lifecycles.containerId(6);
+    String empty = Lifecycles.containerId(7);
+    holder = holdAnon(memcgs.start(busy, 64 * MIB, true), 4);
+    Path emptyCg = memcgs.start(empty, 64 * MIB, true);
+    assertEquals(List.of(), memcgs.sweep(OrphanRule.emptyAndOlderThan(Duration.ofHours(1))),
+        "an empty cgroup younger than the minimum age may be a container about to start");
+    assertEquals(OrphanRule.State.RUNNING, OrphanRule.emptyAndOlderThan(Duration.ZERO).stateOf(memcgs, busy,
+        java.time.Instant.now()));
+    assertEquals(List.of(empty), memcgs.sweep(OrphanRule.emptyAndOlderThan(Duration.ZERO)));
+    assertTrue(memcgs.complete(empty).cleanup().get(30, TimeUnit.SECONDS).removed());
+    assertFalse(Files.exists(emptyCg));
+    assertTrue(holder.isAlive(), "the container with a process was left alone");
   }
 }

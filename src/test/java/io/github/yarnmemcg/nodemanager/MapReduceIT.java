@@ -3,12 +3,13 @@ package io.github.yarnmemcg.nodemanager;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,7 +96,7 @@ class MapReduceIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
     root = mount.path().resolve("yarn-memcg-it-mr-" + UUID.randomUUID().toString().substring(0, 8));
-    YarnConfiguration conf = MiniYarnClusterIT.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
     conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 4096);
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
     conf.setBoolean(MRConfig.MAPREDUCE_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
@@ -113,7 +114,7 @@ class MapReduceIT {
 
   @AfterAll
   static void stop() throws Exception {
-    MiniYarnClusterIT.stopThenRemove(driver, root, yarn, cluster);
+    YarnClusters.stopThenRemove(driver, root, yarn, cluster);
   }
 
   static MemcgContainerExecutor executor() {
@@ -246,12 +247,8 @@ class MapReduceIT {
   /** The AM container seen from outside: its pid from the executor, its cgroup and CONTAINER_ID from /proc. */
   static void assertAppMasterInItsCgroup(Job job) throws Exception {
     ContainerId am = ContainerId.newContainerId(ApplicationAttemptId.newInstance(appOf(job), 1), 1);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String pid = null;
-    for (int attempt = 0; pid == null; attempt++) {
-      pid = executor().getProcessId(am);
-      assertTrue(pid != null || Backoff.STANDARD.pause(attempt, deadline), "the AM container " + am + " never ran");
-    }
+    String pid = Await.value("the AM container " + am + " to run", Duration.ofSeconds(60),
+        () -> Optional.ofNullable(executor().getProcessId(am)));
     String environ = Files.readString(Path.of("/proc", pid, "environ"), StandardCharsets.ISO_8859_1);
     assertTrue(List.of(environ.split("\0")).contains("CONTAINER_ID=" + am), "pid " + pid + " is the AM");
     assertEquals(Optional.of(root.resolve(am.toString())),
@@ -274,10 +271,15 @@ class MapReduceIT {
   }
 
   static void awaitNoContainerCgroups() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    for (int attempt = 0; !executor().memcgs().containerIds().isEmpty(); attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline),
-          "container cgroups left under " + root + ": " + executor().memcgs().containerIds());
+    Await.until(() -> "no container cgroup under " + root + ", still: " + containerIds(), Duration.ofSeconds(120),
+        () -> executor().memcgs().containerIds().isEmpty());
+  }
+
+  private static List<String> containerIds() {
+    try {
+      return executor().memcgs().containerIds();
+    } catch (IOException e) {
+      return List.of(e.toString());
     }
   }
 
@@ -351,7 +353,7 @@ class MapReduceIT {
         + " %d containers, %d input records; after: %s, counters %s%n",
         files, mibPerFile, files, jobMillis, launched.size(), inputRecords, left,
         executor().memcgs().counters().snapshot());
-    System.out.println("[measure] MapReduce job: metrics through JMX " + MiniYarnClusterIT.metricsThroughJmx());
+    System.out.println("[measure] MapReduce job: metrics through JMX " + YarnClusters.metricsThroughJmx());
     assertTrue(left.nothingPinned(), "the job's containers left no dying memcg: " + left);
   }
 
@@ -373,8 +375,7 @@ class MapReduceIT {
     job.submit();
     Map<TaskAttemptID, String[]> failed = new HashMap<>();
     List<TaskCompletionEvent> events = new ArrayList<>();
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    for (int attempt = 0; !job.isComplete(); attempt++) {
+    Await.until("job " + job.getJobID() + " to end", Duration.ofMinutes(3), () -> {
       // Diagnostics come from the AM, so they are read while it runs: there is no JobHistoryServer here.
       for (TaskCompletionEvent e : job.getTaskCompletionEvents(events.size(), 10)) {
         events.add(e);
@@ -383,9 +384,8 @@ class MapReduceIT {
           failed.put(e.getTaskAttemptId(), job.getTaskDiagnostics(e.getTaskAttemptId()));
         }
       }
-      assertTrue(new Backoff(Duration.ofMillis(50), Duration.ofMillis(500)).pause(attempt, deadline),
-          "job " + job.getJobID() + " did not end");
-    }
+      return job.isComplete();
+    });
     long jobMillis = (System.nanoTime() - began) / 1_000_000;
     assertTrue(job.isSuccessful(), "one failed map of three is within the allowed failures: " + job.getStatus());
 

@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -96,12 +96,11 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     driver.create(liveLeftover);
     Process live = new ProcessBuilder(driver.joinThenExec(liveLeftover, List.of("sleep", "600"))).start();
     try {
-      for (int attempt = 0; driver.pids(liveLeftover).isEmpty(); attempt++) {
-        assertTrue(Backoff.STANDARD.pause(attempt, System.nanoTime() + 10_000_000_000L), "the process joined");
-      }
+      Await.until("the process to join " + liveLeftover, Duration.ofSeconds(10),
+          () -> !driver.pids(liveLeftover).isEmpty());
       cluster.init(conf);
       cluster.start();
-      MiniYarnClusterIT.awaitRemoved(emptyLeftover);
+      YarnClusters.awaitRemoved(emptyLeftover);
       assertTrue(Files.isDirectory(liveLeftover) && live.isAlive(),
           "a cgroup with a running process may be a reacquired container's: kept");
     } finally {
@@ -138,7 +137,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     if (standInLog != null && Files.exists(standInLog)) {
       System.out.print(Files.readString(standInLog).replaceAll("(?m)^", "[stand-in] "));
     }
-    MiniYarnClusterIT.stopThenRemove(driver, root, client, cluster);
+    YarnClusters.stopThenRemove(driver, root, client, cluster);
   }
 
   @Test
@@ -146,9 +145,9 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     Path input = Workloads.freshFile(work, "input-64m", 64);
     Path seen = Files.createDirectories(work.resolve("seen"));
     long baseline = DyingMemcgs.stableBaseline(driver);
-    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client,
+    YarnClusters.Ran ran = YarnClusters.runContainer(client,
         "/bin/bash " + probe + " " + seen + " " + driver.mount().path() + " " + input, 256);
-    assertEquals(0, MiniYarnClusterIT.exitCode(ran), ran.diagnostics());
+    assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
 
     Path cgroup = root.resolve(ran.containerId().toString());
     Path procs = driver.procsFile(cgroup);
@@ -166,7 +165,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     assertEquals(256 * MIB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
         "the handler limited the cgroup to the container's memory before the container started");
 
-    MiniYarnClusterIT.awaitRemoved(cgroup);
+    YarnClusters.awaitRemoved(cgroup);
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
     System.out.println("[measure] LCE container read 64 MiB: " + left);
     assertTrue(left.nothingPinned(), "the container left no dying memcg: " + left);
@@ -175,19 +174,17 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
 
   @Test
   void killedContainerIsSignalledThroughTheStandInAndItsCgroupRemoved() throws Exception {
-    ApplicationId app = MiniYarnClusterIT.submitContainer(client, "sleep 600", 128);
+    ApplicationId app = YarnClusters.submitContainer(client, "sleep 600", 128);
     ContainerId id = ContainerId.newContainerId(awaitAttempt(app), 1);
     Path cgroup = root.resolve(id.toString());
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    for (int attempt = 0; !Files.exists(cgroup) || driver.pids(cgroup).isEmpty(); attempt++) {
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), "the container's processes never appeared in " + cgroup);
-    }
+    Await.until("the container's processes in " + cgroup, Duration.ofSeconds(60),
+        () -> Files.exists(cgroup) && !driver.pids(cgroup).isEmpty());
     Matcher wrote = Pattern.compile("launch " + Pattern.quote(id.toString()) + ": wrote pid (\\d+) to ")
         .matcher(Files.readString(standInLog));
     assertTrue(wrote.find());
 
     client.killApplication(app);
-    MiniYarnClusterIT.awaitRemoved(cgroup);
+    YarnClusters.awaitRemoved(cgroup);
     String log = Files.readString(standInLog);
     assertTrue(log.contains("signal 15: sent to process group " + wrote.group(1) + "\n"),
         "the NodeManager stopped the container through the stand-in's signal command:\n" + log);
@@ -197,24 +194,18 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
 
   @Test
   void containerAllocatingPastItsLimitIsOomKilledInItsCgroup() throws Exception {
-    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client,
+    YarnClusters.Ran ran = YarnClusters.runContainer(client,
         "/usr/bin/python3 -c \\\"x = b'a' * (512 << 20)\\\"", 128);
     System.out.println("[lce] OOM container diagnostics: " + ran.diagnostics());
-    assertEquals(137, MiniYarnClusterIT.exitCode(ran), ran.diagnostics());
+    assertEquals(137, YarnClusters.exitCode(ran), ran.diagnostics());
     assertTrue(Files.readString(standInLog).contains("launch " + ran.containerId() + ": pid "), "launched by the stand-in");
-    MiniYarnClusterIT.awaitRemoved(root.resolve(ran.containerId().toString()));
+    YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
   }
 
   /** The application's first attempt, once the RM has made it (the command never registers as an AM). */
   private static ApplicationAttemptId awaitAttempt(ApplicationId app) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    for (int attempt = 0; ; attempt++) {
-      ApplicationReport r = client.getApplicationReport(app);
-      if (r.getCurrentApplicationAttemptId() != null) {
-        return r.getCurrentApplicationAttemptId();
-      }
-      assertTrue(Backoff.STANDARD.pause(attempt, deadline), app + " got no attempt: " + r.getYarnApplicationState());
-    }
+    return Await.value("an attempt of " + app, Duration.ofSeconds(60),
+        () -> Optional.ofNullable(client.getApplicationReport(app).getCurrentApplicationAttemptId()));
   }
 
   private static List<String> containerCgroups() throws Exception {

@@ -1,15 +1,15 @@
 package io.github.yarnmemcg.nodemanager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -101,7 +101,7 @@ class NodeManagerRestartIT {
 
   /** The operator's yarn-site.xml plus what a restartable NodeManager needs: recovery, supervision, a fixed port. */
   static YarnConfiguration nodeManagerConfiguration(org.apache.hadoop.conf.Configuration rmConf) throws IOException {
-    YarnConfiguration conf = MiniYarnClusterIT.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
     for (String key : List.of(YarnConfiguration.RM_RESOURCE_TRACKER_ADDRESS, YarnConfiguration.RM_ADDRESS,
         YarnConfiguration.RM_SCHEDULER_ADDRESS)) {
       conf.set(key, rmConf.get(key));
@@ -153,13 +153,8 @@ class NodeManagerRestartIT {
     return new Waiting(ctx.getApplicationId(), seen, go);
   }
 
-  static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    for (int attempt = 0; !condition.getAsBoolean(); attempt++) {
-      if (!Backoff.STANDARD.pause(attempt, deadline)) {
-        throw new AssertionError("timed out waiting for " + what + "; NodeManager log: " + nm.log());
-      }
-    }
+  static void await(String what, BooleanSupplier condition) throws Exception {
+    Await.until(() -> what + "; NodeManager log: " + nm.log(), WAIT, condition::getAsBoolean);
   }
 
   static boolean hasProcesses(Path cgroup) {
@@ -183,7 +178,7 @@ class NodeManagerRestartIT {
     });
     ApplicationReport r = client.getApplicationReport(app);
     System.out.println("[restart] " + app + " " + r.getYarnApplicationState() + ": " + r.getDiagnostics());
-    return MiniYarnClusterIT.exitCode(new MiniYarnClusterIT.Ran(null, r.getYarnApplicationState(),
+    return YarnClusters.exitCode(new YarnClusters.Ran(null, r.getYarnApplicationState(),
         r.getDiagnostics()));
   }
 

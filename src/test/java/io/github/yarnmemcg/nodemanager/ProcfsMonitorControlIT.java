@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,16 +30,16 @@ class ProcfsMonitorControlIT {
     RealCgroups.require();
     CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
     Path root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
-    MiniYARNCluster cluster = MiniYarnClusterIT.startCluster(
-        MiniYarnClusterIT.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName()), "procfs-control");
+    MiniYARNCluster cluster = YarnClusters.startCluster(
+        YarnClusters.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName()), "procfs-control");
     YarnClient yarn = YarnClient.createYarnClient();
     try {
       yarn.init(cluster.getConfig());
       yarn.start();
-      MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(yarn,
-          PageCacheHolder.command(MiniYarnClusterIT.cachedFile(work, 512), 30), 128);
+      YarnClusters.Ran ran = YarnClusters.runContainer(yarn,
+          PageCacheHolder.command(YarnClusters.cachedFile(work, 512), 30), 128);
       assertTrue(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
-      MiniYarnClusterIT.awaitRemoved(root.resolve(ran.containerId().toString()));
+      YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
     } finally {
       yarn.stop();
       cluster.stop();

@@ -8,6 +8,7 @@ import io.github.yarnmemcg.cli.Target;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.Workloads;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,6 @@ import org.apache.hadoop.util.StringUtils;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 
 /**
  * The other side of UnprivilegedNodeManagerIT: runs in a JVM of its own, started as an unprivileged user, and
@@ -82,10 +82,10 @@ public final class UnprivilegedNodeManagerMain {
   static void lifecycle(Path root, Path work, String out) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set(MemcgConfiguration.ROOT.name(), root.toString());
-    MemcgResourceHandler handler = new MemcgResourceHandler();
+    MemcgPlugin plugin;
     try {
-      handler.bootstrap(conf);
-    } catch (ResourceHandlerException e) {
+      plugin = MemcgPlugin.start(conf);
+    } catch (IOException e) {
       System.out.println(out + "bootstrap=" + e.getMessage().replace('\n', ' '));
       if (Files.isDirectory(root)) {
         kernelJoin(root, out);
@@ -93,7 +93,7 @@ public final class UnprivilegedNodeManagerMain {
       return;
     }
     System.out.println(out + "bootstrap=ok");
-    ContainerMemcgs memcgs = handler.memcgs();
+    ContainerMemcgs memcgs = plugin.memcgs();
     CgroupDriver driver = memcgs.driver();
     String id = "container_1700000000000_0001_01_000001";
     Path cg = memcgs.start(id, 64 * MIB, true);
@@ -110,23 +110,27 @@ public final class UnprivilegedNodeManagerMain {
     CleanupResult r = memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
     System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
     System.out.println(out + "exists=" + Files.exists(cg));
-    handler.teardown();
+    plugin.close();
   }
 
   /**
    * Moves a child of this JVM into a new cgroup in the root, as a container's first process is moved, and prints
-   * what the kernel said.
+   * whether the kernel moved it, read back from the cgroup (the JDK's message is in the locale of the run), with
+   * that message for people.
    */
   static void kernelJoin(Path root, String out) throws Exception {
     CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
     Path cg = root.resolve("join-check");
     driver.create(cg);
     Process child = new ProcessBuilder("sleep", "60").start();
+    String said = "";
     try {
       driver.addProcess(cg, child.pid());
-      System.out.println(out + "kernelJoin=moved");
     } catch (IOException e) {
-      System.out.println(out + "kernelJoin=" + e.getMessage());
+      said = " (" + e.getMessage() + ")";
+    }
+    try {
+      System.out.println(out + "kernelJoin=" + (driver.pids(cg).contains(child.pid()) ? "moved" : "refused") + said);
     } finally {
       child.destroyForcibly().waitFor();
       driver.delete(cg, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
@@ -141,10 +145,10 @@ public final class UnprivilegedNodeManagerMain {
   }
 
   static void nodeManager(Path root, Path work) throws Exception {
-    YarnConfiguration conf = MiniYarnClusterIT.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
     conf.set(YarnConfiguration.NM_LOCAL_DIRS, work.resolve("local").toString());
     conf.set(YarnConfiguration.NM_LOG_DIRS, work.resolve("logs").toString());
-    MiniYARNCluster cluster = MiniYarnClusterIT.startCluster(conf, "memcg-unprivileged");
+    MiniYARNCluster cluster = YarnClusters.startCluster(conf, "memcg-unprivileged");
     YarnClient client = YarnClient.createYarnClient();
     try {
       client.init(cluster.getConfig());
@@ -165,11 +169,11 @@ public final class UnprivilegedNodeManagerMain {
   /** Runs a container that records its own /proc/self/cgroup, and prints how it ended. */
   static void report(String label, YarnClient client, Path root, Path work) throws Exception {
     Path seen = work.resolve(label + "-cgroup");
-    MiniYarnClusterIT.Ran ran = MiniYarnClusterIT.runContainer(client, "cat /proc/self/cgroup > " + seen, 128);
-    System.out.println(label + ".exitCode=" + MiniYarnClusterIT.exitCode(ran));
+    YarnClusters.Ran ran = YarnClusters.runContainer(client, "cat /proc/self/cgroup > " + seen, 128);
+    System.out.println(label + ".exitCode=" + YarnClusters.exitCode(ran));
     System.out.println(label + ".diagnostics=" + ran.diagnostics().replace('\n', ' '));
     Path cgroup = root.resolve(ran.containerId().toString());
-    MiniYarnClusterIT.awaitRemoved(cgroup);
+    YarnClusters.awaitRemoved(cgroup);
     System.out.println(label + ".cgroupRemoved=" + !Files.exists(cgroup));
     System.out.println(label + ".joined=" + (Files.exists(seen) && MemoryMount.discover(Optional.empty())
         .cgroupOfProcess(Files.readString(seen)).equals(java.util.Optional.of(cgroup))));

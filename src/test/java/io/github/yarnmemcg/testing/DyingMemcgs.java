@@ -1,14 +1,13 @@
 package io.github.yarnmemcg.testing;
 
-import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Counts the dying memcgs a run added to the node. The kernel frees a drained cgroup's memcg asynchronously
@@ -16,8 +15,6 @@ import java.util.Optional;
  * shows as a count that stays above it. Never drops caches or syncs.
  */
 public final class DyingMemcgs {
-  /** How the counts are polled while the kernel frees what it will: from 1 ms, at most every 200 ms. */
-  private static final Backoff SETTLE = new Backoff(java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(200));
 
   private DyingMemcgs() {}
 
@@ -53,8 +50,7 @@ public final class DyingMemcgs {
    * kernel reparents to the root, so they pin no memcg but add up over a thousand containers.
    */
   public static long pagesHeldByRemovedChildren(CgroupDriver driver, Path root) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(
-        Files.readString(root.resolve("memory.stat")));
+    Map<String, Long> stat = MemoryStats.parseKeyValues(driver.fs().read(root.resolve("memory.stat")));
     // v1 memory.stat is per-cgroup except the total_* keys; v2 memory.stat is hierarchical.
     String prefix = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1 ? "total_" : "";
     long held = 0;
@@ -75,30 +71,37 @@ public final class DyingMemcgs {
    * The root's dying descendants once the kernel has freed what it will free (polled until 0 or the settle time
    * has passed); empty on cgroup v1, which has no per-cgroup count.
    */
-  public static Optional<UnderRoot> underRoot(Path root, long settleMillis)
+  public static Optional<UnderRoot> underRoot(CgroupDriver driver, Path root, long settleMillis)
       throws IOException {
     Path stat = root.resolve("cgroup.stat");
-    if (!Files.exists(stat, LinkOption.NOFOLLOW_LINKS)) {
+    if (!driver.fs().exists(stat)) {
       return Optional.empty();
     }
-    long deadline = System.nanoTime() + settleMillis * 1_000_000;
-    for (int attempt = 0; ; attempt++) {
-      Map<String, Long> values = MemoryStats.parseKeyValues(Files.readString(stat));
-      UnderRoot now = new UnderRoot(values.getOrDefault("nr_dying_descendants", MemoryStats.UNKNOWN),
-          values.getOrDefault("nr_dying_subsys_memory", MemoryStats.UNKNOWN));
-      if (now.descendants() <= 0 || !SETTLE.pause(attempt, deadline)) {
-        return Optional.of(now);
-      }
+    AtomicReference<UnderRoot> now = new AtomicReference<>();
+    settle(settleMillis, () -> {
+      Map<String, Long> values = MemoryStats.parseKeyValues(driver.fs().read(stat));
+      now.set(new UnderRoot(values.getOrDefault("nr_dying_descendants", MemoryStats.UNKNOWN),
+          values.getOrDefault("nr_dying_subsys_memory", MemoryStats.UNKNOWN)));
+      return now.get().descendants() <= 0;
+    });
+    return Optional.of(now.get());
+  }
+
+  /** Reads until the kernel has freed what it will (the condition) or the settle time has passed. */
+  private static void settle(long settleMillis, Await.Condition settled) throws IOException {
+    try {
+      Await.within(Duration.ofMillis(settleMillis), settled);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
     }
   }
 
   public static long addedSince(CgroupDriver driver, long baseline, long settleMillis) throws IOException {
-    long deadline = System.nanoTime() + settleMillis * 1_000_000;
-    long added = driver.dyingMemcgs() - baseline;
-    for (int attempt = 0; added > 0 && SETTLE.pause(attempt, deadline); attempt++) {
-      added = driver.dyingMemcgs() - baseline;
-    }
-    return added;
+    long[] added = new long[1];
+    settle(settleMillis, () -> (added[0] = driver.dyingMemcgs() - baseline) <= 0);
+    return added[0];
   }
 
   /** Pages below which what removed children still hold under a root pins none of them. */
@@ -132,15 +135,12 @@ public final class DyingMemcgs {
   public static Left leftUnder(CgroupDriver driver, Path root, long baseline, long settleMillis) throws IOException {
     long atOnce = pagesHeldByRemovedChildren(driver, root);
     Optional<UnderRoot> under = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V2
-        ? underRoot(root, settleMillis) : Optional.empty();
+        ? underRoot(driver, root, settleMillis) : Optional.empty();
     // With the root's own count settled, the node-wide one is only reported: no second wait.
     long added = under.isPresent() ? driver.dyingMemcgs() - baseline : addedSince(driver, baseline, settleMillis);
     // memory.stat can lag the kernel's counters by up to 2 s; pages only leave a removed memcg, never arrive.
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    long settled = pagesHeldByRemovedChildren(driver, root);
-    for (int attempt = 0; settled >= PAGES_SLACK && SETTLE.pause(attempt, deadline); attempt++) {
-      settled = pagesHeldByRemovedChildren(driver, root);
-    }
-    return new Left(atOnce, settled, added, under);
+    long[] settled = new long[1];
+    settle(5_000, () -> (settled[0] = pagesHeldByRemovedChildren(driver, root)) < PAGES_SLACK);
+    return new Left(atOnce, settled[0], added, under);
   }
 }

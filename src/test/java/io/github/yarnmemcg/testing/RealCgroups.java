@@ -5,14 +5,12 @@ import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -99,19 +97,24 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
 
   /** Kills, drains and removes a cgroup tree, deepest first. */
   public static void removeTree(CgroupDriver driver, Path top) throws IOException {
-    if (!Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
+    if (!driver.fs().isDirectory(top)) {
       return;
     }
     List<Path> dirs = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(top)) {
-      walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
-    }
+    collect(driver, top, dirs);
     dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
     long deadline = System.nanoTime() + 30_000_000_000L;
     for (Path dir : dirs) {
       driver.killAll(dir, deadline);
       driver.drain(dir, System.nanoTime() + 5_000_000_000L);
       driver.delete(dir, deadline);
+    }
+  }
+
+  private static void collect(CgroupDriver driver, Path dir, List<Path> into) throws IOException {
+    into.add(dir);
+    for (String child : driver.fs().subdirectories(dir)) {
+      collect(driver, dir.resolve(child), into);
     }
   }
 

@@ -5,25 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.Resource;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.privileged.PrivilegedOperation;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.linux.resources.ResourceHandlerException;
 import org.apache.hadoop.yarn.util.ResourceCalculatorProcessTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The ResourceHandler contract and the process tree on the real kernel. The NodeManager's Container is a
  * Mockito stand-in here (only its id, resource and token are read); MiniYarnClusterIT covers the real one.
  */
-class MemcgResourceHandlerIT {
+class MemcgPluginIT {
   private static final long MIB = 1 << 20;
 
   @RegisterExtension
@@ -44,58 +40,55 @@ class MemcgResourceHandlerIT {
   @TempDir
   Path files;
 
-  MemcgResourceHandler handler = new MemcgResourceHandler();
+  MemcgPlugin plugin;
 
   @BeforeEach
-  void bootstrap() throws Exception {
+  void start() throws Exception {
     Configuration conf = new Configuration(false);
     conf.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
-    assertEquals(null, handler.bootstrap(conf));
+    plugin = MemcgPlugin.start(conf);
   }
 
   @AfterEach
-  void teardown() {
-    handler.teardown();
-  }
-
-  static Container standInContainer(String id, int memoryMb) {
-    Container c = mock(Container.class);
-    when(c.getContainerId()).thenReturn(ContainerId.fromString(id));
-    when(c.getResource()).thenReturn(Resource.newInstance(memoryMb, 1));
-    return c;
+  void close() {
+    plugin.close();
   }
 
   @Test
-  void preStartAsksToAddThePidToTheContainersCgroupAndPostCompleteRemovesIt() throws Exception {
+  void startContainerLimitsItsCgroupToTheAllocationAndCompletionRemovesIt() throws Exception {
     String id = "container_1700000000000_0007_01_000002";
-    List<PrivilegedOperation> ops = handler.preStart(standInContainer(id, 256));
-    Path cgroup = cgroups.root().resolve(id);
-    assertEquals(1, ops.size());
-    assertEquals(PrivilegedOperation.OperationType.ADD_PID_TO_CGROUP, ops.get(0).getOperationType());
-    assertEquals(List.of("cgroups=" + cgroup.resolve("cgroup.procs")), ops.get(0).getArguments());
+    Path cgroup = plugin.startContainer(id, Resource.newInstance(256, 1), true);
+    assertEquals(cgroups.root().resolve(id), cgroup);
     assertEquals(256 * MIB, cgroups.driver().stats(cgroup).limit());
 
-    handler.postComplete(ContainerId.fromString(id));
-    CleanupResult r = handler.memcgs().complete(id).cleanup().get(30, TimeUnit.SECONDS);
+    ContainerMemcgs.Completion completion = plugin.memcgs().complete(id);
+    assertEquals(Optional.empty(), completion.oomKill(), "no OOM kill to report");
+    CleanupResult r = completion.cleanup().get(30, TimeUnit.SECONDS);
     assertTrue(r.removed(), r.toString());
     assertFalse(Files.exists(cgroup));
   }
 
   @Test
-  void bootstrapTwiceKeepsTheFirstAndAStartWithoutMemoryIsAClearError() throws Exception {
-    assertEquals(null, handler.bootstrap(new Configuration(false)));
-    assertEquals(cgroups.root(), handler.memcgs().root(), "the second bootstrap changed nothing");
+  void aStartWithoutMemoryIsAClearErrorNamingTheContainerAndLeavesNothing() throws Exception {
     Path cgroup = cgroups.root().resolve("container_1700000000000_0007_01_000003");
-    ResourceHandlerException e = assertThrows(ResourceHandlerException.class,
-        () -> handler.preStart(standInContainer("container_1700000000000_0007_01_000003", 0)));
+    IOException e = assertThrows(IOException.class,
+        () -> plugin.startContainer("container_1700000000000_0007_01_000003", Resource.newInstance(0, 1), true));
     assertTrue(e.getMessage().contains("container_1700000000000_0007_01_000003"), e.getMessage());
     assertFalse(Files.exists(cgroup), "a refused start leaves nothing behind");
   }
 
   @Test
+  void aBadSettingStopsTheStartNamingTheKey() {
+    Configuration conf = new Configuration(false);
+    conf.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "soon");
+    IOException e = assertThrows(IOException.class, () -> MemcgPlugin.start(conf));
+    assertTrue(e.getMessage().contains("yarn.nodemanager.memcg.drain.timeout-ms='soon'"), e.getMessage());
+  }
+
+  @Test
   void processTreeReportsAnonNotPageCacheAndNothingForNonContainers() throws Exception {
     String id = "container_1700000000000_0007_01_000004";
-    handler.preStart(standInContainer(id, 512));
+    plugin.startContainer(id, Resource.newInstance(512, 1), true);
     Path cgroup = cgroups.root().resolve(id);
     Path input = Workloads.freshFile(files, "input", 64);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cgroup, Workloads.readNoAtime(input)))

@@ -1,0 +1,330 @@
+package io.github.yarnmemcg.cgroup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.io.IOUtils;
+
+/**
+ * The one door to cgroupfs, as opencontainers/cgroups' {@code file.go} is for runc: every read, write, mkdir,
+ * rmdir, listing and existence check of a cgroup file goes through here. A path is taken only inside the mount it
+ * was opened on, and is reached one directory at a time from a handle on that mount (the JDK's
+ * {@link SecureDirectoryStream}: {@code openat} with {@code O_NOFOLLOW} at each step, the nearest Java has to
+ * {@code openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)}), so a symbolic link is never followed at any depth; the
+ * mount is checked to be a cgroup filesystem when the door is opened. Failures keep the JDK's exception classes,
+ * which tell EACCES, ENOENT and EEXIST apart in every locale; a write the kernel answered with EAGAIN (which the
+ * JDK reports as 0 bytes written) becomes a {@link CgroupIoException} of kind {@code TRY_AGAIN}.
+ */
+public final class CgroupFs {
+
+  private static final Set<String> CGROUP_FILESYSTEMS = new HashSet<>(Arrays.asList("cgroup", "cgroup2"));
+  private static final LinkOption[] NO_FOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  private static final Set<OpenOption> READ = Collections.unmodifiableSet(
+      new HashSet<>(Arrays.asList(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
+  private static final Set<OpenOption> WRITE = Collections.unmodifiableSet(
+      new HashSet<>(Arrays.asList(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)));
+
+  private final Path mount;
+
+  private CgroupFs(Path mount) {
+    this.mount = mount.toAbsolutePath().normalize();
+  }
+
+  /**
+   * The door to the cgroup filesystem mounted at {@code mount}.
+   *
+   * @throws IOException naming the path and what is there when it is not a cgroup v1 or v2 filesystem
+   */
+  public static CgroupFs open(Path mount) throws IOException {
+    String type = Files.getFileStore(mount).type();
+    if (!CGROUP_FILESYSTEMS.contains(type)) {
+      throw new IOException(mount + " is on a " + type + " filesystem, not on cgroupfs");
+    }
+    return new CgroupFs(mount);
+  }
+
+  /**
+   * A plain directory standing in for cgroupfs, for tests of what cgroupfs itself never holds (symbolic links):
+   * runc's cgroups package has the same escape ({@code TestMode}). The plugin never opens one.
+   */
+  public static CgroupFs standIn(Path directory) {
+    return new CgroupFs(directory);
+  }
+
+  public Path mount() {
+    return mount;
+  }
+
+  /** Whether {@code path} is the mount or a path below it (lexically; nothing is opened). */
+  public boolean contains(Path path) {
+    Path p = path.toAbsolutePath().normalize();
+    return p.startsWith(mount);
+  }
+
+  /** The whole content of a cgroup file, read without following a link. */
+  public String read(Path file) throws IOException {
+    try (SecureDirectoryStream<Path> dir = openParent(file)) {
+      try (SeekableByteChannel ch = dir.newByteChannel(file.getFileName(), READ);
+          InputStream in = Channels.newInputStream(ch)) {
+        return IOUtils.toString(in, StandardCharsets.US_ASCII);
+      } catch (NoSuchFileException e) {
+        throw e;
+      } catch (IOException e) {
+        throw linkOrElse(dir, file.getFileName(), file, "read", e);
+      }
+    }
+  }
+
+  /**
+   * Writes a value in one write(2) call, as cgroupfs requires.
+   *
+   * @throws NoSuchFileException when the file (or its cgroup) does not exist
+   * @throws CgroupIoException with the kernel's reason otherwise, of kind {@code TRY_AGAIN} for EAGAIN
+   */
+  public void write(Path file, String value) throws IOException {
+    byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
+    int written;
+    try (SecureDirectoryStream<Path> dir = openParent(file)) {
+      try (SeekableByteChannel ch = dir.newByteChannel(file.getFileName(), WRITE)) {
+        written = ch.write(ByteBuffer.wrap(bytes));
+      } catch (NoSuchFileException e) {
+        throw e;
+      } catch (IOException e) {
+        // The open fails with a FileSystemException whose class tells EACCES apart; write(2) errors arrive as a
+        // plain IOException with only the (translated) text.
+        throw linkOrElse(dir, file.getFileName(), file, "write '" + value + "' to", e);
+      }
+    }
+    if (written < bytes.length) {
+      // The JDK returns 0 bytes written where write(2) failed with EAGAIN (v2 memory.reclaim reclaiming less
+      // than asked), in every locale: the one errno the caller learns from the result itself.
+      throw new CgroupIoException("write '" + value + "' to", file, "Resource temporarily unavailable (EAGAIN)",
+          CgroupIoException.Kind.TRY_AGAIN, null);
+    }
+  }
+
+  /**
+   * Creates a cgroup directory whose parent exists.
+   *
+   * @return false when it already existed as a directory
+   */
+  public boolean mkdir(Path dir) throws IOException {
+    try (SecureDirectoryStream<Path> parent = openParent(dir)) {
+      try {
+        // SecureDirectoryStream has no mkdirat: the parent was just reached without a link, and cgroupfs holds
+        // none (symlink(2) there is EPERM), so the parent's path names the same directory.
+        Files.createDirectory(dir);
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        if (!isDirectory(parent, dir.getFileName())) {
+          throw new CgroupIoException("mkdir", dir, "exists and is not a directory (symbolic links are not followed)",
+              CgroupIoException.Kind.OTHER, e);
+        }
+        return false;
+      }
+    } catch (NoSuchFileException | CgroupIoException e) {
+      throw e;
+    } catch (IOException e) {
+      throw CgroupIoException.of("mkdir", dir, e);
+    }
+  }
+
+  /**
+   * Removes one cgroup directory (rmdir). The JDK's exception is passed on as it is: callers decide by its class
+   * and by re-reading the cgroup ({@link NoSuchFileException}: already gone).
+   */
+  public void rmdir(Path dir) throws IOException {
+    try (SecureDirectoryStream<Path> parent = openParent(dir)) {
+      BasicFileAttributes a = attributes(parent, dir.getFileName());
+      if (!a.isDirectory()) {
+        throw new CgroupIoException("rmdir", dir, "not a directory (symbolic links are not followed)",
+            CgroupIoException.Kind.OTHER, null);
+      }
+      parent.deleteDirectory(dir.getFileName());
+    }
+  }
+
+  /** The names of the directories in {@code dir} (child cgroups), never symbolic links; sorted. */
+  public List<String> subdirectories(Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (SecureDirectoryStream<Path> d = openDir(dir)) {
+      for (Path entry : d) {
+        Path name = entry.getFileName();
+        try {
+          if (attributes(d, name).isDirectory()) {
+            names.add(name.toString());
+          }
+        } catch (NoSuchFileException removedMeanwhile) {
+          // a cgroup removed while listing is simply not there
+        }
+      }
+    }
+    Collections.sort(names);
+    return names;
+  }
+
+  /** Directories at and below {@code dir}, {@code dir} included; cgroups removed while walking are not counted. */
+  public long countDirectories(Path dir) throws IOException {
+    long count = 1;
+    for (String child : subdirectories(dir)) {
+      try {
+        count += countDirectories(dir.resolve(child));
+      } catch (NoSuchFileException removedMeanwhile) {
+        // gone while walking
+      }
+    }
+    return count;
+  }
+
+  /** True when {@code dir} is a directory reached without any link; false when absent, a link or a file. */
+  public boolean isDirectory(Path dir) {
+    try {
+      return attributes(dir).isDirectory();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** True when the file or directory exists, reached without any link; a link itself counts as absent. */
+  public boolean exists(Path file) {
+    try {
+      return !attributes(file).isSymbolicLink();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The file's attributes, without following a link at any depth. */
+  public BasicFileAttributes attributes(Path file) throws IOException {
+    return posixAttributes(file);
+  }
+
+  /** The file's owner, group and mode as well, without following a link at any depth. */
+  public PosixFileAttributes posixAttributes(Path file) throws IOException {
+    if (file.toAbsolutePath().normalize().equals(mount)) {
+      return Files.readAttributes(mount, PosixFileAttributes.class, NO_FOLLOW);
+    }
+    try (SecureDirectoryStream<Path> parent = openParent(file)) {
+      return parent.getFileAttributeView(file.getFileName(), PosixFileAttributeView.class, NO_FOLLOW)
+          .readAttributes();
+    }
+  }
+
+  /**
+   * access(2): whether this process may write the file, reached without a link. The kernel's own check, for the
+   * places that must know before acting (v2 delegation: who may move processes).
+   */
+  public boolean isWritable(Path file) {
+    return exists(file) && Files.isWritable(file);
+  }
+
+  private static boolean isDirectory(SecureDirectoryStream<Path> parent, Path name) {
+    try {
+      return attributes(parent, name).isDirectory();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static BasicFileAttributes attributes(SecureDirectoryStream<Path> parent, Path name) throws IOException {
+    return parent.getFileAttributeView(name, BasicFileAttributeView.class, NO_FOLLOW).readAttributes();
+  }
+
+  private SecureDirectoryStream<Path> openParent(Path file) throws IOException {
+    Path p = file.toAbsolutePath().normalize();
+    if (p.equals(mount) || p.getParent() == null) {
+      throw new CgroupIoException("open", file, "not a file inside the cgroup mount " + mount,
+          CgroupIoException.Kind.OTHER, null);
+    }
+    return openDir(p.getParent());
+  }
+
+  /** Opens a directory under the mount one component at a time, never following a link. */
+  private SecureDirectoryStream<Path> openDir(Path dir) throws IOException {
+    Path p = dir.toAbsolutePath().normalize();
+    if (!p.startsWith(mount)) {
+      throw new CgroupIoException("open", dir, "outside the cgroup mount " + mount + ", which is all yarn-memcg opens",
+          CgroupIoException.Kind.OTHER, null);
+    }
+    SecureDirectoryStream<Path> current = openMount();
+    Path reached = mount;
+    for (Path name : mount.relativize(p)) {
+      if (name.toString().isEmpty()) {
+        continue;
+      }
+      SecureDirectoryStream<Path> next;
+      try {
+        next = current.newDirectoryStream(name, NO_FOLLOW);
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        closeQuietly(current);
+        throw e;
+      } catch (IOException e) {
+        IOException why = linkOrElse(current, name, reached.resolve(name), "open", e);
+        closeQuietly(current);
+        throw why;
+      }
+      closeQuietly(current);
+      current = next;
+      reached = reached.resolve(name);
+    }
+    return current;
+  }
+
+  private SecureDirectoryStream<Path> openMount() throws IOException {
+    DirectoryStream<Path> d = Files.newDirectoryStream(mount);
+    if (!(d instanceof SecureDirectoryStream)) {
+      d.close();
+      throw new IOException("this Java runtime cannot open " + mount + " relative to a directory handle"
+          + " (no SecureDirectoryStream); yarn-memcg needs it to never follow a symbolic link");
+    }
+    return (SecureDirectoryStream<Path>) d;
+  }
+
+  /**
+   * The failure of {@code operation} on {@code name} in {@code parent}, naming a symbolic link as such, decided by
+   * looking at the entry (the JDK's ELOOP text is translated), else classified by the exception's class.
+   */
+  private static IOException linkOrElse(SecureDirectoryStream<Path> parent, Path name, Path path, String operation,
+      IOException e) {
+    try {
+      if (attributes(parent, name).isSymbolicLink()) {
+        return new CgroupIoException(operation, path, "is a symbolic link (symbolic links are not followed)",
+            CgroupIoException.Kind.OTHER, e);
+      }
+    } catch (IOException ignored) {
+      // the original failure says more
+    }
+    return e instanceof CgroupIoException ? e : CgroupIoException.of(operation, path, e);
+  }
+
+  private static void closeQuietly(DirectoryStream<Path> d) {
+    try {
+      d.close();
+    } catch (IOException ignored) {
+      // closing a directory handle cannot lose data
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.github.yarnmemcg.lifecycle;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
+
+/**
+ * When a container cgroup under the root belongs to no container and may be cleaned: the one rule behind the
+ * sweep at NodeManager start, the periodic sweep and {@code yarn-memcg sweep}. Where the NodeManager says which
+ * containers it has (its state store at start, its running containers later), a cgroup it does not claim is an
+ * orphan, processes or not: they belong to a container that will not be reacquired. Where that is unknown
+ * (LinuxContainerExecutor gives its handler no NodeManager context; the CLI runs apart), a cgroup with a process
+ * in it is kept, and so is one younger than a minimum age, whose container may be about to start.
+ */
+public final class OrphanRule {
+
+  /** What the rule says of one container cgroup. */
+  public enum State {
+    /** The NodeManager has this container. */
+    CLAIMED,
+    /** Processes are in it: a container is running. */
+    RUNNING,
+    /** Empty but younger than the minimum age: possibly a container about to start. */
+    RECENT,
+    /** Nothing will use it again: to be killed, drained and removed like a finished container. */
+    ORPHAN
+  }
+
+  private final Predicate<String> claimed;
+  private final Duration minAge;
+
+  private OrphanRule(Predicate<String> claimed, Duration minAge) {
+    this.claimed = claimed;
+    this.minAge = minAge;
+  }
+
+  /** The NodeManager says which containers it has: every other cgroup is an orphan. */
+  public static OrphanRule claimedBy(Predicate<String> nodeManagerHas) {
+    return new OrphanRule(nodeManagerHas, null);
+  }
+
+  /** Nobody says which containers exist: only empty cgroups at least {@code minAge} old are orphans. */
+  public static OrphanRule emptyAndOlderThan(Duration minAge) {
+    return new OrphanRule(null, minAge);
+  }
+
+  /** The state of one container cgroup now, read from the kernel where the rule needs it. */
+  public State stateOf(ContainerMemcgs memcgs, String containerId, Instant now) throws IOException {
+    if (claimed != null) {
+      return claimed.test(containerId) ? State.CLAIMED : State.ORPHAN;
+    }
+    Path cgroup = memcgs.cgroupOf(containerId);
+    if (!memcgs.driver().pids(cgroup).isEmpty()) {
+      return State.RUNNING;
+    }
+    Instant created = memcgs.driver().fs().attributes(cgroup).lastModifiedTime().toInstant();
+    return Duration.between(created, now).compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
+  }
+}

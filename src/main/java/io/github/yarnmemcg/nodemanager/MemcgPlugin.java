@@ -1,0 +1,129 @@
+package io.github.yarnmemcg.nodemanager;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OrphanRule;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.commons.io.FileUtils;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.metrics2.lib.DefaultMetricsSystem;
+import org.apache.hadoop.yarn.api.records.ExecutionType;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.security.ContainerTokenIdentifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The plugin on one NodeManager, what both executors' adapters share: it validates {@code yarn.nodemanager.memcg.*}
+ * before anything is created, prepares the root (a failure says what to change), registers the metrics, and holds
+ * the Hadoop-free lifecycle ({@link ContainerMemcgs}) that the adapters call directly. Hadoop's types end here:
+ * the allocation in MiB becomes bytes, the token's execution type becomes "guaranteed".
+ */
+public final class MemcgPlugin implements Closeable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MemcgPlugin.class);
+
+  private final MemcgConfiguration settings;
+  private final ContainerMemcgs memcgs;
+  private final boolean metricsRegistered;
+
+  private MemcgPlugin(MemcgConfiguration settings, ContainerMemcgs memcgs, boolean metricsRegistered) {
+    this.settings = settings;
+    this.memcgs = memcgs;
+    this.metricsRegistered = metricsRegistered;
+  }
+
+  /**
+   * Reads the settings and prepares the root.
+   *
+   * @throws IOException naming the key and value, or the path and what to change, when the NodeManager must not
+   *     start
+   */
+  public static MemcgPlugin start(Configuration conf) throws IOException {
+    MemcgConfiguration settings;
+    try {
+      settings = MemcgConfiguration.from(conf);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
+    }
+    try {
+      MemoryMount mount = settings.discoverMount();
+      Path root = settings.resolveRoot(mount);
+      CgroupDriver driver = CgroupDriver.forMount(mount);
+      ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, settings.lifecycle());
+      try {
+        memcgs.bootstrap();
+      } catch (IOException e) {
+        memcgs.close();
+        throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
+      }
+      boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
+      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}), drain {}", root,
+          mount.version().name().toLowerCase(), settings.lifecycle().drainEnabled() ? "on" : "off");
+      return new MemcgPlugin(settings, memcgs, metrics);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
+    }
+  }
+
+  public ContainerMemcgs memcgs() {
+    return memcgs;
+  }
+
+  public MemcgConfiguration settings() {
+    return settings;
+  }
+
+  /** Cleans, once, every container cgroup under the root that the rule calls an orphan. */
+  public List<String> sweepAtStart(OrphanRule rule) throws IOException {
+    List<String> swept = memcgs.sweep(rule);
+    if (!swept.isEmpty()) {
+      LOG.info("yarn-memcg: {} cgroup(s) under {} belong to no container the NodeManager has, cleaning: {}",
+          swept.size(), memcgs.root(), swept);
+    }
+    return swept;
+  }
+
+  /** Then, every {@code sweep.interval-ms} (unless 0), every one that the rule calls an orphan. */
+  public void sweepPeriodically(OrphanRule rule) {
+    if (!settings.sweepInterval().isZero()) {
+      memcgs.sweepEvery(settings.sweepInterval(), rule);
+    }
+  }
+
+  /**
+   * Creates and limits a container's cgroup before its first process exists: the one start both executors call.
+   *
+   * @throws IOException naming the container and why, which fails the container's launch
+   */
+  public Path startContainer(String containerId, Resource resource, boolean guaranteed) throws IOException {
+    try {
+      return memcgs.start(containerId, memoryBytes(resource), guaranteed);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IOException("cannot create the memory cgroup of " + containerId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A container's memory as YARN allocates it (MiB), in bytes. */
+  public static long memoryBytes(Resource resource) {
+    return resource.getMemorySize() * FileUtils.ONE_MB;
+  }
+
+  /** Hadoop's rule: a container without a token identifier is guaranteed. */
+  public static boolean isGuaranteed(ContainerTokenIdentifier token) {
+    return token == null || token.getExecutionType() != ExecutionType.OPPORTUNISTIC;
+  }
+
+  /** Unregisters the metrics and stops the background cleanup (cgroups left stay for the next start). */
+  @Override
+  public void close() {
+    if (metricsRegistered) {
+      DefaultMetricsSystem.instance().unregisterSource(MemcgMetrics.NAME);
+    }
+    memcgs.close();
+  }
+}

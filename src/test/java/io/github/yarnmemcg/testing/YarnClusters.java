@@ -1,0 +1,160 @@
+package io.github.yarnmemcg.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
+import io.github.yarnmemcg.nodemanager.MemcgMetrics;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import org.apache.hadoop.service.Service;
+import org.apache.hadoop.service.ServiceOperations;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+
+/**
+ * A real NodeManager (MiniYARNCluster) as the tests drive it: the yarn-site.xml an operator writes, one shell
+ * command run as the AM container of a one-attempt application, the cluster stopped and the test's root removed
+ * even when a stop fails, and the plugin's metrics as JMX shows them.
+ */
+public final class YarnClusters {
+  private YarnClusters() {}
+
+  /** The yarn-site.xml an operator writes: the three plugin classes, a root, and the monitor settings. */
+  public static YarnConfiguration operatorConfiguration(Path root, String processTree) {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, MemcgContainerExecutor.class.getName());
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE, processTree);
+    // Hadoop 3.3.6 to 3.5.0 skip the monitor's memory check while this is true (YARN-11967).
+    conf.setBoolean(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED, false);
+    conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, true);
+    conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+    conf.setBoolean(YarnConfiguration.YARN_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
+    conf.setLong(YarnConfiguration.NM_CONTAINER_MON_INTERVAL_MS, 250);
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
+    conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
+    return conf;
+  }
+
+  public static MiniYARNCluster startCluster(YarnConfiguration conf, String name) {
+    MiniYARNCluster c = new MiniYARNCluster(name, 1, 1, 1);
+    c.init(conf);
+    c.start();
+    return c;
+  }
+
+  /** Stops the client and the cluster (null-safe), then removes the test's cgroup root even if a stop failed. */
+  public static void stopThenRemove(CgroupDriver driver, Path root, Service... services) throws IOException {
+    try {
+      for (Service s : services) {
+        ServiceOperations.stop(s);
+      }
+    } finally {
+      if (driver != null) {
+        RealCgroups.removeTree(driver, root);
+      }
+    }
+  }
+
+  /** One finished container: the one its application ran, and the diagnostics YARN reported for it. */
+  public record Ran(ContainerId containerId, YarnApplicationState state, String diagnostics) {}
+
+  /** Runs a shell command as the AM container of a one-attempt application and waits for it to end. */
+  public static Ran runContainer(YarnClient yarn, String command, int memoryMb) throws Exception {
+    return awaitEnd(yarn, submitContainer(yarn, command, memoryMb));
+  }
+
+  /** Submits a shell command as the AM container of a one-attempt application. */
+  public static ApplicationId submitContainer(YarnClient yarn, String command, int memoryMb) throws Exception {
+    YarnClientApplication app = yarn.createApplication();
+    ApplicationSubmissionContext ctx = app.getApplicationSubmissionContext();
+    ctx.setApplicationName("memcg-e2e");
+    ctx.setAMContainerSpec(ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of(command), null, null,
+        null));
+    ctx.setResource(Resource.newInstance(memoryMb, 1));
+    ctx.setMaxAppAttempts(1);
+    try {
+      yarn.submitApplication(ctx);
+    } catch (org.apache.hadoop.yarn.exceptions.YarnException e) {
+      // YarnClient reports an application that already failed while it waited for the submission (a container
+      // refused at once) as a failure to submit; the application exists and its report says how it ended.
+      YarnApplicationState s = yarn.getApplicationReport(ctx.getApplicationId()).getYarnApplicationState();
+      if (s != YarnApplicationState.FAILED && s != YarnApplicationState.KILLED) {
+        throw e;
+      }
+    }
+    return ctx.getApplicationId();
+  }
+
+  /** Waits for an application submitted by {@link #submitContainer} to end. */
+  public static Ran awaitEnd(YarnClient yarn, ApplicationId appId) throws Exception {
+    return Await.value("application " + appId + " to end", Duration.ofMinutes(3), () -> {
+      ApplicationReport r = yarn.getApplicationReport(appId);
+      YarnApplicationState s = r.getYarnApplicationState();
+      boolean ended = s == YarnApplicationState.FINISHED || s == YarnApplicationState.FAILED
+          || s == YarnApplicationState.KILLED;
+      return ended ? Optional.of(new Ran(ContainerId.newContainerId(r.getCurrentApplicationAttemptId(), 1), s,
+          r.getDiagnostics())) : Optional.empty();
+    });
+  }
+
+  /** Waits for the background cleanup to remove the container's cgroup. */
+  public static void awaitRemoved(Path cgroup) throws Exception {
+    Await.until(cgroup + " to be removed", Duration.ofSeconds(90), () -> !Files.exists(cgroup));
+  }
+
+  public static int exitCode(Ran ran) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("exitCode: (-?\\d+)").matcher(ran.diagnostics());
+    assertTrue(m.find(), "no exit code in: " + ran.diagnostics());
+    return Integer.parseInt(m.group(1));
+  }
+
+  /** The one YarnMemcg bean of this JVM's NodeManager. */
+  public static ObjectName metricsBean() throws Exception {
+    Set<ObjectName> names = ManagementFactory.getPlatformMBeanServer()
+        .queryNames(new ObjectName("Hadoop:name=" + MemcgMetrics.NAME + ",*"), null);
+    assertEquals(1, names.size(), "one YarnMemcg bean: " + names);
+    return names.iterator().next();
+  }
+
+  /** Every YarnMemcg metric as JMX shows it, "name=value ...". */
+  public static String metricsThroughJmx() throws Exception {
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    ObjectName bean = metricsBean();
+    StringBuilder seen = new StringBuilder();
+    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
+        "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
+        "WritebackNudges", "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
+      seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
+    }
+    return seen.toString().trim();
+  }
+
+  /** A file whose pages are in the page cache, charged to this test process, not to any container. */
+  public static Path cachedFile(Path dir, int mib) throws IOException, InterruptedException {
+    Path file = Workloads.freshFile(dir, "cached-" + mib + "m", mib);
+    Workloads.run(List.of("dd", "if=" + file, "of=/dev/null", "bs=1M", "status=none"));
+    return file;
+  }
+}
