@@ -5,7 +5,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /** What both cgroup versions do the same way, through the one door to cgroupfs: pids, kill, rmdir, drain loop. */
@@ -48,19 +47,44 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   @Override
   public List<Long> pids(Path cgroup) throws IOException {
+    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+      return pids(d, cgroup);
+    } catch (NoSuchFileException e) {
+      return new ArrayList<>();
+    }
+  }
+
+  private List<Long> pids(CgroupFs.Directory d, Path cgroup) throws IOException {
     List<Long> pids = new ArrayList<>();
     try {
-      for (String line : read(procsFile(cgroup)).split("\n")) {
+      for (String line : d.read("cgroup.procs").split("\n")) {
         if (!line.trim().isEmpty()) {
           pids.add(Long.parseLong(line.trim()));
         }
       }
     } catch (NoSuchFileException e) {
-      return Collections.emptyList();
+      return new ArrayList<>();
     } catch (NumberFormatException e) {
       throw new IOException("unexpected content in " + procsFile(cgroup) + ": " + e.getMessage(), e);
     }
     return pids;
+  }
+
+  /** The {@code memory.stat} counters of an open cgroup directory. */
+  abstract MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException;
+
+  @Override
+  public MemoryStats memoryStat(Path cgroup) throws IOException {
+    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+      return memoryStat(d);
+    }
+  }
+
+  @Override
+  public MemorySample sample(Path cgroup) throws IOException {
+    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+      return new MemorySample(memoryStat(d), pids(d, cgroup));
+    }
   }
 
   @Override
@@ -142,9 +166,9 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /** A single-value file, or {@link MemoryStats#UNKNOWN} when this kernel does not have it. */
-  long readValue(Path file) throws IOException {
+  static long readValue(CgroupFs.Directory cgroup, String file) throws IOException {
     try {
-      return MemoryStats.parseValue(read(file));
+      return MemoryStats.parseValue(cgroup.read(file));
     } catch (NoSuchFileException e) {
       return MemoryStats.UNKNOWN;
     }

@@ -111,6 +111,9 @@ public interface CgroupDriver {
    */
   MemoryStats memoryStat(Path cgroup) throws IOException;
 
+  /** {@link #memoryStat} and {@link #pids} in one visit to the cgroup: the container monitor's reading. */
+  MemorySample sample(Path cgroup) throws IOException;
+
   /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
   long dyingMemcgs() throws IOException;
 

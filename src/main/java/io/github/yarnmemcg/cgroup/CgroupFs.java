@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -87,14 +88,52 @@ public final class CgroupFs {
   /** The whole content of a cgroup file, read without following a link. */
   public String read(Path file) throws IOException {
     try (SecureDirectoryStream<Path> dir = openParent(file)) {
-      try (SeekableByteChannel ch = dir.newByteChannel(file.getFileName(), READ);
-          InputStream in = Channels.newInputStream(ch)) {
-        return IOUtils.toString(in, StandardCharsets.US_ASCII);
-      } catch (NoSuchFileException e) {
-        throw e;
-      } catch (IOException e) {
-        throw linkOrElse(dir, file.getFileName(), file, "read", e);
+      return read(dir, file.getFileName(), file);
+    }
+  }
+
+  /**
+   * One cgroup directory opened once, for reading several of its files (a container's figures are six files):
+   * the walk from the mount is paid once instead of once per file.
+   */
+  public Directory directory(Path cgroup) throws IOException {
+    return new Directory(cgroup.toAbsolutePath().normalize(), openDir(cgroup));
+  }
+
+  /** A cgroup directory reached without any link, whose files are read relative to it. Close it after use. */
+  public static final class Directory implements Closeable {
+    private final Path path;
+    private final SecureDirectoryStream<Path> handle;
+
+    private Directory(Path path, SecureDirectoryStream<Path> handle) {
+      this.path = path;
+      this.handle = handle;
+    }
+
+    /** The whole content of one of this cgroup's files ({@code name} is a file name, not a path). */
+    public String read(String name) throws IOException {
+      Path file = path.resolve(name).normalize();
+      if (!path.equals(file.getParent())) {
+        throw new CgroupIoException("read", path.resolve(name), "not a file name in " + path,
+            CgroupIoException.Kind.OTHER, null);
       }
+      return CgroupFs.read(handle, file.getFileName(), file);
+    }
+
+    @Override
+    public void close() throws IOException {
+      handle.close();
+    }
+  }
+
+  private static String read(SecureDirectoryStream<Path> dir, Path name, Path file) throws IOException {
+    try (SeekableByteChannel ch = dir.newByteChannel(name, READ);
+        InputStream in = Channels.newInputStream(ch)) {
+      return IOUtils.toString(in, StandardCharsets.US_ASCII);
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw linkOrElse(dir, name, file, "read", e);
     }
   }
 

@@ -63,18 +63,20 @@ public final class V1Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    Map<String, Long> oom = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.oom_control")));
-    return fromStat(read(cgroup.resolve("memory.stat")),
-        readValue(cgroup.resolve("memory.usage_in_bytes")),
-        readValue(cgroup.resolve("memory.max_usage_in_bytes")),
-        readValue(cgroup.resolve("memory.limit_in_bytes")),
-        readValue(cgroup.resolve("memory.failcnt")),
-        get(oom, "oom_kill"));
+    try (CgroupFs.Directory d = fs().directory(cgroup)) {
+      Map<String, Long> oom = MemoryStats.parseKeyValues(d.read("memory.oom_control"));
+      return fromStat(d.read("memory.stat"),
+          readValue(d, "memory.usage_in_bytes"),
+          readValue(d, "memory.max_usage_in_bytes"),
+          readValue(d, "memory.limit_in_bytes"),
+          readValue(d, "memory.failcnt"),
+          get(oom, "oom_kill"));
+    }
   }
 
   @Override
-  public MemoryStats memoryStat(Path cgroup) throws IOException {
-    return fromStat(read(cgroup.resolve("memory.stat")), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
+    return fromStat(cgroup.read("memory.stat"), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
   }
 
   private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,

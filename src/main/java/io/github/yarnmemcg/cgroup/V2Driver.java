@@ -73,20 +73,22 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    Map<String, Long> events = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.events")));
-    return fromStat(read(cgroup.resolve("memory.stat")),
-        readValue(cgroup.resolve("memory.swap.current")),
-        readValue(cgroup.resolve("memory.current")),
-        readValue(cgroup.resolve("memory.peak")),
-        readValue(cgroup.resolve("memory.max")),
-        get(events, "max"),
-        get(events, "oom"),
-        get(events, "oom_kill"));
+    try (CgroupFs.Directory d = fs().directory(cgroup)) {
+      Map<String, Long> events = MemoryStats.parseKeyValues(d.read("memory.events"));
+      return fromStat(d.read("memory.stat"),
+          readValue(d, "memory.swap.current"),
+          readValue(d, "memory.current"),
+          readValue(d, "memory.peak"),
+          readValue(d, "memory.max"),
+          get(events, "max"),
+          get(events, "oom"),
+          get(events, "oom_kill"));
+    }
   }
 
   @Override
-  public MemoryStats memoryStat(Path cgroup) throws IOException {
-    return fromStat(read(cgroup.resolve("memory.stat")), readValue(cgroup.resolve("memory.swap.current")),
+  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
+    return fromStat(cgroup.read("memory.stat"), readValue(cgroup, "memory.swap.current"),
         UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
   }
 

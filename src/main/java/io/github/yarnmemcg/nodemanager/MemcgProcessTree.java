@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MemorySample;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
@@ -55,11 +56,12 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       return;
     }
     try {
-      stats = driver.memoryStat(cgroup);
+      MemorySample sample = driver.sample(cgroup);
+      stats = sample.stats();
       if (cpu == null) {
         cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
       }
-      cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(driver.pids(cgroup))), System.currentTimeMillis());
+      cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(sample.pids())), System.currentTimeMillis());
     } catch (IOException e) {
       LOG.debug("cannot read memcg {} of pid {}: {}", cgroup, pid, e.getMessage());
       stats = null;
