@@ -50,7 +50,8 @@ class MiniYarnClusterIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
     root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
-    cluster = YarnClusters.startCluster(YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()), "memcg-e2e");
+    cluster = YarnClusters.startCluster(YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()),
+        "memcg-e2e");
     client = YarnClient.createYarnClient();
     client.init(cluster.getConfig());
     client.start();
@@ -69,7 +70,8 @@ class MiniYarnClusterIT {
     Path seen = work.resolve("seen-cgroup");
     long baseline = driver.dyingMemcgs();
     long reportedBefore = executor().memcgs().counters().snapshot().leftCharged();
-    YarnClusters.Ran ran = YarnClusters.runContainer(client, "cat /proc/self/cgroup > " + seen + " && cat " + input + " > /dev/null", 256);
+    YarnClusters.Ran ran = YarnClusters.runContainer(client,
+        "cat /proc/self/cgroup > " + seen + " && cat " + input + " > /dev/null", 256);
     assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
 
     Path cgroup = root.resolve(ran.containerId().toString());
@@ -104,16 +106,18 @@ class MiniYarnClusterIT {
 
   @Test
   void pageCacheBeyondTheLimitDoesNotGetAContainerKilledByTheMonitor() throws Exception {
-    YarnClusters.Ran ran = YarnClusters.runContainer(client, PageCacheHolder.command(YarnClusters.cachedFile(work, 512), 3), 128);
-    assertEquals(0, YarnClusters.exitCode(ran), "mapping 512 MiB of cached file pages under a 128 MiB container is fine: "
-        + ran.diagnostics());
+    YarnClusters.Ran ran = YarnClusters.runContainer(client,
+        PageCacheHolder.command(YarnClusters.cachedFile(work, 512), 3), 128);
+    assertEquals(0, YarnClusters.exitCode(ran),
+        "mapping 512 MiB of cached file pages under a 128 MiB container is fine: " + ran.diagnostics());
     assertFalse(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
     YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
   }
 
   @Test
   void metricsAreReadableThroughJmx() throws Exception {
-    YarnClusters.Ran ran = YarnClusters.runContainer(client, "cat " + Workloads.freshFile(work, "input-jmx", 16) + " > /dev/null", 128);
+    YarnClusters.Ran ran = YarnClusters.runContainer(client,
+        "cat " + Workloads.freshFile(work, "input-jmx", 16) + " > /dev/null", 128);
     assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
     YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
 
