@@ -72,17 +72,20 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   /** The lifecycle this executor drives. */
   public ContainerMemcgs memcgs() {
+    return plugin().memcgs();
+  }
+
+  private MemcgPlugin plugin() {
     if (plugin == null) {
       throw new IllegalStateException("MemcgContainerExecutor used before init");
     }
-    return plugin.memcgs();
+    return plugin;
   }
 
   @Override
   public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
     Container container = ctx.getContainer();
-    memcgs();
-    plugin.startContainer(container.getContainerId().toString(), container.getResource(),
+    plugin().startContainer(container.getContainerId().toString(), container.getResource(),
         MemcgPlugin.isGuaranteed(container.getContainerTokenIdentifier()));
     try {
       return super.launchContainer(ctx);

@@ -59,16 +59,19 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
 
   /** The lifecycle this handler drives. */
   public ContainerMemcgs memcgs() {
+    return plugin().memcgs();
+  }
+
+  private MemcgPlugin plugin() {
     if (plugin == null) {
       throw new IllegalStateException("MemcgLceResourcesHandler used before init");
     }
-    return plugin.memcgs();
+    return plugin;
   }
 
   @Override
   public void preExecute(ContainerId containerId, Resource containerResource) throws IOException {
-    memcgs();
-    plugin.startContainer(containerId.toString(), containerResource, true);
+    plugin().startContainer(containerId.toString(), containerResource, true);
   }
 
   @Override
