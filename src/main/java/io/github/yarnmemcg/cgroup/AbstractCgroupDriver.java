@@ -138,8 +138,6 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
         return retries;
       } catch (NoSuchFileException e) {
         return retries;
-      } catch (AccessDeniedException e) {
-        throw CgroupIoException.of("rmdir (after " + retries + " retries)", cgroup, e);
       } catch (CgroupIoException e) {
         throw e;
       } catch (IOException e) {
@@ -147,6 +145,9 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
         // EBUSY (processes, exiting tasks or child cgroups still inside), which clears: retried while the
         // directory is still there, re-read each time. The JDK's message is translated, so it is never compared.
         CgroupIoException err = CgroupIoException.of("rmdir (after " + retries + " retries)", cgroup, e);
+        if (err.kind() == CgroupIoException.Kind.PERMISSION_DENIED) {
+          throw err;
+        }
         if (!fs.isDirectory(cgroup)) {
           return retries;
         }

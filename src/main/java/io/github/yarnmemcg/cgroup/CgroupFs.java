@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -208,29 +209,42 @@ public final class CgroupFs {
 
   /** The names of the directories in {@code dir} (child cgroups), never symbolic links; sorted. */
   public List<String> subdirectories(Path dir) throws IOException {
-    List<String> names = new ArrayList<>();
     try (SecureDirectoryStream<Path> d = openDir(dir)) {
-      for (Path entry : d) {
-        Path name = entry.getFileName();
-        try {
-          if (attributes(d, name).isDirectory()) {
-            names.add(name.toString());
-          }
-        } catch (NoSuchFileException removedMeanwhile) {
-          // a cgroup removed while listing is simply not there
+      return subdirectories(d);
+    }
+  }
+
+  private static List<String> subdirectories(SecureDirectoryStream<Path> dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    for (Path entry : dir) {
+      Path name = entry.getFileName();
+      try {
+        if (attributes(dir, name).isDirectory()) {
+          names.add(name.toString());
         }
+      } catch (NoSuchFileException removedMeanwhile) {
+        // a cgroup removed while listing is simply not there
       }
     }
     Collections.sort(names);
     return names;
   }
 
-  /** Directories at and below {@code dir}, {@code dir} included; cgroups removed while walking are not counted. */
+  /**
+   * Directories at and below {@code dir}, {@code dir} included; cgroups removed while walking are not counted.
+   * Each child is opened from its parent's handle, so the walk from the mount is paid once, not once per cgroup.
+   */
   public long countDirectories(Path dir) throws IOException {
+    try (SecureDirectoryStream<Path> d = openDir(dir)) {
+      return countDirectories(d);
+    }
+  }
+
+  private static long countDirectories(SecureDirectoryStream<Path> dir) throws IOException {
     long count = 1;
-    for (String child : subdirectories(dir)) {
-      try {
-        count += countDirectories(dir.resolve(child));
+    for (String name : subdirectories(dir)) {
+      try (SecureDirectoryStream<Path> child = dir.newDirectoryStream(Paths.get(name), NO_FOLLOW)) {
+        count += countDirectories(child);
       } catch (NoSuchFileException removedMeanwhile) {
         // gone while walking
       }

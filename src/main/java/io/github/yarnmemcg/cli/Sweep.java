@@ -78,9 +78,8 @@ public final class Sweep {
       Path cgroup = memcgs.cgroupOf(id);
       try {
         int processes = memcgs.driver().pids(cgroup).size();
-        Duration age = Duration.between(memcgs.driver().fs().attributes(cgroup).lastModifiedTime()
-            .toInstant(), now);
-        OrphanRule.State state = rule.stateOf(memcgs, id, now);
+        Duration age = OrphanRule.ageOf(memcgs, cgroup, now);
+        OrphanRule.State state = rule.stateOf(id, processes, age);
         long charged = memcgs.stats(id).map(s -> s.usage()).orElse(-1L);
         found.add(new Found(id, state, processes, age, charged));
       } catch (java.nio.file.NoSuchFileException gone) {

@@ -49,13 +49,27 @@ public final class OrphanRule {
   /** The state of one container cgroup now, read from the kernel where the rule needs it. */
   public State stateOf(ContainerMemcgs memcgs, String containerId, Instant now) throws IOException {
     if (claimed != null) {
-      return claimed.test(containerId) ? State.CLAIMED : State.ORPHAN;
+      // The NodeManager's word decides: neither processes nor age is read.
+      return stateOf(containerId, 0, Duration.ZERO);
     }
     Path cgroup = memcgs.cgroupOf(containerId);
-    if (!memcgs.driver().pids(cgroup).isEmpty()) {
+    int processes = memcgs.driver().pids(cgroup).size();
+    return stateOf(containerId, processes, processes > 0 ? Duration.ZERO : ageOf(memcgs, cgroup, now));
+  }
+
+  /** The state of a container cgroup whose processes and age the caller has read already (the CLI lists both). */
+  public State stateOf(String containerId, int processes, Duration age) {
+    if (claimed != null) {
+      return claimed.test(containerId) ? State.CLAIMED : State.ORPHAN;
+    }
+    if (processes > 0) {
       return State.RUNNING;
     }
-    Instant created = memcgs.driver().fs().attributes(cgroup).lastModifiedTime().toInstant();
-    return Duration.between(created, now).compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
+    return age.compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
+  }
+
+  /** The cgroup directory's age by its modification time, as sweeps have always measured it. */
+  public static Duration ageOf(ContainerMemcgs memcgs, Path cgroup, Instant now) throws IOException {
+    return Duration.between(memcgs.driver().fs().attributes(cgroup).lastModifiedTime().toInstant(), now);
   }
 }
