@@ -114,6 +114,13 @@ public interface CgroupDriver {
   /** {@link #memoryStat} and {@link #pids} in one visit to the cgroup: the container monitor's reading. */
   MemorySample sample(Path cgroup) throws IOException;
 
+  /**
+   * Page cache charged to this cgroup itself, not to its children, which is where a removed child's pages land on a
+   * kernel that moves them to the parent: v1 {@code cache} of {@code memory.stat}; {@link MemoryStats#UNKNOWN} on
+   * v2, whose {@code memory.stat} counts the whole subtree (there {@link #dyingMemcgsUnder} tells instead).
+   */
+  long ownPageCache(Path cgroup) throws IOException;
+
   /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
   long dyingMemcgs() throws IOException;
 

@@ -88,6 +88,12 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
 
+  /** v1's {@code memory.stat} counters without the {@code total_} prefix are the cgroup's own. */
+  @Override
+  public long ownPageCache(Path cgroup) throws IOException {
+    return memoryStat(cgroup).file();
+  }
+
   @Override
   public long dyingMemcgsUnder(Path cgroup) {
     return UNKNOWN;

@@ -108,6 +108,11 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public long ownPageCache(Path cgroup) {
+    return UNKNOWN;
+  }
+
+  @Override
   public long dyingMemcgsUnder(Path cgroup) throws IOException {
     Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.stat")));
     long memory = get(stat, "nr_dying_subsys_memory");

@@ -7,8 +7,14 @@ import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MountInfo;
 import io.github.yarnmemcg.cgroup.Processes;
+import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.DrainWhen;
+import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
+import io.github.yarnmemcg.lifecycle.ReparentProbe;
+import io.github.yarnmemcg.nodemanager.LocalDirApplications;
+import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +36,9 @@ import org.apache.hadoop.util.VersionInfo;
  * which cgroup the NodeManager must run to move container processes into it, whether the root exists and this
  * user can create cgroups in it (proved by creating and removing a probe cgroup in it, as the NodeManager does at
  * start), the kernel features the plugin uses, the node's dying-memcg count, leftover container cgroups, and the
- * yarn-site.xml settings. It writes nothing but that probe, and only inside the root.
+ * yarn-site.xml settings, and which way the node treats a finished container's page cache (measured with the
+ * NodeManager's kernel probe). It writes nothing but those probes: cgroups inside the root, and a 1 MiB file in the
+ * first local dir, all removed.
  */
 public final class Doctor {
 
@@ -100,6 +108,7 @@ public final class Doctor {
     }
     dying(driver, out);
     if (fs.isDirectory(root)) {
+      cleanupPolicy(driver, root, out);
       leftovers(out);
     }
     yarnSite(out);
@@ -262,6 +271,46 @@ public final class Doctor {
       out.add(Finding.fail("feature " + file + ": ABSENT, the plugin needs it (" + what + ")"));
     } else {
       out.add(Finding.info("feature " + file + ": absent (" + what + ")"));
+    }
+  }
+
+  /**
+   * Which way this node treats finished containers' page cache, measured as the NodeManager measures it at start
+   * (a probe cgroup and a 1 MiB file in the first local dir, both removed).
+   */
+  private void cleanupPolicy(CgroupDriver driver, Path root, List<Finding> out) {
+    LifecycleSettings settings;
+    try {
+      settings = MemcgConfiguration.from(target.conf()).lifecycle();
+    } catch (IllegalArgumentException e) {
+      return; // reported with the settings
+    }
+    List<Path> localDirs = LocalDirApplications.localDirs(target.conf());
+    Path scratch = localDirs.isEmpty() || !Files.isDirectory(localDirs.get(0))
+        ? Paths.get(System.getProperty("java.io.tmpdir")) : localDirs.get(0);
+    String why;
+    boolean reparents = false;
+    if (settings.drainEnabled() && settings.drainWhen() == DrainWhen.AUTO) {
+      try {
+        ReparentProbe.Finding f = new ReparentProbe(driver, root, scratch, Duration.ofSeconds(5)).run();
+        reparents = f.reparents();
+        why = "measured in " + scratch + ": " + f.evidence();
+      } catch (IOException e) {
+        out.add(Finding.warn("cannot measure whether this kernel moves a removed cgroup's page cache to its parent"
+            + " (probe in " + scratch + "): " + e.getMessage() + "; the NodeManager then waits for applications to"
+            + " end"));
+        return;
+      }
+    } else {
+      why = settings.drainEnabled() ? "set by drain.when=" + settings.drainWhen().value() : "set by drain.enabled=false";
+    }
+    CleanupPolicy policy = CleanupPolicy.of(settings, reparents);
+    out.add(Finding.ok("cleanup: " + policy.description() + " (" + why + ")"));
+    long debugDelay = target.conf().getLong("yarn.nodemanager.delete.debug-delay-sec", 0);
+    if (policy == CleanupPolicy.AFTER_APPLICATION && debugDelay != 0) {
+      out.add(Finding.warn("yarn.nodemanager.delete.debug-delay-sec=" + debugDelay + " keeps ended applications'"
+          + " files, so their containers' cgroups wait " + (debugDelay < 0 ? "until" : "that long, or until")
+          + " drain.wait.max-ms (" + settings.maxWait().toMillis() + " ms)"));
     }
   }
 

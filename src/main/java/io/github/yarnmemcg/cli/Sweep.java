@@ -145,7 +145,7 @@ public final class Sweep {
   public static String resultTable(List<CleanupResult> results) {
     Table t = new Table("container", "outcome", "drained MiB", "left charged MiB", "removed");
     for (CleanupResult r : results) {
-      t.row(r.containerId(), r.outcome().name().toLowerCase(), Table.mib(r.drainedBytes()),
+      t.row(r.containerId(), r.outcome().name().toLowerCase(), Table.mib(r.evictedBytes()),
           Table.mib(r.leftCharged()), r.removed() ? "yes" : "NO");
     }
     return t.toString();

@@ -4,8 +4,13 @@ package io.github.yarnmemcg.lifecycle;
  * How the cleanup of one container cgroup ended.
  *
  * @param removed the directory is gone
- * @param drainedBytes page cache reclaimed before rmdir
- * @param leftCharged page cache and shmem still charged at rmdir (the kernel keeps such a cgroup as a dying memcg)
+ * @param drainedBytes page cache the plugin evicted (reclaimed before rmdir)
+ * @param leftCharged page cache and shmem still charged at rmdir: moved to the parent on a kernel that does so,
+ *     else keeping the cgroup a dying memcg
+ * @param cachedAtExit page cache charged once the container's processes were gone
+ * @param freedWithoutEviction of that, what went before any drain: deleted by the application, or reclaimed by the
+ *     kernel under pressure
+ * @param waitedNanos how long the empty cgroup waited for its application to end
  * @param nanos time from completion to the end of the cleanup
  * @param deleteRetries rmdir retries on EBUSY
  * @param attempts cleanup attempts, more than 1 when the reaper retried
@@ -19,9 +24,12 @@ public final class CleanupResult {
   private final long nanos;
   private final int deleteRetries;
   private final int attempts;
+  private final long cachedAtExit;
+  private final long freedWithoutEviction;
+  private final long waitedNanos;
 
   public CleanupResult(String containerId, Outcome outcome, boolean removed, long drainedBytes, long leftCharged,
-      long nanos, int deleteRetries, int attempts) {
+      long nanos, int deleteRetries, int attempts, long cachedAtExit, long freedWithoutEviction, long waitedNanos) {
     this.containerId = containerId;
     this.outcome = outcome;
     this.removed = removed;
@@ -30,6 +38,9 @@ public final class CleanupResult {
     this.nanos = nanos;
     this.deleteRetries = deleteRetries;
     this.attempts = attempts;
+    this.cachedAtExit = cachedAtExit;
+    this.freedWithoutEviction = freedWithoutEviction;
+    this.waitedNanos = waitedNanos;
   }
 
   public String containerId() {
@@ -44,7 +55,7 @@ public final class CleanupResult {
     return removed;
   }
 
-  public long drainedBytes() {
+  public long evictedBytes() {
     return drainedBytes;
   }
 
@@ -64,9 +75,26 @@ public final class CleanupResult {
     return attempts;
   }
 
+  public long cachedAtExit() {
+    return cachedAtExit;
+  }
+
+  public long freedWithoutEviction() {
+    return freedWithoutEviction;
+  }
+
+  public long waitedNanos() {
+    return waitedNanos;
+  }
+
+  /** Absent: there was no cgroup to clean. */
+  static CleanupResult absent(String containerId) {
+    return new CleanupResult(containerId, Outcome.ABSENT, true, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
 
   public enum Outcome {
-    /** Drained (if enabled) and removed. */
+    /** Removed, after whatever drain the node's policy asks for. */
     CLEANED,
     /** There was no cgroup to clean. */
     ABSENT,

@@ -32,11 +32,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The life of every container's memory cgroup under one root: created and limited before the container
- * starts, and on completion killed, drained of page cache and removed in the background so that the
- * completion path never waits for the kernel. Cleanups that fail go to a reaper that retries with backoff
- * and counts what it gives up on. Only directories named like YARN container ids, directly under the root,
- * are ever created, written or removed.
+ * The life of every container's memory cgroup under one root, the door the NodeManager adapters call: created and
+ * limited before the container starts, and on completion handed to a background {@link Cleanup} that kills,
+ * waits or drains as the node's {@link CleanupPolicy} says, and removes, so that the completion path never waits
+ * for the kernel. Only directories named like YARN container ids, directly under the root, are ever created,
+ * written or removed.
  */
 public final class ContainerMemcgs implements Closeable {
 
@@ -46,25 +46,12 @@ public final class ContainerMemcgs implements Closeable {
   public static final Pattern CONTAINER_ID = Pattern.compile("container_(e\\d+_)?\\d+_\\d+_\\d+_\\d+");
 
   private static final long MIB = FileUtils.ONE_MB;
-  private static final long REAPER_FIRST_DELAY_MS = 1_000;
-  private static final long REAPER_MAX_DELAY_MS = 60_000;
-  private static final int CLEANUP_QUEUE = 4096;
-  private static final long NUDGE_FIRST_DELAY_MS = 1_000;
-  private static final long NUDGE_MAX_DELAY_MS = 16_000;
-  private static final long NUDGE_MIN_HORIZON_MS = 60_000;
-  private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-  private static final long DRAIN_WAIT_FIRST_MS = 250;
-  private static final long DRAIN_WAIT_MAX_MS = 8_000;
 
   private final CgroupDriver driver;
   private final Path root;
   private final LifecycleSettings settings;
   private final LifecycleCounters counters = new LifecycleCounters();
-  private final ConcurrentHashMap<String, Cleanup> cleanups = new ConcurrentHashMap<>();
-  private final ThreadPoolExecutor cleaners;
-  private final ScheduledExecutorService reaper;
-  private final AtomicLong lastRemovalNanos = new AtomicLong();
-  private final AtomicBoolean nudging = new AtomicBoolean();
+  private final Cleanups cleanups;
 
   /** What {@link #complete} saw synchronously, and the background cleanup it started. */
   public static final class Completion {
@@ -100,14 +87,17 @@ public final class ContainerMemcgs implements Closeable {
     }
   }
 
+  /** A lifecycle without an application signal, for tools that run apart from a NodeManager. */
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
+    this(driver, root, settings, Applications.ALL_ENDED);
+  }
+
+  /** @param applications which applications have ended on this node (their waiting cgroups may then be drained) */
+  public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings, Applications applications) {
     this.driver = driver;
     this.root = root;
     this.settings = settings;
-    this.cleaners = new ThreadPoolExecutor(settings.cleanupThreads(), settings.cleanupThreads(), 30,
-        TimeUnit.SECONDS, new ArrayBlockingQueue<>(CLEANUP_QUEUE), daemon("yarn-memcg-cleanup"));
-    this.cleaners.allowCoreThreadTimeOut(true);
-    this.reaper = Executors.newSingleThreadScheduledExecutor(daemon("yarn-memcg-reaper"));
+    this.cleanups = new Cleanups(driver, root, settings, counters, applications);
   }
 
   public CgroupDriver driver() {
@@ -120,6 +110,27 @@ public final class ContainerMemcgs implements Closeable {
 
   public LifecycleCounters counters() {
     return counters;
+  }
+
+  /** What this node does with finished containers' cgroups: from the settings, then {@link #decidePolicy}. */
+  public CleanupPolicy policy() {
+    return cleanups.policy();
+  }
+
+  /**
+   * Settles the policy before the first container: with {@code drain.when=auto} (and the drain on), measures with a
+   * {@link ReparentProbe} whether this kernel moves a removed cgroup's page cache to its parent.
+   *
+   * @param scratch where the probe may write and delete its file: a disk the containers use
+   * @return what was measured, or why nothing needed measuring
+   */
+  public String decidePolicy(Path scratch) throws IOException {
+    if (!settings.drainEnabled() || settings.drainWhen() != DrainWhen.AUTO) {
+      return "set by " + (settings.drainEnabled() ? "drain.when=" + settings.drainWhen().value() : "drain.enabled=false");
+    }
+    ReparentProbe.Finding finding = new ReparentProbe(driver, root, scratch, settings.deleteTimeout()).run();
+    cleanups.policy(CleanupPolicy.of(settings, finding.reparents()));
+    return "measured: " + finding.evidence();
   }
 
   /**
@@ -149,15 +160,8 @@ public final class ContainerMemcgs implements Closeable {
       dir = child;
     }
     driver.enableMemoryForChildren(root);
-    createAndRemoveEmptyChild("yarn-memcg-probe-");
+    WritebackNudger.emptyChild(driver, root, "yarn-memcg-probe-", settings.deleteTimeout());
     new Delegation(driver).checkCanMoveInto(root);
-  }
-
-  /** Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container. */
-  private void createAndRemoveEmptyChild(String prefix) throws IOException {
-    Path child = root.resolve(prefix + Processes.self());
-    driver.create(child);
-    driver.delete(child, System.nanoTime() + settings.deleteTimeout().toNanos());
   }
 
   /** The cgroup of a container, refusing any id that is not a YARN container id. */
@@ -191,7 +195,7 @@ public final class ContainerMemcgs implements Closeable {
     List<String> swept = new ArrayList<>();
     Instant now = Instant.now();
     for (String id : containerIds()) {
-      if (cleanups.containsKey(id)) {
+      if (cleanups.isUnderWay(id)) {
         continue;
       }
       try {
@@ -209,7 +213,7 @@ public final class ContainerMemcgs implements Closeable {
 
   /** Runs {@link #sweep} every {@code interval} on the reaper's thread, until {@link #close}. */
   public void sweepEvery(Duration interval, OrphanRule rule) {
-    reaper.scheduleWithFixedDelay(() -> {
+    cleanups.scheduler.every(interval, () -> {
       try {
         List<String> swept = sweep(rule);
         if (!swept.isEmpty()) {
@@ -219,7 +223,7 @@ public final class ContainerMemcgs implements Closeable {
       } catch (IOException | RuntimeException e) {
         LOG.warn("periodic sweep of {} failed, next in {} ms: {}", root, interval.toMillis(), e.toString());
       }
-    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    });
   }
 
   /**
@@ -235,10 +239,7 @@ public final class ContainerMemcgs implements Closeable {
       throw new IllegalArgumentException("container " + containerId + " has no memory allocated (" + memoryBytes
           + " bytes)");
     }
-    Cleanup pending = cleanups.remove(containerId);
-    if (pending != null) {
-      pending.supersede();
-    }
+    cleanups.supersede(containerId);
     boolean created;
     try {
       created = driver.create(cgroup);
@@ -335,104 +336,84 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   /**
-   * Ends a container's cgroup: logs its final memory figures, signals any process left in it, and hands the
-   * drain and rmdir to the background. Idempotent: a second call returns the cleanup already under way, and a
-   * call for a cgroup that is gone returns an {@link CleanupResult.Outcome#ABSENT} result.
+   * Ends a container's cgroup: logs its final memory figures, signals any process left in it, and hands the rest
+   * (by the node's {@link #policy}: wait for the application, drain, rmdir) to the background. Idempotent: a second
+   * call returns the cleanup already under way, and a call for a cgroup that is gone returns an
+   * {@link CleanupResult.Outcome#ABSENT} result.
    */
   public Completion complete(String containerId) {
     Path cgroup = cgroupOf(containerId);
-    Cleanup running = cleanups.get(containerId);
+    Cleanup running = cleanups.underWay(containerId);
     if (running != null) {
       return new Completion(cgroup, Optional.empty(), running.future);
     }
     if (!driver.fs().isDirectory(cgroup)) {
-      return new Completion(cgroup, Optional.empty(), CompletableFuture.completedFuture(new CleanupResult(containerId,
-          CleanupResult.Outcome.ABSENT, true, 0, 0, 0, 0, 0)));
+      return new Completion(cgroup, Optional.empty(),
+          CompletableFuture.completedFuture(CleanupResult.absent(containerId)));
     }
-    Cleanup cleanup = new Cleanup(containerId, cgroup);
-    Cleanup raced = cleanups.putIfAbsent(containerId, cleanup);
-    if (raced != null) {
-      return new Completion(cgroup, Optional.empty(), raced.future);
-    }
-    counters.completed.increment();
-    counters.pending.increment();
     Optional<MemoryStats> last = stats(containerId);
-    last.ifPresent(s -> {
-      if (s.oomKill() > 0) {
-        counters.oomKills.add(s.oomKill());
-      }
-      LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
-          + " oom_kill={}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
-          mib(s.shmem()), s.limitHits(), s.oomKill());
-    });
     try {
       driver.signalKill(cgroup);
     } catch (IOException e) {
       LOG.warn("{}: cannot signal leftover processes now, the cleanup will retry: {}", containerId, e.getMessage());
     }
-    submit(cleanup);
+    Cleanup cleanup = cleanups.begin(containerId, cgroup);
+    if (!cleanup.isFirstCompletion()) {
+      return new Completion(cgroup, Optional.empty(), cleanup.future);
+    }
+    last.ifPresent(s -> {
+      if (s.oomKill() > 0) {
+        counters.oomKills.add(s.oomKill());
+      }
+      LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
+          + " oom_kill={}; cleanup: {}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
+          mib(s.shmem()), s.limitHits(), s.oomKill(), cleanups.policy() == CleanupPolicy.AFTER_APPLICATION
+              ? "waits for " + cleanup.applicationId + " to end" : cleanups.policy().name().toLowerCase(Locale.ROOT));
+    });
     return new Completion(cgroup, last, cleanup.future);
   }
 
-  private void submit(Cleanup cleanup) {
-    try {
-      cleaners.execute(cleanup);
-    } catch (RejectedExecutionException e) {
-      if (!reaper.isShutdown()) {
-        reaper.schedule(() -> submit(cleanup), REAPER_FIRST_DELAY_MS, TimeUnit.MILLISECONDS);
-      }
-    }
-  }
-
   /**
-   * Watches the root after a removal on cgroup v2. There a removed memcg also stays dying while inodes its
-   * container dirtied are attached to its writeback context (cgroup writeback). The kernel moves such inodes
-   * to the parent only when some memory cgroup goes offline, and it passes over a context whose inodes are
-   * still dirty then, which they are right after the container's last write until the flusher has written
-   * them (up to {@code vm.dirty_expire_centisecs}, 30 s). On a busy node the next container's removal does
-   * this; after the last one nothing would. So while the root reports dying descendants, the reaper creates
-   * and removes one empty cgroup under the root, at 1 s doubling to 16 s, for twice the drain budget (at least
-   * 60 s) after the last removal. It is local to the root: no sync, no reclaim, nothing outside.
+   * The NodeManager has just deleted files of this application (its executor's deleteAsUser returned): cgroups
+   * waiting for it ask at once whether it has ended, instead of at their next poll.
    */
-  private void afterRemoval() {
-    if (driver.mount().version() != CgroupVersion.V2 || !settings.drainEnabled()) {
-      return;
+  public void applicationCleaned(String applicationId) {
+    cleanups.applicationCleaned(applicationId);
+  }
+
+  /** A cgroup waiting for its application, for {@code stats} and the demo. */
+  public static final class Waiting {
+    private final String containerId;
+    private final String applicationId;
+    private final Duration waited;
+
+    Waiting(String containerId, String applicationId, Duration waited) {
+      this.containerId = containerId;
+      this.applicationId = applicationId;
+      this.waited = waited;
     }
-    lastRemovalNanos.set(System.nanoTime());
-    if (nudging.compareAndSet(false, true)) {
-      scheduleNudge(0);
+
+    public String containerId() {
+      return containerId;
+    }
+
+    public String applicationId() {
+      return applicationId;
+    }
+
+    public Duration waited() {
+      return waited;
     }
   }
 
-  private void scheduleNudge(int round) {
-    long delay = Math.min(NUDGE_MAX_DELAY_MS, NUDGE_FIRST_DELAY_MS << Math.min(round, 16));
-    try {
-      reaper.schedule(() -> nudge(round), delay, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException shutdown) {
-      nudging.set(false);
+  /** The finished containers' cgroups waiting for their applications now, longest-waiting first. */
+  public List<Waiting> waiting() {
+    List<Waiting> all = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Cleanup c : cleanups.waitingNow()) {
+      all.add(new Waiting(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince())));
     }
-  }
-
-  private void nudge(int round) {
-    long removal = lastRemovalNanos.get();
-    long horizonMs = Math.max(NUDGE_MIN_HORIZON_MS, 2 * settings.drainTimeout().toMillis());
-    try {
-      long dying = driver.dyingMemcgsUnder(root);
-      if (dying <= 0 || (System.nanoTime() - removal) / 1_000_000 > horizonMs) {
-        nudging.set(false);
-        // A removal between the read above and the reset found the watch still on and left it to this one.
-        if (lastRemovalNanos.get() != removal && nudging.compareAndSet(false, true)) {
-          scheduleNudge(0);
-        }
-        return;
-      }
-      createAndRemoveEmptyChild("yarn-memcg-nudge-");
-      counters.writebackNudges.increment();
-      LOG.debug("{} dying memcg(s) under {}: nudged the kernel's writeback cleanup (round {})", dying, root, round);
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("writeback nudge under {} failed, retrying later: {}", root, e.toString());
-    }
-    scheduleNudge(round + 1);
+    return all;
   }
 
   /**
@@ -441,180 +422,11 @@ public final class ContainerMemcgs implements Closeable {
    */
   @Override
   public void close() {
-    reaper.shutdownNow();
-    cleaners.shutdown();
-    try {
-      if (!cleaners.awaitTermination(settings.deleteTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        cleaners.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      cleaners.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    cleanups.scheduler.shutdown(settings.deleteTimeout());
   }
 
   private static String mib(long bytes) {
     return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max"
         : String.format("%.1f", bytes / (double) MIB);
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  /** One container's background cleanup; each run is one attempt, and failed attempts go to the reaper. */
-  private final class Cleanup implements Runnable {
-    final String containerId;
-    final Path cgroup;
-    final CompletableFuture<CleanupResult> future = new CompletableFuture<>();
-    final long begun = System.nanoTime();
-    int attempts;
-    long drainedBytes;
-    int deleteRetries;
-    boolean superseded;
-    boolean drainBegun;
-    long drainBegunNanos;
-    int drainWaits;
-    volatile boolean drainResumed;
-
-    Cleanup(String containerId, Path cgroup) {
-      this.containerId = containerId;
-      this.cgroup = cgroup;
-    }
-
-    /** Called by a relaunch: waits for a kill or rmdir in progress, then makes sure no other one starts. */
-    synchronized void supersede() {
-      superseded = true;
-      finish(CleanupResult.Outcome.SUPERSEDED, false, 0);
-    }
-
-    @Override
-    public void run() {
-      if (!drainResumed) {
-        attempts++;
-      }
-      drainResumed = false;
-      try {
-        synchronized (this) {
-          if (superseded) {
-            return;
-          }
-          if (!driver.killAll(cgroup, System.nanoTime() + settings.killTimeout().toNanos())) {
-            throw new IOException("processes " + driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
-          }
-        }
-        long leftCharged = 0;
-        if (settings.drainEnabled()) {
-          long now = System.nanoTime();
-          if (!drainBegun) {
-            drainBegun = true;
-            drainBegunNanos = now;
-          }
-          long drainDeadline = drainBegunNanos + settings.drainTimeout().toNanos();
-          long sliceEnd = drainDeadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : drainDeadline;
-          DrainResult drain = driver.drain(cgroup, sliceEnd);
-          drainedBytes += drain.drainedBytes();
-          counters.drainedBytes.add(drain.drainedBytes());
-          counters.drainNanos.add(drain.nanos());
-          if (!drain.complete() && drainDeadline - System.nanoTime() > 0) {
-            awaitPages(drain, drainDeadline);
-            return;
-          }
-          leftCharged = drain.leftCharged();
-          if (leftCharged > 0) {
-            MemoryStats s = drain.after();
-            LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
-                + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg",
-                containerId, (System.nanoTime() - drainBegunNanos) / 1_000_000,
-                s.file(), s.shmem(), s.dirty(), s.writeback(), s.mappedFile());
-          }
-        }
-        if (Thread.currentThread().isInterrupted()) {
-          // The NodeManager is stopping: removing a cgroup whose drain was cut short would leave it dying.
-          LOG.info("{}: cleanup interrupted by shutdown, memcg {} stays for the next start", containerId, cgroup);
-          return;
-        }
-        synchronized (this) {
-          if (superseded) {
-            return;
-          }
-          int retries = driver.delete(cgroup, System.nanoTime() + settings.deleteTimeout().toNanos());
-          deleteRetries += retries;
-          counters.deleteRetries.add(retries);
-          if (leftCharged > 0) {
-            counters.leftCharged.increment();
-          }
-          counters.cleaned.increment();
-          finish(CleanupResult.Outcome.CLEANED, true, leftCharged);
-          afterRemoval();
-        }
-      } catch (IOException | RuntimeException e) {
-        retryLater(e);
-      }
-    }
-
-    /**
-     * Gives the thread back while the cgroup, empty of processes, waits for pages the kernel cannot reclaim yet
-     * (dirty until the flusher writes them, held by a filesystem's journal, pinned by another process): the
-     * reaper hands it back to a cleanup thread at once after progress, else at 250 ms doubling to 8 s, so that a
-     * waiting drain never keeps other containers' cleanups queued. The budget counts from the first drain.
-     */
-    private void awaitPages(DrainResult drain, long drainDeadline) {
-      boolean progressed = drain.drainedBytes() > 0;
-      drainWaits = progressed ? 0 : drainWaits + 1;
-      long delay = progressed ? 0 : Math.min(DRAIN_WAIT_MAX_MS, DRAIN_WAIT_FIRST_MS << Math.min(drainWaits - 1, 16));
-      delay = Math.min(delay, Math.max(0, (drainDeadline - System.nanoTime()) / 1_000_000));
-      try {
-        reaper.schedule(() -> {
-          drainResumed = true;
-          submit(this);
-        }, delay, TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException shutdown) {
-        // Removing a cgroup whose drain was cut short would leave it dying.
-        LOG.info("{}: cleanup stopped by shutdown, memcg {} stays for the next start", containerId, cgroup);
-      }
-    }
-
-    private void retryLater(Exception e) {
-      long elapsedMs = (System.nanoTime() - begun) / 1_000_000;
-      if (elapsedMs >= settings.reaperGiveUp().toMillis() || reaper.isShutdown()) {
-        LOG.error("{}: giving up on memcg {} after {} attempts over {} ms: {}", containerId, cgroup, attempts,
-            elapsedMs, e.toString());
-        counters.givenUp.increment();
-        synchronized (this) {
-          finish(CleanupResult.Outcome.GIVEN_UP, false, 0);
-        }
-        return;
-      }
-      long delay = Math.min(REAPER_MAX_DELAY_MS, REAPER_FIRST_DELAY_MS << Math.min(attempts - 1, 16));
-      LOG.warn("{}: cleanup attempt {} of memcg {} failed, the reaper retries in {} ms: {}", containerId, attempts,
-          cgroup, delay, e.getMessage());
-      try {
-        counters.awaitingRetry.increment();
-        reaper.schedule(() -> {
-          counters.awaitingRetry.decrement();
-          submit(this);
-        }, delay, TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException shutdown) {
-        counters.awaitingRetry.decrement();
-        synchronized (this) {
-          finish(CleanupResult.Outcome.GIVEN_UP, false, 0);
-        }
-      }
-    }
-
-    private void finish(CleanupResult.Outcome outcome, boolean removed, long leftCharged) {
-      if (future.isDone()) {
-        return;
-      }
-      cleanups.remove(containerId, this);
-      counters.pending.decrement();
-      future.complete(new CleanupResult(containerId, outcome, removed, drainedBytes, leftCharged,
-          System.nanoTime() - begun, deleteRetries, attempts));
-    }
   }
 }

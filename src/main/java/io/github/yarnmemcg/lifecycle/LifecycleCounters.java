@@ -10,33 +10,37 @@ public final class LifecycleCounters {
     private final long started;
     private final long completed;
     private final long cleaned;
-    private final long drainedBytes;
+    private final long evictedBytes;
+    private final long freedWithoutEviction;
+    private final long chargedAtRemoval;
     private final long drainNanos;
     private final long deleteRetries;
     private final long leftCharged;
     private final long oomKills;
     private final long givenUp;
     private final long pendingCleanups;
+    private final long waiting;
     private final long awaitingRetry;
     private final long swept;
     private final long writebackNudges;
 
-    public Snapshot(long started, long completed, long cleaned, long drainedBytes, long drainNanos,
-        long deleteRetries, long leftCharged, long oomKills, long givenUp, long pendingCleanups, long awaitingRetry,
-        long swept, long writebackNudges) {
-      this.started = started;
-      this.completed = completed;
-      this.cleaned = cleaned;
-      this.drainedBytes = drainedBytes;
-      this.drainNanos = drainNanos;
-      this.deleteRetries = deleteRetries;
-      this.leftCharged = leftCharged;
-      this.oomKills = oomKills;
-      this.givenUp = givenUp;
-      this.pendingCleanups = pendingCleanups;
-      this.awaitingRetry = awaitingRetry;
-      this.swept = swept;
-      this.writebackNudges = writebackNudges;
+    Snapshot(LifecycleCounters c) {
+      this.started = c.started.sum();
+      this.completed = c.completed.sum();
+      this.cleaned = c.cleaned.sum();
+      this.evictedBytes = c.evictedBytes.sum();
+      this.freedWithoutEviction = c.freedWithoutEviction.sum();
+      this.chargedAtRemoval = c.chargedAtRemoval.sum();
+      this.drainNanos = c.drainNanos.sum();
+      this.deleteRetries = c.deleteRetries.sum();
+      this.leftCharged = c.leftCharged.sum();
+      this.oomKills = c.oomKills.sum();
+      this.givenUp = c.givenUp.sum();
+      this.pendingCleanups = c.pending.sum();
+      this.waiting = c.waiting.sum();
+      this.awaitingRetry = c.awaitingRetry.sum();
+      this.swept = c.swept.sum();
+      this.writebackNudges = c.writebackNudges.sum();
     }
 
     public long started() {
@@ -51,8 +55,16 @@ public final class LifecycleCounters {
       return cleaned;
     }
 
-    public long drainedBytes() {
-      return drainedBytes;
+    public long evictedBytes() {
+      return evictedBytes;
+    }
+
+    public long freedWithoutEviction() {
+      return freedWithoutEviction;
+    }
+
+    public long chargedAtRemoval() {
+      return chargedAtRemoval;
     }
 
     public long drainNanos() {
@@ -79,6 +91,10 @@ public final class LifecycleCounters {
       return pendingCleanups;
     }
 
+    public long waiting() {
+      return waiting;
+    }
+
     public long awaitingRetry() {
       return awaitingRetry;
     }
@@ -90,25 +106,34 @@ public final class LifecycleCounters {
     public long writebackNudges() {
       return writebackNudges;
     }
+
+    @Override
+    public String toString() {
+      return "Counters[started=" + started + ", completed=" + completed + ", cleaned=" + cleaned + ", evicted="
+          + evictedBytes + ", freedWithoutEviction=" + freedWithoutEviction + ", chargedAtRemoval=" + chargedAtRemoval
+          + ", leftCharged=" + leftCharged + ", givenUp=" + givenUp + ", pending=" + pendingCleanups + ", waiting="
+          + waiting + ", awaitingRetry=" + awaitingRetry + ", swept=" + swept + ", nudges=" + writebackNudges + "]";
+    }
   }
 
   final LongAdder started = new LongAdder();
   final LongAdder completed = new LongAdder();
   final LongAdder cleaned = new LongAdder();
-  final LongAdder drainedBytes = new LongAdder();
+  final LongAdder evictedBytes = new LongAdder();
+  final LongAdder freedWithoutEviction = new LongAdder();
+  final LongAdder chargedAtRemoval = new LongAdder();
   final LongAdder drainNanos = new LongAdder();
   final LongAdder deleteRetries = new LongAdder();
   final LongAdder leftCharged = new LongAdder();
   final LongAdder oomKills = new LongAdder();
   final LongAdder givenUp = new LongAdder();
   final LongAdder pending = new LongAdder();
+  final LongAdder waiting = new LongAdder();
   final LongAdder awaitingRetry = new LongAdder();
   final LongAdder swept = new LongAdder();
   final LongAdder writebackNudges = new LongAdder();
 
   public Snapshot snapshot() {
-    return new Snapshot(started.sum(), completed.sum(), cleaned.sum(), drainedBytes.sum(), drainNanos.sum(),
-        deleteRetries.sum(), leftCharged.sum(), oomKills.sum(), givenUp.sum(), pending.sum(), awaitingRetry.sum(),
-        swept.sum(), writebackNudges.sum());
+    return new Snapshot(this);
   }
 }

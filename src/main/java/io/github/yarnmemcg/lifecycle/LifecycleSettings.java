@@ -15,12 +15,19 @@ import java.util.Objects;
  * @param swappiness {@code memory.swappiness} of a guaranteed container (v1 only)
  * @param cleanupThreads threads that drain and delete in the background
  * @param reaperGiveUp how long the reaper keeps retrying a cgroup before counting it as given up
+ * @param drainWhen when page cache may be evicted; the constructor sets {@link DrainWhen#CONTAINER_EXIT}, the
+ *     lifecycle's behaviour without an application signal, and {@link #withDrainWhen} the rest
+ * @param maxWait how long a finished container's cgroup may wait for its application to end
+ * @param maxWaiting how many cgroups may wait at once; beyond it the longest-waiting one is drained
  */
 public final class LifecycleSettings {
 
   /** Hadoop's own values for opportunistic containers: no soft limit, swap them first. */
   public static final int OPPORTUNISTIC_SOFT_LIMIT_PERCENT = 0;
   public static final int OPPORTUNISTIC_SWAPPINESS = 100;
+  /** The caps on waiting cgroups; why these values: the README's settings table. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofHours(1);
+  public static final int DEFAULT_MAX_WAITING = 512;
 
   private final boolean drainEnabled;
   private final Duration drainTimeout;
@@ -30,12 +37,23 @@ public final class LifecycleSettings {
   private final int swappiness;
   private final int cleanupThreads;
   private final Duration reaperGiveUp;
+  private final DrainWhen drainWhen;
+  private final Duration maxWait;
+  private final int maxWaiting;
 
   public LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp) {
-    if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1) {
+    this(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness, cleanupThreads,
+        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING);
+  }
+
+  private LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
+      int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp, DrainWhen drainWhen,
+      Duration maxWait, int maxWaiting) {
+    if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1
+        || maxWaiting < 0 || maxWait.isNegative()) {
       throw new IllegalArgumentException("invalid lifecycle settings " + softLimitPercent + "% " + swappiness
-          + " " + cleanupThreads);
+          + " " + cleanupThreads + " " + maxWaiting + " " + maxWait);
     }
     this.drainEnabled = drainEnabled;
     this.drainTimeout = drainTimeout;
@@ -45,6 +63,15 @@ public final class LifecycleSettings {
     this.swappiness = swappiness;
     this.cleanupThreads = cleanupThreads;
     this.reaperGiveUp = reaperGiveUp;
+    this.drainWhen = drainWhen;
+    this.maxWait = maxWait;
+    this.maxWaiting = maxWaiting;
+  }
+
+  /** These settings with the drain's timing: when it may evict, and the caps on cgroups waiting to. */
+  public LifecycleSettings withDrainWhen(DrainWhen when, Duration maxWait, int maxWaiting) {
+    return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
+        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting);
   }
 
   public boolean drainEnabled() {
@@ -79,6 +106,18 @@ public final class LifecycleSettings {
     return reaperGiveUp;
   }
 
+  public DrainWhen drainWhen() {
+    return drainWhen;
+  }
+
+  public Duration maxWait() {
+    return maxWait;
+  }
+
+  public int maxWaiting() {
+    return maxWaiting;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof LifecycleSettings)) {
@@ -92,12 +131,15 @@ public final class LifecycleSettings {
         && Objects.equals(softLimitPercent, other.softLimitPercent)
         && Objects.equals(swappiness, other.swappiness)
         && Objects.equals(cleanupThreads, other.cleanupThreads)
-        && Objects.equals(reaperGiveUp, other.reaperGiveUp);
+        && Objects.equals(reaperGiveUp, other.reaperGiveUp)
+        && drainWhen == other.drainWhen
+        && Objects.equals(maxWait, other.maxWait)
+        && maxWaiting == other.maxWaiting;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting);
   }
 }

@@ -5,6 +5,7 @@ import io.github.yarnmemcg.cgroup.CgroupIoException;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.DrainWhen;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -90,7 +91,21 @@ public final class MemcgConfiguration {
   public static final Key MODE = new Key(PREFIX + "mode", "auto",
       "auto, v1 or v2: which memory controller interface to use; auto prefers cgroup v2.");
   public static final Key DRAIN_ENABLED = new Key(PREFIX + "drain.enabled", "true",
-      "Reclaim a finished container's page cache before removing its cgroup, so that none stays dying.");
+      "Reclaim a finished container's page cache before removing its cgroup where the kernel would otherwise keep"
+          + " the cgroup dying (when: drain.when). false: never; cgroups are removed as their containers end.");
+  public static final Key DRAIN_WHEN = new Key(PREFIX + "drain.when", "auto",
+      "When a finished container's page cache may be evicted. auto: the NodeManager measures at start whether the"
+          + " kernel moves a removed cgroup's page cache to its parent (Linux 7.1+): there never, elsewhere as"
+          + " application-end. application-end: the empty cgroup waits, unprotected, until the NodeManager has"
+          + " deleted its application's local directories, then what is left is drained. container-exit: drained"
+          + " at once (the eager drain: map outputs a shuffle still reads are read back from disk).");
+  public static final Key DRAIN_WAIT_MAX_MS = new Key(PREFIX + "drain.wait.max-ms", "3600000",
+      "Age cap: how long a finished container's cgroup may wait for its application to end before it is drained"
+          + " anyway (long-running applications, or a delete.debug-delay-sec that keeps their files).");
+  public static final Key DRAIN_WAIT_MAX_CGROUPS = new Key(PREFIX + "drain.wait.max-cgroups", "512",
+      "Count cap: how many finished containers' cgroups may wait at once; beyond it the longest-waiting one is"
+          + " drained. Each waiting cgroup costs what a live empty memcg costs the kernel (about 17 KiB on 2 CPUs,"
+          + " growing with the CPU count), besides the page cache it still holds.");
   public static final Key DRAIN_TIMEOUT_MS = new Key(PREFIX + "drain.timeout-ms", "60000",
       "How long the background drain may wait for page cache to go; it covers the kernel's dirty-expire"
           + " interval (30 s by default), since dirty pages can only go after writeback. While it waits, the"
@@ -115,7 +130,7 @@ public final class MemcgConfiguration {
           + " off.");
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
-      DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS,
+      DRAIN_WHEN, DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS, SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS,
       REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
@@ -142,7 +157,9 @@ public final class MemcgConfiguration {
         (int) number(conf, SOFT_LIMIT_PERCENT, 0, 100),
         (int) number(conf, SWAPPINESS, 0, 100),
         (int) number(conf, CLEANUP_THREADS, 1, 64),
-        Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())));
+        Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
+        .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
+            Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval);
   }
@@ -220,6 +237,14 @@ public final class MemcgConfiguration {
 
   private static String value(Configuration conf, Key key) {
     return conf.getTrimmed(key.name(), key.defaultValue());
+  }
+
+  private static DrainWhen drainWhen(Configuration conf) {
+    try {
+      return DrainWhen.parse(value(conf, DRAIN_WHEN));
+    } catch (IllegalArgumentException e) {
+      throw bad(DRAIN_WHEN, value(conf, DRAIN_WHEN), e.getMessage());
+    }
   }
 
   private static boolean bool(Configuration conf, Key key) {

@@ -14,9 +14,11 @@ import org.apache.hadoop.yarn.server.nodemanager.Context;
 import org.apache.hadoop.yarn.server.nodemanager.DefaultContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerDiagnosticsUpdateEvent;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.localizer.ContainerLocalizer;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerReacquisitionContext;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.DeletionAsUserContext;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerState;
 import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerStatus;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code yarn.nodemanager.container-executor.class}. The launch command joins the container's cgroup before
  * the launch script runs, so the script and all it forks are inside; SIGKILL also reaches processes that left
  * the container's process group; when the launch or reacquisition returns, the kernel's OOM kill is reported
- * in the container's diagnostics and the cgroup is drained and removed in the background.
+ * in the container's diagnostics and the cgroup is cleaned in the background; the deletion of an application's
+ * local dirs tells the cgroups waiting for that application at once.
  */
 public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
@@ -159,6 +162,22 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     Container container = nmContext == null ? null : nmContext.getContainers().get(containerId);
     if (container != null) {
       container.handle(new ContainerDiagnosticsUpdateEvent(containerId, message));
+    }
+  }
+
+  /**
+   * The NodeManager deletes an application's {@code usercache/<user>/appcache/<app>} when the application has ended
+   * on this node (one call per local dir): its finished containers' cgroups, waiting for that, look again now.
+   */
+  @Override
+  public void deleteAsUser(DeletionAsUserContext ctx) throws IOException, InterruptedException {
+    try {
+      super.deleteAsUser(ctx);
+    } finally {
+      org.apache.hadoop.fs.Path dir = ctx.getSubDir();
+      if (plugin != null && dir != null && dir.getParent() != null && ContainerLocalizer.APPCACHE.equals(dir.getParent().getName())) {
+        plugin.memcgs().applicationCleaned(dir.getName());
+      }
     }
   }
 

@@ -27,7 +27,14 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo STARTED = info("ContainersStarted", "Container memory cgroups created and limited");
   static final MetricsInfo COMPLETED = info("ContainersCompleted", "Containers handed to the background cleanup");
   static final MetricsInfo CLEANED = info("CgroupsRemoved", "Container memory cgroups drained and removed");
-  static final MetricsInfo DRAINED = info("BytesDrained", "Page cache reclaimed from finished containers");
+  static final MetricsInfo EVICTED = info("BytesEvicted", "Page cache of finished containers that the plugin evicted");
+  static final MetricsInfo FREED = info("BytesFreedWithoutEviction",
+      "Page cache of finished containers that went before any drain: deleted by the application, or reclaimed by the"
+          + " kernel under pressure");
+  static final MetricsInfo CHARGED_AT_REMOVAL = info("BytesChargedAtRemoval",
+      "Page cache still charged when a cgroup was removed: moved to the parent on kernels that do so");
+  static final MetricsInfo WAITING = info("WaitingCgroups",
+      "Finished containers' cgroups, empty and unprotected, waiting for their applications to end");
   static final MetricsInfo DRAIN_MS = info("DrainTimeMs", "Time spent in drain calls, in total (waits between them excluded)");
   static final MetricsInfo DELETE_RETRIES = info("DeleteRetries", "rmdir retries on EBUSY");
   static final MetricsInfo LEFT_CHARGED = info("RemovedStillCharged",
@@ -66,7 +73,9 @@ public final class MemcgMetrics implements MetricsSource {
     record.addCounter(STARTED, s.started())
         .addCounter(COMPLETED, s.completed())
         .addCounter(CLEANED, s.cleaned())
-        .addCounter(DRAINED, s.drainedBytes())
+        .addCounter(EVICTED, s.evictedBytes())
+        .addCounter(FREED, s.freedWithoutEviction())
+        .addCounter(CHARGED_AT_REMOVAL, s.chargedAtRemoval())
         .addCounter(DRAIN_MS, s.drainNanos() / 1_000_000)
         .addCounter(DELETE_RETRIES, s.deleteRetries())
         .addCounter(LEFT_CHARGED, s.leftCharged())
@@ -75,6 +84,7 @@ public final class MemcgMetrics implements MetricsSource {
         .addCounter(SWEPT, s.swept())
         .addCounter(NUDGES, s.writebackNudges())
         .addGauge(PENDING, s.pendingCleanups())
+        .addGauge(WAITING, s.waiting())
         .addGauge(REAPER_QUEUE, s.awaitingRetry())
         .addGauge(DYING, dying());
   }

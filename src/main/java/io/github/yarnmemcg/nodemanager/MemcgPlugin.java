@@ -7,6 +7,7 @@ import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import org.apache.commons.io.FileUtils;
 import org.apache.hadoop.conf.Configuration;
@@ -54,19 +55,37 @@ public final class MemcgPlugin implements Closeable {
       MemoryMount mount = settings.discoverMount();
       Path root = settings.resolveRoot(mount);
       CgroupDriver driver = CgroupDriver.forMount(mount);
-      ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, settings.lifecycle());
+      LocalDirApplications applications = new LocalDirApplications(LocalDirApplications.localDirs(conf));
+      ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, settings.lifecycle(), applications);
       try {
         memcgs.bootstrap();
       } catch (IOException e) {
         memcgs.close();
         throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
       }
+      String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
-      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}), drain {}", root,
-          mount.version().name().toLowerCase(), settings.lifecycle().drainEnabled() ? "on" : "off");
+      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({})", root,
+          mount.version().name().toLowerCase(), memcgs.policy().description(), why);
       return new MemcgPlugin(settings, memcgs, metrics);
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Runs the kernel probe in the first local dir, the disk the containers' files are on. A probe that fails
+   * costs nothing but its answer: the node then waits for applications to end, which is safe on every kernel.
+   */
+  private static String decidePolicy(ContainerMemcgs memcgs, LocalDirApplications applications) {
+    Path scratch = applications.dirs().isEmpty() ? Paths.get(System.getProperty("java.io.tmpdir"))
+        : applications.dirs().get(0);
+    try {
+      return memcgs.decidePolicy(scratch);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("yarn-memcg: the kernel probe in {} failed, waiting for applications to end: {}", scratch,
+          e.toString());
+      return "the probe failed: " + e.getMessage();
     }
   }
 

@@ -105,7 +105,7 @@ class ContainerMemcgsIT {
     });
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     assertEquals(CONTAINERS, c.cleaned());
-    assertTrue(c.drainedBytes() >= CONTAINERS * 7 * MIB, "the drain reclaimed the containers' inputs: " + c);
+    assertTrue(c.evictedBytes() >= CONTAINERS * 7 * MIB, "the drain reclaimed the containers' inputs: " + c);
     assertEquals(0, c.leftCharged());
     assertEquals(0, c.pendingCleanups());
   }

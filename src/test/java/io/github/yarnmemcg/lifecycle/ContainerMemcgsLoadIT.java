@@ -148,7 +148,7 @@ class ContainerMemcgsLoadIT {
       assertEquals(0, c.leftCharged());
       assertEquals(0, c.pendingCleanups());
       // Each container was charged its whole input when it read it; the drain must have reclaimed it.
-      assertTrue(c.drainedBytes() >= LIFECYCLES * (long) FILE_BYTES / 2, "the drain reclaimed the inputs: " + c);
+      assertTrue(c.evictedBytes() >= LIFECYCLES * (long) FILE_BYTES / 2, "the drain reclaimed the inputs: " + c);
       long held = DyingMemcgs.pagesHeldByRemovedChildren(driver, memcgs.root());
       long usage = DyingMemcgs.heldByRemovedChildren(driver, memcgs.root());
       long added = DyingMemcgs.addedSince(driver, baseline, 10_000);
@@ -160,7 +160,7 @@ class ContainerMemcgsLoadIT {
           LIFECYCLES, THREADS, FILE_BYTES >> 10, launched / 1e9, total / 1e9,
           Percentiles.millis(lifecycleNanos, 50), Percentiles.millis(lifecycleNanos, 99),
           Percentiles.millis(lifecycleNanos, 100), Percentiles.millis(cleanupNanos, 50),
-          Percentiles.millis(cleanupNanos, 99), c.deleteRetries(), c.drainedBytes() / (double) MIB, added, held,
+          Percentiles.millis(cleanupNanos, 99), c.deleteRetries(), c.evictedBytes() / (double) MIB, added, held,
           usage / (double) MIB);
       // Exact for this root: a dying child's pages stay charged to the root until they are freed. Its kernel
       // objects are reparented to the root and pin nothing, so the root's usage is not the measure here.

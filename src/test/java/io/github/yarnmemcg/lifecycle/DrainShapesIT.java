@@ -259,7 +259,7 @@ class DrainShapesIT {
         + " exit->cleaned p50 %8.1f max %8.1f ms, leftCharged %2d (counter %d), drained %6.1f MiB,"
         + " dirty at exit %2d/%d, writeback nudges %d%n", label + ":", added, held / (double) MIB, Percentiles.millis(cleanupNanos, 50),
         Percentiles.millis(cleanupNanos, 99), Percentiles.millis(cleanupNanos, 100), Percentiles.millis(exitToCleaned, 50),
-        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.drainedBytes() / (double) MIB, dirtyAtExit,
+        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.evictedBytes() / (double) MIB, dirtyAtExit,
         CONTAINERS, c.writebackNudges());
     return new Run(label, baseline, left, cleanupNanos, exitToCleaned, leftCharged, maxLeftCharged, dirtyAtExit,
         exitAt[0], exitAt[CONTAINERS - 1], c);

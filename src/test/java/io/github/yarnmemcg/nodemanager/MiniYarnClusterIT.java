@@ -129,7 +129,7 @@ class MiniYarnClusterIT {
     String seen = YarnClusters.metricsThroughJmx();
     System.out.println("[e2e] JMX " + bean + ": " + seen);
     assertTrue(((Number) jmx.getAttribute(bean, "ContainersStarted")).longValue() >= 1);
-    assertTrue(((Number) jmx.getAttribute(bean, "BytesDrained")).longValue() >= 15 * MIB,
+    assertTrue(((Number) jmx.getAttribute(bean, "BytesEvicted")).longValue() >= 15 * MIB,
         "the 16 MiB the container read were drained: " + seen);
     assertNotEquals(-1L, ((Number) jmx.getAttribute(bean, "DyingMemcgs")).longValue(),
         "DyingMemcgs read the kernel's count (-1 means it could not): " + seen);

@@ -117,7 +117,6 @@ class NodeManagerRestartIT {
     conf.set(YarnConfiguration.NM_WEBAPP_ADDRESS, "127.0.0.1:" + freePort());
     conf.setInt(YarnConfiguration.NM_PMEM_MB, 4096);
     conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.5f);
-    conf.setLong(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 600);
     return conf;
   }
 

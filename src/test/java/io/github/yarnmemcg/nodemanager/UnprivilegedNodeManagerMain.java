@@ -108,7 +108,7 @@ public final class UnprivilegedNodeManagerMain {
         .orElse("none"));
     System.out.println(out + "pageCacheBeforeDrain=" + driver.stats(cg).pageCache());
     CleanupResult r = memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
-    System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.drainedBytes());
+    System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.evictedBytes());
     System.out.println(out + "exists=" + Files.exists(cg));
     plugin.close();
   }

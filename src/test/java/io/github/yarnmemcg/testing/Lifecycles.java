@@ -10,10 +10,15 @@ public final class Lifecycles {
 
   /** The lifecycle bootstrapped under the test's root: 60 s drain budget, 2 cleanup threads. */
   public static ContainerMemcgs open(RealCgroups cgroups, boolean drain) throws Exception {
-    ContainerMemcgs m = new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(drain,
-        Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
+    ContainerMemcgs m = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings(drain));
     m.bootstrap();
     return m;
+  }
+
+  /** The tests' settings: 60 s drain budget, 2 cleanup threads, the drain at container exit. */
+  public static LifecycleSettings settings(boolean drain) {
+    return new LifecycleSettings(drain, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
+        2, Duration.ofMinutes(5));
   }
 
   /** The i-th container id of one application, as YARN writes it. */

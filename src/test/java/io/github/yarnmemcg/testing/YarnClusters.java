@@ -143,7 +143,7 @@ public final class YarnClusters {
     MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
     ObjectName bean = metricsBean();
     StringBuilder seen = new StringBuilder();
-    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesDrained",
+    for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesEvicted",
         "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
         "WritebackNudges", "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
       seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');

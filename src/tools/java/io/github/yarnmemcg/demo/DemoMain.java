@@ -351,13 +351,13 @@ public final class DemoMain {
       boolean oom = fin.map(s -> s.oomKill() > 0).orElse(false);
       PeakSampler.Peak peak = peaks.peak(id);
       t.row(id, roles.get(id), Table.mib(limits.get(id)), fin.map(s -> Table.mib(s.peak())).orElse("?"),
-          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : drained(c.drainedBytes()),
+          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : drained(c.evictedBytes()),
           String.valueOf(exitCodes.getOrDefault(id, -1)), oom ? "yes" : "no",
           c != null && c.removed() ? "yes" : "NO",
-          c == null ? "?" : c.drainedBytes() + c.leftCharged() > 0 ? "yes" : "no");
-      if (c != null && c.drainedBytes() + c.leftCharged() > 0) {
+          c == null ? "?" : c.evictedBytes() + c.leftCharged() > 0 ? "yes" : "no");
+      if (c != null && c.evictedBytes() + c.leftCharged() > 0) {
         pinned++;
-        pinnedBytes += c.drainedBytes() + c.leftCharged();
+        pinnedBytes += c.evictedBytes() + c.leftCharged();
       }
       check(c != null && c.outcome() == CleanupResult.Outcome.CLEANED && c.removed(),
           id + " (" + roles.get(id) + "): cgroup drained and removed (" + (c == null ? "no cleanup" : c.outcome()) + ")");
@@ -470,7 +470,7 @@ public final class DemoMain {
       completion.cleanup().thenAccept(r -> {
         cleanups.put(id, r);
         say("%s %-12s cleanup %s: drained %s MiB, left charged %s MiB, cgroup removed %s", id,
-            roles.getOrDefault(id, "?"), r.outcome().name().toLowerCase(), Table.mib(r.drainedBytes()),
+            roles.getOrDefault(id, "?"), r.outcome().name().toLowerCase(), Table.mib(r.evictedBytes()),
             Table.mib(r.leftCharged()), r.removed() ? "yes" : "NO");
       });
     }

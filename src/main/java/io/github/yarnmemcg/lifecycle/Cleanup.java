@@ -1,0 +1,321 @@
+package io.github.yarnmemcg.lifecycle;
+
+import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.DrainResult;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.commons.io.FileUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One finished container's cleanup as named states, each step run on a cleanup thread and every delay taken
+ * from a {@link Backoff}: {@code KILL} (leftover processes) then, by the node's {@link CleanupPolicy},
+ * {@code WAIT} (empty and unprotected until its application has ended or a cap is reached), {@code DRAIN} (evict
+ * what is still charged, giving the thread back while dirty pages wait for the flusher) and {@code REMOVE}
+ * (rmdir), ending {@code DONE}. A failed step goes back to the timer with backoff and is given up after
+ * {@code reaper.give-up-ms} of failing.
+ */
+final class Cleanup {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
+  private static final long MIB = FileUtils.ONE_MB;
+  private static final long NOW = -1;
+  private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** A failed step is retried at 1 s doubling to 60 s. */
+  static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  /** A drain that made no progress looks again at 250 ms doubling to 8 s. */
+  static final Backoff PAGES = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(8));
+  /** A waiting cgroup asks whether its application has ended at 1 s doubling to 30 s (and when told it has). */
+  static final Backoff APPLICATION = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+
+  enum State { KILL, WAIT, DRAIN, REMOVE, DONE }
+
+  /** Why a waiting cgroup stopped waiting. */
+  enum Wake {
+    APPLICATION_ENDED("its application ended"),
+    AGE_CAP("it waited drain.wait.max-ms"),
+    COUNT_CAP("more than drain.wait.max-cgroups cgroups were waiting");
+
+    final String why;
+
+    Wake(String why) {
+      this.why = why;
+    }
+  }
+
+  private final Cleanups owner;
+  final String containerId;
+  final Path cgroup;
+  final String applicationId;
+  final CompletableFuture<CleanupResult> future = new CompletableFuture<>();
+  private final long begun = System.nanoTime();
+  /** Only the step holding the current ticket runs; a wake-up takes a new ticket and so retires a scheduled one. */
+  private final AtomicInteger ticket = new AtomicInteger();
+  private volatile State state = State.KILL;
+  private volatile Wake wokenBy;
+  private volatile long waitingSince;
+  private volatile boolean completedAgain;
+  private int attempts;
+  private long failingSince;
+  private int rounds;
+  private long drainBegun;
+  private long cachedAtExit;
+  private long chargedAtDrain;
+  private long evicted;
+  private long leftCharged;
+  private long waitedNanos;
+  private int deleteRetries;
+
+  Cleanup(Cleanups owner, String containerId, Path cgroup) {
+    this.owner = owner;
+    this.containerId = containerId;
+    this.cgroup = cgroup;
+    this.applicationId = Applications.applicationOf(containerId);
+  }
+
+  State state() {
+    return state;
+  }
+
+  /** Since when this cleanup has been waiting ({@link System#nanoTime}), valid in {@link State#WAIT}. */
+  long waitingSince() {
+    return waitingSince;
+  }
+
+  /** Another completion of the same container raced the first one to this cleanup. */
+  void completedAgain() {
+    completedAgain = true;
+  }
+
+  /** Whether only one completion has found this cleanup so far: that one logs the final figures. */
+  boolean isFirstCompletion() {
+    return !completedAgain;
+  }
+
+  void begin() {
+    schedule(0, ticket.get());
+  }
+
+  /** Stops waiting at once, for this reason; does nothing unless waiting. */
+  void wake(Wake why) {
+    if (state == State.WAIT) {
+      wokenBy = why;
+      schedule(0, ticket.incrementAndGet());
+    }
+  }
+
+  /** Asks again at once whether the application has ended (the NodeManager has just deleted some of its files). */
+  void recheck() {
+    if (state == State.WAIT) {
+      schedule(0, ticket.incrementAndGet());
+    }
+  }
+
+  /** Called by a relaunch: waits for a step in progress, then makes sure no other one starts. */
+  synchronized void supersede() {
+    ticket.incrementAndGet();
+    finish(CleanupResult.Outcome.SUPERSEDED, false);
+  }
+
+  private void schedule(long delayNanos, int withTicket) {
+    Runnable step = () -> run(withTicket);
+    boolean accepted = delayNanos <= 0 ? owner.scheduler.now(step) : owner.scheduler.later(delayNanos, step);
+    if (!accepted && state != State.DONE) {
+      // The NodeManager is stopping: the cgroup stays for the next start's sweep.
+      LOG.info("{}: cleanup stopped by shutdown in state {}, memcg {} stays for the next start", containerId, state,
+          cgroup);
+    }
+  }
+
+  private synchronized void run(int withTicket) {
+    if (withTicket != ticket.get() || state == State.DONE) {
+      return;
+    }
+    try {
+      long delay = NOW;
+      while (delay == NOW && state != State.DONE) {
+        delay = step();
+      }
+      failingSince = 0;
+      if (state != State.DONE && delay >= 0) {
+        schedule(delay, withTicket);
+      }
+    } catch (IOException | RuntimeException e) {
+      retryLater(e, withTicket);
+    }
+  }
+
+  /** One state's work. @return {@link #NOW} after a transition, a delay to run this state again, or any when done */
+  private long step() throws IOException {
+    switch (state) {
+      case KILL:
+        return kill();
+      case WAIT:
+        return awaitApplication();
+      case DRAIN:
+        return drain();
+      case REMOVE:
+        return remove();
+      default:
+        return 0;
+    }
+  }
+
+  private long kill() throws IOException {
+    if (!owner.driver.killAll(cgroup, System.nanoTime() + owner.settings.killTimeout().toNanos())) {
+      throw new IOException("processes " + owner.driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
+    }
+    cachedAtExit = owner.driver.memoryStat(cgroup).pageCache();
+    switch (owner.policy()) {
+      case AT_EXIT:
+        return to(State.DRAIN);
+      case AFTER_APPLICATION:
+        // Unprotected, its pages are the first that reclaim takes under pressure while it waits.
+        owner.driver.setSoftLimit(cgroup, 0);
+        waitingSince = System.nanoTime();
+        to(State.WAIT);
+        owner.waiting(this);
+        return NOW;
+      default:
+        return to(State.REMOVE);
+    }
+  }
+
+  private long awaitApplication() throws IOException {
+    long waited = System.nanoTime() - waitingSince;
+    if (wokenBy == null && owner.applications.hasEnded(applicationId)) {
+      wokenBy = Wake.APPLICATION_ENDED;
+    }
+    if (wokenBy == null && waited >= owner.settings.maxWait().toNanos()) {
+      wokenBy = Wake.AGE_CAP;
+    }
+    if (wokenBy == null) {
+      return Math.min(APPLICATION.delayNanos(rounds++), owner.settings.maxWait().toNanos() - waited);
+    }
+    waitedNanos = waited;
+    owner.stoppedWaiting(this);
+    return to(State.DRAIN);
+  }
+
+  private long drain() throws IOException {
+    long now = System.nanoTime();
+    if (drainBegun == 0) {
+      drainBegun = now;
+      chargedAtDrain = owner.driver.memoryStat(cgroup).pageCache();
+    }
+    long deadline = drainBegun + owner.settings.drainTimeout().toNanos();
+    DrainResult d = owner.driver.drain(cgroup, deadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : deadline);
+    evicted += d.drainedBytes();
+    owner.counters.evictedBytes.add(d.drainedBytes());
+    owner.counters.drainNanos.add(d.nanos());
+    if (!d.complete() && deadline - System.nanoTime() > 0) {
+      // Gives the thread back while the pages cannot go yet (dirty until the flusher writes them, held by a
+      // journal, pinned by another process): at once after progress, else with backoff, never past the budget.
+      long delay = d.drainedBytes() > 0 ? (rounds = 0) : PAGES.delayNanos(rounds++);
+      return Math.max(0, Math.min(delay, deadline - System.nanoTime()));
+    }
+    leftCharged = d.leftCharged();
+    if (leftCharged > 0) {
+      MemoryStats s = d.after();
+      LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
+          + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg", containerId,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainBegun), s.file(), s.shmem(), s.dirty(),
+          s.writeback(), s.mappedFile());
+    }
+    return to(State.REMOVE);
+  }
+
+  private long remove() throws IOException {
+    if (Thread.currentThread().isInterrupted()) {
+      // The NodeManager is stopping: removing a cgroup whose drain was cut short would leave it dying.
+      LOG.info("{}: cleanup interrupted by shutdown, memcg {} stays for the next start", containerId, cgroup);
+      state = State.DONE;
+      return 0;
+    }
+    if (drainBegun == 0) {
+      chargedAtDrain = cachedAtExit;
+      MemoryStats s = owner.driver.memoryStat(cgroup);
+      leftCharged = s.pageCache() + Math.max(0, s.shmem());
+    }
+    int retries = owner.driver.delete(cgroup, System.nanoTime() + owner.settings.deleteTimeout().toNanos());
+    deleteRetries += retries;
+    owner.counters.deleteRetries.add(retries);
+    owner.counters.cleaned.increment();
+    owner.counters.chargedAtRemoval.add(leftCharged);
+    if (leftCharged > 0 && owner.policy().drains()) {
+      owner.counters.leftCharged.increment();
+    }
+    owner.counters.freedWithoutEviction.add(freedWithoutEviction());
+    finish(CleanupResult.Outcome.CLEANED, true);
+    LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
+        + " {} MiB still charged at removal", containerId, owner.policy().name().toLowerCase(Locale.ROOT),
+        mib(cachedAtExit), mib(freedWithoutEviction()), waitedNanos > 0 || wokenBy != null
+            ? " while it waited " + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
+        mib(evicted), mib(leftCharged));
+    owner.removed();
+    return 0;
+  }
+
+  private long to(State next) {
+    state = next;
+    rounds = 0;
+    return NOW;
+  }
+
+  private long freedWithoutEviction() {
+    return Math.max(0, cachedAtExit - chargedAtDrain);
+  }
+
+  private void retryLater(Exception e, int withTicket) {
+    attempts++;
+    long now = System.nanoTime();
+    if (failingSince == 0) {
+      failingSince = now;
+    }
+    long failingMs = TimeUnit.NANOSECONDS.toMillis(now - failingSince);
+    if (failingMs >= owner.settings.reaperGiveUp().toMillis() || owner.scheduler.isShutdown()) {
+      LOG.error("{}: giving up on memcg {} in state {} after {} failed attempts over {} ms: {}", containerId, cgroup,
+          state, attempts, failingMs, e.toString());
+      owner.counters.givenUp.increment();
+      finish(CleanupResult.Outcome.GIVEN_UP, false);
+      return;
+    }
+    long delay = RETRY.delayNanos(attempts - 1);
+    LOG.warn("{}: cleanup of memcg {} failed in state {} (attempt {}), the reaper retries in {} ms: {}", containerId,
+        cgroup, state, attempts, TimeUnit.NANOSECONDS.toMillis(delay), e.getMessage());
+    owner.counters.awaitingRetry.increment();
+    // later() hands the step back to a cleanup thread.
+    if (!owner.scheduler.later(delay, () -> {
+      owner.counters.awaitingRetry.decrement();
+      run(withTicket);
+    })) {
+      owner.counters.awaitingRetry.decrement();
+      finish(CleanupResult.Outcome.GIVEN_UP, false);
+    }
+  }
+
+  private void finish(CleanupResult.Outcome outcome, boolean removed) {
+    if (state == State.WAIT) {
+      owner.stoppedWaiting(this);
+    }
+    state = State.DONE;
+    if (future.isDone()) {
+      return;
+    }
+    owner.finished(this);
+    future.complete(new CleanupResult(containerId, outcome, removed, evicted, leftCharged,
+        System.nanoTime() - begun, deleteRetries, Math.max(1, attempts + 1), cachedAtExit, freedWithoutEviction(),
+        waitedNanos));
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f", bytes / (double) MIB);
+  }
+}

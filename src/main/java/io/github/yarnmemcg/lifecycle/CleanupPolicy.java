@@ -1,0 +1,48 @@
+package io.github.yarnmemcg.lifecycle;
+
+/**
+ * What this node does with a finished container's cgroup, decided once at start from the settings and, for
+ * {@link DrainWhen#AUTO}, from what {@link ReparentProbe} measured of the kernel.
+ */
+public enum CleanupPolicy {
+  /** {@code drain.enabled=false}: kill and remove; whatever page cache is left keeps the memcg dying. */
+  NO_DRAIN("drain off: cgroups are removed without reclaiming their page cache"),
+  /** The kernel moves a removed memcg's pages to its parent: kill and remove, nothing evicted. */
+  KERNEL_REPARENTS("no drain needed: this kernel moves a removed cgroup's page cache to its parent"),
+  /** Kill, drop the cgroup's protection, wait for the application to end, then drain what is left and remove. */
+  AFTER_APPLICATION("drain after the application ends: a finished container's cgroup waits, unprotected, until"
+      + " the NodeManager has deleted its application's local directories"),
+  /** Kill, drain and remove at once (the eager drain). */
+  AT_EXIT("drain at container exit: page cache is evicted as each container ends");
+
+  private final String description;
+
+  CleanupPolicy(String description) {
+    this.description = description;
+  }
+
+  /** One line for the start-up log and the doctor. */
+  public String description() {
+    return description;
+  }
+
+  /** Whether a cleanup reclaims page cache before removing a cgroup. */
+  boolean drains() {
+    return this == AFTER_APPLICATION || this == AT_EXIT;
+  }
+
+  /** The policy of a node with these settings, once the probe has said whether its kernel reparents (AUTO only). */
+  public static CleanupPolicy of(LifecycleSettings settings, boolean kernelReparents) {
+    if (!settings.drainEnabled()) {
+      return NO_DRAIN;
+    }
+    switch (settings.drainWhen()) {
+      case CONTAINER_EXIT:
+        return AT_EXIT;
+      case APPLICATION_END:
+        return AFTER_APPLICATION;
+      default:
+        return kernelReparents ? KERNEL_REPARENTS : AFTER_APPLICATION;
+    }
+  }
+}

@@ -1,0 +1,258 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Lifecycles;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.FileUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13: the drain evicts nothing the workload still needs. On every kernel, with the node's own policy
+ * ({@code drain.when=auto}, settled by the {@link ReparentProbe}): containers of one application write their output
+ * and exit; the application then deletes its files, as the NodeManager does when it ends. Nothing is evicted, and
+ * nothing stays dying or under the root. On kernels that keep a removed cgroup's pages the cgroups wait for the
+ * application, unprotected; on kernels that move them to the parent, they go at once and the pages stay cached.
+ * The eager drain is the control that shows the evicted-bytes measure can fail. Figures go to {@code [measure]}.
+ */
+@Tag("v2-stage")
+class ApplicationEndIT {
+  private static final long MIB = FileUtils.ONE_MB;
+  private static final int CONTAINERS = 8;
+  private static final int FILE_MIB = 8;
+  private static final String APP = "application_1700000000000_0001";
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  final Set<String> ended = ConcurrentHashMap.newKeySet();
+  ContainerMemcgs memcgs;
+
+  @AfterEach
+  void close() {
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  /** Whether this kernel moves a removed memcg's pages to its parent: Linux 7.1 and later (the test may ask uname). */
+  static boolean kernelShouldReparent() throws Exception {
+    String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+    int major = Integer.parseInt(v[0]);
+    int minor = Integer.parseInt(v[1]);
+    return major > 7 || major == 7 && minor >= 1;
+  }
+
+  ContainerMemcgs open(DrainWhen when, Duration maxWait, int maxWaiting) throws Exception {
+    LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(when, maxWait, maxWaiting);
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs.bootstrap();
+    String why = memcgs.decidePolicy(files);
+    System.out.println("[measure] policy " + memcgs.policy() + ": " + why);
+    return memcgs;
+  }
+
+  /** Each container writes (and fsyncs) 8 MiB into the application's dir and exits; their cleanups begin. */
+  List<CompletableFuture<CleanupResult>> writers(Path appDir) throws Exception {
+    CgroupDriver driver = cgroups.driver();
+    Files.createDirectories(appDir);
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (int i = 1; i <= CONTAINERS; i++) {
+      String id = Lifecycles.containerId(i);
+      Path cg = memcgs.start(id, 64 * MIB, true);
+      Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("dd", "if=/dev/zero",
+          "of=" + appDir.resolve("out-" + i), "bs=1M", "count=" + FILE_MIB, "conv=fsync", "status=none")))
+          .inheritIO().start();
+      assertEquals(0, p.waitFor());
+      MemoryStats s = driver.stats(cg);
+      assertTrue(s.file() >= (FILE_MIB - 1) * MIB, "the container's output is in its page cache: " + s);
+      cleanups.add(memcgs.complete(id).cleanup());
+    }
+    return cleanups;
+  }
+
+  /** The application's end as the NodeManager makes it: its local dir deleted, then the executor's signal. */
+  void applicationEnds(Path appDir) throws Exception {
+    FileUtils.deleteDirectory(appDir.toFile());
+    ended.add(APP);
+    memcgs.applicationCleaned(APP);
+  }
+
+  record Totals(long evicted, long freed, long cachedAtExit, long chargedAtRemoval) {}
+
+  static Totals totals(List<CompletableFuture<CleanupResult>> cleanups) throws Exception {
+    long evicted = 0;
+    long freed = 0;
+    long cached = 0;
+    long charged = 0;
+    for (CompletableFuture<CleanupResult> f : cleanups) {
+      CleanupResult r = f.get(120, TimeUnit.SECONDS);
+      assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
+      evicted += r.evictedBytes();
+      freed += r.freedWithoutEviction();
+      cached += r.cachedAtExit();
+      charged += r.leftCharged();
+    }
+    return new Totals(evicted, freed, cached, charged);
+  }
+
+  /** Nothing of the root's stays dying: v2 counts per root; v1 only pages pin a removed memcg. */
+  void assertNothingDying(long baseline) throws Exception {
+    DyingMemcgs.Left left = DyingMemcgs.leftUnder(cgroups.driver(), cgroups.root(), baseline, 90_000);
+    System.out.println("[measure] left: " + left);
+    if (cgroups.driver().mount().version() == CgroupVersion.V2) {
+      assertEquals(0, left.underRoot().orElseThrow().descendants(), "no dying memcg under the root: " + left);
+    } else {
+      assertTrue(left.nothingPinned(), "no page left charged to a removed memcg: " + left);
+    }
+  }
+
+  @Test
+  void theProbeMeasuresWhatTheKernelDoesAndLeavesNothing() throws Exception {
+    long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
+    open(DrainWhen.AUTO, Duration.ofHours(1), 512);
+    assertEquals(kernelShouldReparent() ? CleanupPolicy.KERNEL_REPARENTS : CleanupPolicy.AFTER_APPLICATION,
+        memcgs.policy());
+    assertEquals(List.of(), cgroups.driver().fs().subdirectories(cgroups.root()), "no probe cgroup left");
+    try (var left = Files.list(files)) {
+      assertEquals(0, left.count(), "no probe file left");
+    }
+    assertNothingDying(baseline);
+  }
+
+  @Test
+  void outputDeletedByTheApplicationAfterItsContainersExitedIsNeverEvicted() throws Exception {
+    open(DrainWhen.AUTO, Duration.ofHours(1), 512);
+    long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
+    Path appDir = files.resolve("appcache").resolve(APP);
+    List<CompletableFuture<CleanupResult>> cleanups = writers(appDir);
+    if (memcgs.policy() == CleanupPolicy.AFTER_APPLICATION) {
+      assertEquals(CONTAINERS, memcgs.waiting().size(), "each cgroup waits for " + APP);
+      assertEquals(CONTAINERS, memcgs.containerIds().size());
+      for (String id : memcgs.containerIds()) {
+        // Unprotected while it waits: its pages are the first that reclaim takes.
+        String soft = cgroups.driver().mount().version() == CgroupVersion.V1 ? "memory.soft_limit_in_bytes"
+            : "memory.low";
+        assertEquals("0", cgroups.driver().fs().read(memcgs.cgroupOf(id).resolve(soft)).trim(), id);
+      }
+    }
+    applicationEnds(appDir);
+    Totals t = totals(cleanups);
+    System.out.printf("[measure] %s, files deleted by the application: cached at exit %.1f MiB, freed without"
+        + " eviction %.1f MiB, evicted %.1f MiB, charged at removal %.1f MiB%n", memcgs.policy(),
+        t.cachedAtExit() / (double) MIB, t.freed() / (double) MIB, t.evicted() / (double) MIB,
+        t.chargedAtRemoval() / (double) MIB);
+    assertEquals(0, t.evicted(), "nothing evicted: " + t);
+    assertEquals(List.of(), memcgs.containerIds());
+    assertEquals(0, memcgs.counters().snapshot().waiting());
+    assertNothingDying(baseline);
+  }
+
+  /** On a kernel that moves a removed cgroup's pages to its parent: gone at once, nothing evicted, still cached. */
+  @Test
+  void readersOnAKernelThatReparentsLeaveTheirPageCacheCachedInTheParent() throws Exception {
+    open(DrainWhen.AUTO, Duration.ofHours(1), 512);
+    long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (int i = 1; i <= CONTAINERS; i++) {
+      Path input = Workloads.freshFile(files, "input-" + i, FILE_MIB);
+      String id = Lifecycles.containerId(i);
+      Path cg = memcgs.start(id, 64 * MIB, true);
+      Workloads.run(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)));
+      cleanups.add(memcgs.complete(id).cleanup());
+    }
+    if (memcgs.policy() != CleanupPolicy.KERNEL_REPARENTS) {
+      assertEquals(CONTAINERS, memcgs.waiting().size(), "on this kernel they wait for " + APP);
+      return;
+    }
+    Totals t = totals(cleanups);
+    long cachedInRoot = cgroups.driver().stats(cgroups.root()).file();
+    System.out.printf("[measure] KERNEL_REPARENTS readers: evicted %.1f MiB, charged at removal %.1f MiB, the root's"
+        + " page cache after removal %.1f MiB%n", t.evicted() / (double) MIB, t.chargedAtRemoval() / (double) MIB,
+        cachedInRoot / (double) MIB);
+    assertEquals(0, t.evicted());
+    assertTrue(cachedInRoot >= CONTAINERS * (FILE_MIB - 1) * MIB, "the inputs stayed cached, in the parent");
+    assertEquals(List.of(), memcgs.containerIds());
+    assertNothingDying(baseline);
+  }
+
+  /** The control: the eager drain evicts the same output that the application deletes anyway. */
+  @Test
+  void controlTheEagerDrainEvictsTheOutput() throws Exception {
+    open(DrainWhen.CONTAINER_EXIT, Duration.ofHours(1), 512);
+    Path appDir = files.resolve("appcache").resolve(APP);
+    Totals t = totals(writers(appDir));
+    System.out.printf("[measure] AT_EXIT control: evicted %.1f MiB of %.1f MiB cached at exit%n",
+        t.evicted() / (double) MIB, t.cachedAtExit() / (double) MIB);
+    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * MIB, "the eager drain evicted the output: " + t);
+  }
+
+  /**
+   * A NodeManager restart while cgroups wait: the new lifecycle's sweep at start finds them empty and unclaimed,
+   * and takes them back as waiting (their application still has its files) instead of draining them as orphans.
+   */
+  @Test
+  void waitingCgroupsAreCarriedOverARestartUntilTheirApplicationEnds() throws Exception {
+    open(DrainWhen.APPLICATION_END, Duration.ofHours(1), 512);
+    Path appDir = files.resolve("appcache").resolve(APP);
+    writers(appDir);
+    assertEquals(CONTAINERS, memcgs.waiting().size());
+    memcgs.close();
+
+    open(DrainWhen.APPLICATION_END, Duration.ofHours(1), 512);
+    assertEquals(CONTAINERS, memcgs.sweep(OrphanRule.claimedBy(id -> false)).size(), "the restart's sweep");
+    Await.until(() -> "all waiting again: " + memcgs.waiting().size(), Duration.ofSeconds(10),
+        () -> memcgs.waiting().size() == CONTAINERS);
+    assertEquals(CONTAINERS, memcgs.containerIds().size(), "nothing drained while the application runs");
+    assertEquals(0, memcgs.counters().snapshot().evictedBytes());
+    applicationEnds(appDir);
+    Await.until("no cgroup left", Duration.ofSeconds(30),
+        () -> memcgs.containerIds().isEmpty());
+    LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
+    assertEquals(0, c.evictedBytes(), "the application's deletion freed the output, nothing was evicted: " + c);
+  }
+
+  @Test
+  void theCapsDrainWaitingCgroupsBeforeTheApplicationEnds() throws Exception {
+    open(DrainWhen.APPLICATION_END, Duration.ofHours(1), 3);
+    List<CompletableFuture<CleanupResult>> byCount = writers(files.resolve("count"));
+    for (int i = 0; i < CONTAINERS - 3; i++) {
+      assertEquals(CleanupResult.Outcome.CLEANED, byCount.get(i).get(60, TimeUnit.SECONDS).outcome(),
+          "the count cap drained the longest-waiting cgroups");
+    }
+    assertEquals(3, memcgs.waiting().size());
+    assertEquals(3, memcgs.containerIds().size());
+    memcgs.close();
+
+    RealCgroups.removeTree(cgroups.driver(), cgroups.root());
+    cgroups.driver().create(cgroups.root());
+    open(DrainWhen.APPLICATION_END, Duration.ofSeconds(2), 512);
+    List<CompletableFuture<CleanupResult>> byAge = writers(files.resolve("age"));
+    Totals t = totals(byAge);
+    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * MIB, "after 2 s they were drained anyway: " + t);
+    Await.until(() -> "no cgroup left", Duration.ofSeconds(10), () -> memcgs.containerIds().isEmpty());
+  }
+}
