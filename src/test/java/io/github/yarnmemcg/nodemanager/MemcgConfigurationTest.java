@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.DrainWhen;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,6 +63,9 @@ class MemcgConfigurationTest {
     assertEquals(2, s.cleanupThreads());
     assertEquals(Duration.ofMillis(3_600_000), s.reaperGiveUp());
     assertEquals(Duration.ofMinutes(10), c.sweepInterval());
+    assertEquals(DrainWhen.AUTO, s.drainWhen());
+    assertEquals(Duration.ofHours(1), s.maxWait());
+    assertEquals(512, s.maxWaiting());
   }
 
   @Test
@@ -99,6 +103,9 @@ class MemcgConfigurationTest {
     conf.set(MemcgConfiguration.CLEANUP_THREADS.name(), "64");
     conf.set(MemcgConfiguration.REAPER_GIVE_UP_MS.name(), "2592000000");
     conf.set(MemcgConfiguration.SWEEP_INTERVAL_MS.name(), "0");
+    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), " Container-Exit ");
+    conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_MS.name(), "0");
+    conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS.name(), "100000");
     MemcgConfiguration c = MemcgConfiguration.from(conf);
     assertEquals(Duration.ZERO, c.sweepInterval(), "0 turns the periodic sweep off");
     assertEquals(Optional.of(CgroupVersion.V2), c.mode());
@@ -112,6 +119,11 @@ class MemcgConfigurationTest {
     assertEquals(100, s.swappiness());
     assertEquals(64, s.cleanupThreads());
     assertEquals(Duration.ofDays(30), s.reaperGiveUp());
+    assertEquals(DrainWhen.CONTAINER_EXIT, s.drainWhen());
+    assertEquals(Duration.ZERO, s.maxWait());
+    assertEquals(100_000, s.maxWaiting());
+    assertEquals(DrainWhen.APPLICATION_END, MemcgConfiguration.from(conf(MemcgConfiguration.DRAIN_WHEN.name(),
+        "application-end")).lifecycle().drainWhen());
   }
 
   @Test
@@ -152,6 +164,15 @@ class MemcgConfigurationTest {
         Arguments.of(MemcgConfiguration.MODE, "v3"),
         Arguments.of(MemcgConfiguration.MODE, "cgroup2"),
         Arguments.of(MemcgConfiguration.MODE, ""),
+        Arguments.of(MemcgConfiguration.DRAIN_WHEN, "never"),
+        Arguments.of(MemcgConfiguration.DRAIN_WHEN, "exit"),
+        Arguments.of(MemcgConfiguration.DRAIN_WHEN, ""),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "-1"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "1h"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "2592000001"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "-1"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "100001"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "many"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "yes"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "1"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, ""),
