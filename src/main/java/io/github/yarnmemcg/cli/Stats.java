@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.lifecycle.Applications;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,18 +20,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code yarn-memcg stats}: one reading of every container cgroup under the root (anon, page cache, shmem,
- * peak, limit, limit hits, OOM kills), as a table for people or JSON for scripts. Read-only.
+ * {@code yarn-memcg stats}: one reading of every container cgroup under the root (its application, whether it runs
+ * or, empty, waits for its application to end before the NodeManager cleans it, anon, page cache, shmem, peak,
+ * limit, limit hits, OOM kills), as a table for people or JSON for scripts. Read-only.
  */
 public final class Stats {
 
   /** One container's figures; -1 where the kernel does not report one (v1 has no OOM-event count, for example). */
   @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
       isGetterVisibility = Visibility.NONE)
-  @JsonPropertyOrder({"containerId", "processes", "anonBytes", "pageCacheBytes", "shmemBytes", "peakBytes",
+  @JsonPropertyOrder({"containerId", "applicationId", "state", "processes", "anonBytes", "pageCacheBytes", "shmemBytes", "peakBytes",
       "limitBytes", "limitHits", "oomKills"})
   public static final class Row {
     private final String containerId;
+    private final String applicationId;
+    /** running, or waiting: empty, its application not ended yet, or its cleanup under way. */
+    private final String state;
     private final long processes;
     private final long anonBytes;
     private final long pageCacheBytes;
@@ -43,6 +48,8 @@ public final class Stats {
     public Row(String containerId, long processes, long anonBytes, long pageCacheBytes, long shmemBytes,
         long peakBytes, long limitBytes, long limitHits, long oomKills) {
       this.containerId = containerId;
+      this.applicationId = Applications.applicationOf(containerId);
+      this.state = processes > 0 ? "running" : "waiting";
       this.processes = processes;
       this.anonBytes = anonBytes;
       this.pageCacheBytes = pageCacheBytes;
@@ -55,6 +62,14 @@ public final class Stats {
 
     public String containerId() {
       return containerId;
+    }
+
+    public String applicationId() {
+      return applicationId;
+    }
+
+    public String state() {
+      return state;
     }
 
     public long processes() {
@@ -118,10 +133,10 @@ public final class Stats {
 
   /** The table: sizes in MiB. */
   public static String table(List<Row> rows) {
-    Table t = new Table("container", "procs", "anon MiB", "cache MiB", "shmem MiB", "peak MiB", "limit MiB",
+    Table t = new Table("container", "state", "procs", "anon MiB", "cache MiB", "shmem MiB", "peak MiB", "limit MiB",
         "failcnt", "oom kills");
     for (Row r : rows) {
-      t.row(r.containerId(), r.processes(), Table.mib(r.anonBytes()), Table.mib(r.pageCacheBytes()),
+      t.row(r.containerId(), r.state(), r.processes(), Table.mib(r.anonBytes()), Table.mib(r.pageCacheBytes()),
           Table.mib(r.shmemBytes()), Table.mib(r.peakBytes()), Table.mib(r.limitBytes()),
           Table.count(r.limitHits()), Table.count(r.oomKills()));
     }

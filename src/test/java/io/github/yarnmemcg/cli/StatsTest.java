@@ -22,6 +22,8 @@ class StatsTest {
     JsonNode c = doc.get("containers").get(0);
     assertEquals(ROW.containerId(), c.get("containerId").asText());
     assertEquals(3, c.get("processes").asLong());
+    assertEquals("application_1700000000000_0001", c.get("applicationId").asText());
+    assertEquals("running", c.get("state").asText());
     assertEquals(64L << 20, c.get("anonBytes").asLong());
     assertEquals(8L << 20, c.get("pageCacheBytes").asLong());
     assertEquals(0, c.get("shmemBytes").asLong());

@@ -101,6 +101,12 @@ class ApplicationEndIT {
     return cleanups;
   }
 
+  /** Completion returns at once; each cleanup kills, then begins to wait, on a cleanup thread. */
+  void awaitWaiting(int n) throws Exception {
+    Await.until(() -> n + " cgroups waiting for " + APP + ", now " + memcgs.waiting().size(), Duration.ofSeconds(30),
+        () -> memcgs.waiting().size() == n);
+  }
+
   /** The application's end as the NodeManager makes it: its local dir deleted, then the executor's signal. */
   void applicationEnds(Path appDir) throws Exception {
     FileUtils.deleteDirectory(appDir.toFile());
@@ -157,7 +163,7 @@ class ApplicationEndIT {
     Path appDir = files.resolve("appcache").resolve(APP);
     List<CompletableFuture<CleanupResult>> cleanups = writers(appDir);
     if (memcgs.policy() == CleanupPolicy.AFTER_APPLICATION) {
-      assertEquals(CONTAINERS, memcgs.waiting().size(), "each cgroup waits for " + APP);
+      awaitWaiting(CONTAINERS);
       assertEquals(CONTAINERS, memcgs.containerIds().size());
       for (String id : memcgs.containerIds()) {
         // Unprotected while it waits: its pages are the first that reclaim takes.
@@ -216,7 +222,7 @@ class ApplicationEndIT {
       cleanups.add(memcgs.complete(id).cleanup());
     }
     if (memcgs.policy() != CleanupPolicy.KERNEL_REPARENTS) {
-      assertEquals(CONTAINERS, memcgs.waiting().size(), "on this kernel they wait for " + APP);
+      awaitWaiting(CONTAINERS);
       return;
     }
     Totals t = totals(cleanups);
@@ -250,13 +256,12 @@ class ApplicationEndIT {
     open(DrainWhen.APPLICATION_END, Duration.ofHours(1), 512);
     Path appDir = files.resolve("appcache").resolve(APP);
     writers(appDir);
-    assertEquals(CONTAINERS, memcgs.waiting().size());
+    awaitWaiting(CONTAINERS);
     memcgs.close();
 
     open(DrainWhen.APPLICATION_END, Duration.ofHours(1), 512);
     assertEquals(CONTAINERS, memcgs.sweep(OrphanRule.claimedBy(id -> false)).size(), "the restart's sweep");
-    Await.until(() -> "all waiting again: " + memcgs.waiting().size(), Duration.ofSeconds(10),
-        () -> memcgs.waiting().size() == CONTAINERS);
+    awaitWaiting(CONTAINERS);
     assertEquals(CONTAINERS, memcgs.containerIds().size(), "nothing drained while the application runs");
     assertEquals(0, memcgs.counters().snapshot().evictedBytes());
     applicationEnds(appDir);
@@ -274,7 +279,7 @@ class ApplicationEndIT {
       assertEquals(CleanupResult.Outcome.CLEANED, byCount.get(i).get(60, TimeUnit.SECONDS).outcome(),
           "the count cap drained the longest-waiting cgroups");
     }
-    assertEquals(3, memcgs.waiting().size());
+    awaitWaiting(3);
     assertEquals(3, memcgs.containerIds().size());
     memcgs.close();
 

@@ -103,7 +103,12 @@ class ShuffleCostIT {
   }
 
   record Figures(String mode, CleanupPolicy policy, Map<String, Disk> perShape, Map<String, Long> jobMillis,
-      LifecycleCounters.Snapshot counters, long dyingAdded) {}
+      LifecycleCounters.Snapshot counters, DyingMemcgs.Left left) {
+
+    long dyingAdded() {
+      return left.nodeDyingAdded();
+    }
+  }
 
   @Test
   void theDefaultCostsTheShuffleNoDiskIoThatRunningWithoutTheDrainDoesNot() throws Exception {
@@ -118,9 +123,9 @@ class ShuffleCostIT {
       for (String shape : f.perShape().keySet()) {
         Disk d = f.perShape().get(shape);
         System.out.printf("[measure] shuffle cost, %-14s %-28s disk read %6.1f MiB, written %6.1f MiB, job %5.1f s;"
-            + " policy %s; after the applications ended: dying memcgs added %d, counters %s%n", f.mode(), shape,
+            + " policy %s; after the applications ended: %s; counters %s%n", f.mode(), shape,
             d.readBytes() / (double) MIB, d.writtenBytes() / (double) MIB, f.jobMillis().get(shape) / 1000.0,
-            f.policy(), f.dyingAdded(), f.counters());
+            f.policy(), f.left(), f.counters());
       }
     }
     Figures def = all.get(1);
@@ -138,9 +143,12 @@ class ShuffleCostIT {
     Disk eagerLate = eager.perShape().get("reduces after the maps");
     assertTrue(eagerLate.readBytes() >= mapOutput / 2, "the eager drain reads the map output back from disk: "
         + eagerLate);
-    assertEquals(0, def.dyingAdded(), "the default leaves no memcg dying once the applications ended");
-    assertEquals(0, eager.dyingAdded(), "nor does the eager drain");
-    assertTrue(off.dyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): " + off);
+    assertTrue(def.left().nothingPinned(), "the default leaves no memcg dying once the applications ended: "
+        + def.left());
+    assertTrue(eager.left().nothingPinned(), "nor does the eager drain: " + eager.left());
+    assertTrue(off.dyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): " + off.left());
+    assertTrue(def.counters().evictedBytes() <= 16 * MIB, "the default evicted only what the applications left"
+        + " when they ended (container logs): " + def.counters());
   }
 
   private Figures run(String mode) throws Exception {
@@ -187,7 +195,7 @@ class ShuffleCostIT {
           () -> executor.memcgs().containerIds().isEmpty());
       DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, mode.equals("off") ? 0 : 10_000);
       return new Figures(mode, executor.memcgs().policy(), perShape, jobMillis,
-          executor.memcgs().counters().snapshot(), left.nodeDyingAdded());
+          executor.memcgs().counters().snapshot(), left);
     } finally {
       YarnClusters.stopThenRemove(driver, root, cluster);
     }

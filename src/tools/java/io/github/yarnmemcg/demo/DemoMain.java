@@ -339,8 +339,8 @@ public final class DemoMain {
   private void report(PeakSampler peaks, boolean jobOk, Job job, Map<String, ApplicationId> apps, long held,
       List<String> left, long dyingBefore, long added, Control control) throws Exception {
     out.println();
-    Table t = new Table("container", "role", "limit MiB", "peak MiB", "peak anon", "peak cache", "drained MiB",
-        "exit", "OOM", "cgroup removed", "dying w/o drain");
+    Table t = new Table("container", "role", "limit MiB", "peak MiB", "peak anon", "peak cache", "cache at exit",
+        "freed w/o eviction", "evicted MiB", "waited s", "exit", "OOM", "cgroup removed", "dying if removed at exit");
     int pinned = 0;
     long pinnedBytes = 0;
     List<String> ids = new ArrayList<>(roles.keySet());
@@ -351,13 +351,15 @@ public final class DemoMain {
       boolean oom = fin.map(s -> s.oomKill() > 0).orElse(false);
       PeakSampler.Peak peak = peaks.peak(id);
       t.row(id, roles.get(id), Table.mib(limits.get(id)), fin.map(s -> Table.mib(s.peak())).orElse("?"),
-          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : drained(c.evictedBytes()),
+          Table.mib(peak.anon()), Table.mib(peak.pageCache()), c == null ? "?" : drained(c.cachedAtExit()),
+          c == null ? "?" : drained(c.freedWithoutEviction()), c == null ? "?" : drained(c.evictedBytes()),
+          c == null ? "?" : String.format("%.1f", c.waitedNanos() / 1e9),
           String.valueOf(exitCodes.getOrDefault(id, -1)), oom ? "yes" : "no",
           c != null && c.removed() ? "yes" : "NO",
-          c == null ? "?" : c.evictedBytes() + c.leftCharged() > 0 ? "yes" : "no");
-      if (c != null && c.evictedBytes() + c.leftCharged() > 0) {
+          c == null ? "?" : pinnedAtExit(c) > 0 ? "yes" : "no");
+      if (c != null && pinnedAtExit(c) > 0) {
         pinned++;
-        pinnedBytes += c.evictedBytes() + c.leftCharged();
+        pinnedBytes += pinnedAtExit(c);
       }
       check(c != null && c.outcome() == CleanupResult.Outcome.CLEANED && c.removed(),
           id + " (" + roles.get(id) + "): cgroup drained and removed (" + (c == null ? "no cleanup" : c.outcome()) + ")");
@@ -375,9 +377,12 @@ public final class DemoMain {
     out.print(t);
     out.println("limit: the container's hard limit. peak: the kernel's own peak of anon + page cache together"
         + " (v1 memory.max_usage_in_bytes, v2 memory.peak). peak anon / peak cache: the highest of memory.stat"
-        + " readings every 100 ms while it ran and the final reading at completion. drained: page cache the"
-        + " cleanup reclaimed before rmdir. dying w/o drain: the cgroup still had page cache or shmem charged"
-        + " (even one page) when it was to be removed, so removing it undrained would have left a dying memcg.");
+        + " readings every 100 ms while it ran and the final reading at completion. cache at exit: page cache"
+        + " charged once its processes were gone. freed w/o eviction: of that, what went before any drain (the"
+        + " application deleting its files when it ended). evicted: what the plugin's drain reclaimed. waited: how"
+        + " long the empty cgroup waited for its application to end. dying if removed at exit: page cache or"
+        + " shmem (even one page) was charged when its processes were gone, so removing it then, undrained, would"
+        + " have left a dying memcg.");
     out.println();
     check(jobOk, "the MapReduce job succeeded, counting '" + FreshText.NEEDLE + "' " + count(job) + " times (expected "
         + JOB_FILES * JOB_FILE_MIB + ")");
@@ -400,7 +405,7 @@ public final class DemoMain {
         + " charged when their cgroup was to be removed (after their processes were gone).%n", pinned, ids.size(),
         Table.mib(pinnedBytes));
     out.printf("  Without the drain (Hadoop's own handler removes the cgroup as it is) these %d would have been left"
-        + " as dying memcgs, until memory pressure or deleting their files frees that page cache. With the drain:"
+        + " as dying memcgs, until memory pressure or deleting their files frees that page cache. With yarn-memcg:"
         + " %s.%n", pinned, held < 2 * MIB ? "none" : Table.mib(held) + " MiB still held");
     out.printf("  control on this kernel: a cgroup removed undrained with %s MiB of page cache left %s MiB charged"
         + " under the root (held by the removed, now dying, memcg; node dying count %+d); deleting its file freed"
@@ -412,6 +417,11 @@ public final class DemoMain {
     out.println();
     out.println(failures.isEmpty() ? "demo: every guarantee held" : "demo: " + failures.size() + " guarantee(s) FAILED:");
     failures.forEach(f -> out.println("  FAILED: " + f));
+  }
+
+  /** What a cgroup removed as its processes were gone would have left charged (shmem counts once, at removal). */
+  private static long pinnedAtExit(CleanupResult c) {
+    return Math.max(c.cachedAtExit(), c.evictedBytes() + c.leftCharged());
   }
 
   /** MiB, with a few pages shown as such rather than as 0.0: one page is enough to pin a memcg. */
@@ -469,8 +479,9 @@ public final class DemoMain {
       completions.put(id, completion);
       completion.cleanup().thenAccept(r -> {
         cleanups.put(id, r);
-        say("%s %-12s cleanup %s: drained %s MiB, left charged %s MiB, cgroup removed %s", id,
-            roles.getOrDefault(id, "?"), r.outcome().name().toLowerCase(), Table.mib(r.evictedBytes()),
+        say("%s %-12s cleanup %s: cache at exit %s MiB, freed without eviction %s MiB, evicted %s MiB, left"
+            + " charged %s MiB, cgroup removed %s", id, roles.getOrDefault(id, "?"), r.outcome().name().toLowerCase(),
+            Table.mib(r.cachedAtExit()), Table.mib(r.freedWithoutEviction()), Table.mib(r.evictedBytes()),
             Table.mib(r.leftCharged()), r.removed() ? "yes" : "NO");
       });
     }
