@@ -18,11 +18,13 @@ import org.apache.commons.io.IOUtils;
 /**
  * Measures, before the first container, whether this kernel moves a removed memory cgroup's page cache to its
  * parent (Linux 7.1's "Eliminate Dying Memory Cgroup"; distributions backport, so the version string cannot
- * tell). A probe cgroup under the root gets a child process that writes and fsyncs 1 MiB of a fresh file, so the
- * clean pages are charged to the probe; the probe is removed without any drain, and the kernel is watched for up to
- * two seconds: on v2 the root's {@code nr_dying_descendants} falls back to where it was (nothing held the probe),
- * on v1 the root's own {@code cache} grows by the probe's pages (they moved up). Then the file is deleted, which
- * frees the pages on kernels that kept them, so that the probe leaves nothing dying itself.
+ * tell). 1 MiB of a fresh file is written around the page cache ({@code O_DIRECT}, from the NodeManager's own
+ * cgroup), and a child process in a probe cgroup under the root reads it without touching its atime: the clean
+ * pages are charged to the probe, and no inode of the probe's is left for cgroup writeback to hold it by. The
+ * probe is removed without any drain, and the kernel is watched for up to two seconds: on v2 the root's
+ * {@code nr_dying_descendants} falls back to where it was (nothing held the probe), on v1 the root's own
+ * {@code cache} grows by the probe's pages (they moved up). Then the file is deleted, which frees the pages on
+ * kernels that kept them, and on v2 the dying count is watched back to where it was: the probe leaves nothing.
  */
 public final class ReparentProbe {
 
@@ -76,13 +78,17 @@ public final class ReparentProbe {
     Path probe = root.resolve("yarn-memcg-probe-reparent-" + Processes.self());
     Files.createDirectories(scratch);
     Path file = Files.createTempFile(scratch, "yarn-memcg-probe-", ".data");
+    long dyingAtStart = driver.dyingMemcgsUnder(root);
     driver.create(probe);
     try {
-      writeFromInside(probe, file);
+      run(Arrays.asList("dd", "if=/dev/zero", "of=" + file, "bs=64k", "count=" + FILE_BYTES / 65536,
+          "oflag=direct", "conv=notrunc,fsync"), "write " + file + " around the page cache");
+      run(driver.joinThenExec(probe, Arrays.asList("dd", "if=" + file, "of=/dev/null", "bs=64k", "iflag=noatime")),
+          "read " + file + " in " + probe);
       long charged = driver.memoryStat(probe).pageCache();
       if (charged < FILE_BYTES / 2) {
-        return new Finding(false, "inconclusive: the probe's " + FILE_BYTES / 1024 + " KiB write in " + scratch
-            + " left only " + charged / 1024 + " KiB charged to its cgroup, so the drain stays on");
+        return new Finding(false, "inconclusive: reading " + FILE_BYTES / 1024 + " KiB of a fresh file in " + scratch
+            + " charged only " + charged / 1024 + " KiB to the probe cgroup, so the drain stays on");
       }
       long dyingBefore = driver.dyingMemcgsUnder(root);
       long ownBefore = driver.ownPageCache(root);
@@ -107,6 +113,20 @@ public final class ReparentProbe {
       // Deleting the file frees the pages wherever they are charged: nothing of the probe stays dying.
       Files.deleteIfExists(file);
       driver.delete(probe, System.nanoTime() + deleteTimeout.toNanos());
+      awaitReleased(dyingAtStart);
+    }
+  }
+
+  /** On v2, waits (two seconds at most) until the kernel has freed the probe's memcg, so the probe leaves none. */
+  private void awaitReleased(long dyingAtStart) throws IOException {
+    if (dyingAtStart == MemoryStats.UNKNOWN) {
+      return;
+    }
+    long deadline = System.nanoTime() + WATCH.toNanos();
+    for (int attempt = 0; driver.dyingMemcgsUnder(root) > dyingAtStart; attempt++) {
+      if (!Backoff.STANDARD.pause(attempt, deadline)) {
+        return;
+      }
     }
   }
 
@@ -117,25 +137,22 @@ public final class ReparentProbe {
     return driver.ownPageCache(root) - ownBefore >= charged / 2;
   }
 
-  /** Runs dd in the probe cgroup: the pages it writes and fsyncs are charged there, clean at exit. */
-  private void writeFromInside(Path probe, Path file) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(driver.joinThenExec(probe, Arrays.asList("dd", "if=/dev/zero",
-        "of=" + file, "bs=64k", "count=" + FILE_BYTES / 65536, "conv=fsync"))).redirectErrorStream(true);
-    Process p = pb.start();
+  /** Runs one command of the probe to its end. */
+  private static void run(java.util.List<String> command, String what) throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       String out = IOUtils.toString(p.getInputStream(), StandardCharsets.UTF_8);
       if (!p.waitFor(CHILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
-        throw new IOException("the probe's dd in " + probe + " did not end within " + CHILD_TIMEOUT.getSeconds()
-            + " s");
+        throw new IOException("the probe could not " + what + " within " + CHILD_TIMEOUT.getSeconds() + " s");
       }
       if (p.exitValue() != 0) {
-        throw new IOException("the probe's dd in " + probe + " failed (exit " + p.exitValue() + "): " + out.trim());
+        throw new IOException("the probe could not " + what + " (exit " + p.exitValue() + "): " + out.trim());
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while probing " + probe, e);
+      throw new IOException("interrupted while the probe tried to " + what, e);
     }
   }
 }

@@ -41,6 +41,11 @@ class ApplicationEndIT {
   private static final int CONTAINERS = 8;
   private static final int FILE_MIB = 8;
   private static final String APP = "application_1700000000000_0001";
+  /**
+   * What deleting the files cannot free: filesystem metadata pages (an inode table or directory block on ext4) that
+   * a container was the first to read stay charged to it; measured at 88 KiB for 8 containers on 6.12 and 7.3.
+   */
+  private static final long METADATA = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -178,7 +183,7 @@ class ApplicationEndIT {
         + " eviction %.1f MiB, evicted %.1f MiB, charged at removal %.1f MiB%n", memcgs.policy(),
         t.cachedAtExit() / (double) MIB, t.freed() / (double) MIB, t.evicted() / (double) MIB,
         t.chargedAtRemoval() / (double) MIB);
-    assertEquals(0, t.evicted(), "nothing evicted: " + t);
+    assertTrue(t.evicted() <= METADATA, "nothing of the output evicted, at most metadata pages: " + t);
     assertEquals(List.of(), memcgs.containerIds());
     assertEquals(0, memcgs.counters().snapshot().waiting());
     assertNothingDying(baseline);
@@ -268,7 +273,10 @@ class ApplicationEndIT {
     Await.until("no cgroup left", Duration.ofSeconds(30),
         () -> memcgs.containerIds().isEmpty());
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
-    assertEquals(0, c.evictedBytes(), "the application's deletion freed the output, nothing was evicted: " + c);
+    System.out.printf("[measure] carried over a restart: freed without eviction %.1f MiB, evicted %.1f KiB%n",
+        c.freedWithoutEviction() / (double) MIB, c.evictedBytes() / 1024.0);
+    assertTrue(c.evictedBytes() <= METADATA, "the application's deletion freed the output; at most the"
+        + " filesystem's metadata pages the containers were first to touch were evicted: " + c);
   }
 
   @Test
