@@ -3,9 +3,7 @@ package io.github.yarnmemcg.lifecycle;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.Delegation;
-import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryStats;
-import io.github.yarnmemcg.cgroup.Processes;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -16,16 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.apache.commons.io.FileUtils;
 import org.slf4j.Logger;
@@ -52,40 +41,6 @@ public final class ContainerMemcgs implements Closeable {
   private final LifecycleSettings settings;
   private final LifecycleCounters counters = new LifecycleCounters();
   private final Cleanups cleanups;
-
-  /** What {@link #complete} saw synchronously, and the background cleanup it started. */
-  public static final class Completion {
-    private final Path cgroup;
-    private final Optional<MemoryStats> finalStats;
-    private final CompletableFuture<CleanupResult> cleanup;
-
-    Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
-      this.cgroup = cgroup;
-      this.finalStats = finalStats;
-      this.cleanup = cleanup;
-    }
-
-    /** The final figures, read by the first completion only (later calls return the cleanup under way). */
-    public Optional<MemoryStats> finalStats() {
-      return finalStats;
-    }
-
-    public CompletableFuture<CleanupResult> cleanup() {
-      return cleanup;
-    }
-
-    /**
-     * When the kernel OOM-killed in this container, the one wording of it, which both executors' adapters report
-     * (in the container's diagnostics where Hadoop lets them, else in the log), so that operators grep for one
-     * message whichever executor runs the node.
-     */
-    public Optional<String> oomKill() {
-      return finalStats.filter(s -> s.oomKill() > 0).map(s -> String.format(Locale.ROOT,
-          "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
-              + " %d process(es) OOM-killed, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, s.oomKill(),
-          s.limitHits()));
-    }
-  }
 
   /** A lifecycle without an application signal, for tools that run apart from a NodeManager. */
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
@@ -381,37 +336,12 @@ public final class ContainerMemcgs implements Closeable {
     cleanups.applicationCleaned(applicationId);
   }
 
-  /** A cgroup waiting for its application, for {@code stats} and the demo. */
-  public static final class Waiting {
-    private final String containerId;
-    private final String applicationId;
-    private final Duration waited;
-
-    Waiting(String containerId, String applicationId, Duration waited) {
-      this.containerId = containerId;
-      this.applicationId = applicationId;
-      this.waited = waited;
-    }
-
-    public String containerId() {
-      return containerId;
-    }
-
-    public String applicationId() {
-      return applicationId;
-    }
-
-    public Duration waited() {
-      return waited;
-    }
-  }
-
   /** The finished containers' cgroups waiting for their applications now, longest-waiting first. */
-  public List<Waiting> waiting() {
-    List<Waiting> all = new ArrayList<>();
+  public List<WaitingCgroup> waiting() {
+    List<WaitingCgroup> all = new ArrayList<>();
     long now = System.nanoTime();
     for (Cleanup c : cleanups.waitingNow()) {
-      all.add(new Waiting(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince())));
+      all.add(new WaitingCgroup(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince())));
     }
     return all;
   }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
@@ -145,7 +146,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
    * diagnostics. Idempotent, like {@link ContainerMemcgs#complete}.
    */
   private void finished(ContainerId containerId) {
-    ContainerMemcgs.Completion completion = memcgs().complete(containerId.toString());
+    Completion completion = memcgs().complete(containerId.toString());
     completion.oomKill().ifPresent(message -> reportOomKill(containerId, message));
     completed(containerId, completion);
   }
@@ -154,7 +155,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
    * Called after each container completion with what the lifecycle saw: the final figures and the background
    * cleanup. Does nothing here; a tool that reports on every container (the demo) overrides it.
    */
-  protected void completed(ContainerId containerId, ContainerMemcgs.Completion completion) {
+  protected void completed(ContainerId containerId, Completion completion) {
   }
 
   private void reportOomKill(ContainerId containerId, String message) {

@@ -8,11 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.ContainerCgroups;
+import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,10 @@ class DoctorAndStatsIT {
     assertTrue(r.out().contains("OK    feature " + drain + ": present"), r.out());
     assertTrue(r.out().contains("dying memcgs on this node: "), r.out());
     assertTrue(r.out().contains("leftover container cgroups: none"), r.out());
+    // The kernel probe, as the NodeManager runs it at start: which way this node cleans, and what was measured.
+    assertTrue(r.out().contains("OK    cleanup: ") && r.out().contains("measured in "), r.out());
+    assertTrue(r.out().contains(DyingMemcgs.kernelReparents() ? "moved to its parent" : "stayed charged"),
+        r.out());
     assertTrue(r.out().contains("OK    yarn.nodemanager.container-executor.class"), r.out());
     assertTrue(r.out().endsWith("doctor: no problem found\n"), r.out());
     try (Stream<Path> children = Files.list(root)) {
@@ -103,6 +110,8 @@ class DoctorAndStatsIT {
     JsonNode c = doc.get("containers").get(0);
     assertEquals(id, c.get("containerId").asText());
     assertEquals(1, c.get("processes").asInt());
+    assertEquals("running", c.get("state").asText());
+    assertEquals("application_1700000000000_0002", c.get("applicationId").asText());
     assertTrue(c.get("anonBytes").asLong() >= 31 * MIB, json.out());
     assertTrue(c.get("pageCacheBytes").asLong() >= 7 * MIB, json.out());
     assertEquals(256 * MIB, c.get("limitBytes").asLong());
@@ -112,5 +121,12 @@ class DoctorAndStatsIT {
     assertEquals(Main.OK, table.code(), table.err());
     assertTrue(table.out().startsWith("1 container cgroup(s) under " + root), table.out());
     assertTrue(table.out().contains(id) && table.out().contains("256.0"), table.out());
+
+    holder.destroyForcibly().waitFor();
+    holder = null;
+    Await.until("the holder gone from " + cgroup, Duration.ofSeconds(10), () -> driver.pids(cgroup).isEmpty());
+    MainTest.Ran exited = MainTest.run("stats", "--root", root.toString(), "--json");
+    assertEquals("waiting", new ObjectMapper().readTree(exited.out()).get("containers").get(0).get("state").asText(),
+        "an empty container cgroup waits for its application (or its cleanup): " + exited.out());
   }
 }

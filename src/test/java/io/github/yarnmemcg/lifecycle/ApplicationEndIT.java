@@ -63,14 +63,6 @@ class ApplicationEndIT {
     }
   }
 
-  /** Whether this kernel moves a removed memcg's pages to its parent: Linux 7.1 and later (the test may ask uname). */
-  static boolean kernelShouldReparent() throws Exception {
-    String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
-    int major = Integer.parseInt(v[0]);
-    int minor = Integer.parseInt(v[1]);
-    return major > 7 || major == 7 && minor >= 1;
-  }
-
   ContainerMemcgs open(DrainWhen when, Duration maxWait, int maxWaiting) throws Exception {
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(when, maxWait, maxWaiting);
     memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
@@ -152,7 +144,7 @@ class ApplicationEndIT {
   void theProbeMeasuresWhatTheKernelDoesAndLeavesNothing() throws Exception {
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
-    assertEquals(kernelShouldReparent() ? CleanupPolicy.KERNEL_REPARENTS : CleanupPolicy.AFTER_APPLICATION,
+    assertEquals(DyingMemcgs.kernelReparents() ? CleanupPolicy.KERNEL_REPARENTS : CleanupPolicy.AFTER_APPLICATION,
         memcgs.policy());
     assertEquals(List.of(), cgroups.driver().fs().subdirectories(cgroups.root()), "no probe cgroup left");
     try (var left = Files.list(files)) {

@@ -137,7 +137,7 @@ class ContainerMemcgsIT {
     List<Long> stragglers = cgroups.driver().pids(cg);
     assertEquals(1, stragglers.size());
 
-    ContainerMemcgs.Completion completion = memcgs.complete(id);
+    Completion completion = memcgs.complete(id);
     CompletableFuture<CleanupResult> second = memcgs.complete(id).cleanup();
     // A second completion joins the cleanup under way, or finds it already done: never a second cleanup.
     assertTrue(second == completion.cleanup()

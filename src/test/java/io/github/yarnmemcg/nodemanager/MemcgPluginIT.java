@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.lifecycle.CleanupResult;
-import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import java.io.BufferedReader;
@@ -61,7 +61,7 @@ class MemcgPluginIT {
     assertEquals(cgroups.root().resolve(id), cgroup);
     assertEquals(256 * MIB, cgroups.driver().stats(cgroup).limit());
 
-    ContainerMemcgs.Completion completion = plugin.memcgs().complete(id);
+    Completion completion = plugin.memcgs().complete(id);
     assertEquals(Optional.empty(), completion.oomKill(), "no OOM kill to report");
     CleanupResult r = completion.cleanup().get(30, TimeUnit.SECONDS);
     assertTrue(r.removed(), r.toString());

@@ -3,6 +3,7 @@ package io.github.yarnmemcg.testing;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +18,17 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DyingMemcgs {
 
   private DyingMemcgs() {}
+
+  /**
+   * Whether this kernel moves a removed memcg's pages to its parent: Linux 7.1 and later. A test may ask uname what
+   * to expect; the product measures instead ({@code ReparentProbe}).
+   */
+  public static boolean kernelReparents() throws IOException {
+    String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+    int major = Integer.parseInt(v[0]);
+    int minor = Integer.parseInt(v[1]);
+    return major > 7 || major == 7 && minor >= 1;
+  }
 
   /**
    * The node's dying count once it has stopped moving (two equal readings 200 ms apart, 3 s at most): the

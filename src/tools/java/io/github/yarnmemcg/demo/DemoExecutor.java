@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.demo;
 
-import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
 import java.io.IOException;
 import java.util.List;
@@ -29,7 +29,7 @@ public class DemoExecutor extends MemcgContainerExecutor {
 
     void exited(String containerId, int exitCode);
 
-    void completed(String containerId, ContainerMemcgs.Completion completion);
+    void completed(String containerId, Completion completion);
   }
 
   private volatile Listener listener;
@@ -54,7 +54,7 @@ public class DemoExecutor extends MemcgContainerExecutor {
   }
 
   @Override
-  protected void completed(ContainerId containerId, ContainerMemcgs.Completion completion) {
+  protected void completed(ContainerId containerId, Completion completion) {
     Listener l = listener;
     if (l != null) {
       l.completed(containerId.toString(), completion);

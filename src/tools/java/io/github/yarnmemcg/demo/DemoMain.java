@@ -6,7 +6,7 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cli.Table;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
-import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -74,7 +74,7 @@ public final class DemoMain {
   private final Map<String, String> roles = new ConcurrentHashMap<>();
   private final Map<String, Long> limits = new ConcurrentHashMap<>();
   private final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
-  private final Map<String, ContainerMemcgs.Completion> completions = new ConcurrentHashMap<>();
+  private final Map<String, Completion> completions = new ConcurrentHashMap<>();
   private final Map<String, CleanupResult> cleanups = new ConcurrentHashMap<>();
   private final List<String> failures = new ArrayList<>();
   /** Held so that the level set on it stays: Guice's servlet filter warns about nothing on every cluster start. */
@@ -347,7 +347,7 @@ public final class DemoMain {
     ids.sort(null);
     for (String id : ids) {
       CleanupResult c = cleanups.get(id);
-      Optional<MemoryStats> fin = Optional.ofNullable(completions.get(id)).flatMap(ContainerMemcgs.Completion::finalStats);
+      Optional<MemoryStats> fin = Optional.ofNullable(completions.get(id)).flatMap(Completion::finalStats);
       boolean oom = fin.map(s -> s.oomKill() > 0).orElse(false);
       PeakSampler.Peak peak = peaks.peak(id);
       t.row(id, roles.get(id), Table.mib(limits.get(id)), fin.map(s -> Table.mib(s.peak())).orElse("?"),
@@ -467,7 +467,7 @@ public final class DemoMain {
     @Override
     public void exited(String id, int exitCode) {
       exitCodes.put(id, exitCode);
-      String fin = Optional.ofNullable(completions.get(id)).flatMap(ContainerMemcgs.Completion::finalStats)
+      String fin = Optional.ofNullable(completions.get(id)).flatMap(Completion::finalStats)
           .map(s -> String.format("peak %s MiB, page cache %s MiB, OOM kills %d", Table.mib(s.peak()),
               Table.mib(s.pageCache()), s.oomKill())).orElse("no final figures");
       say("%s %-12s exited %d: %s", id, roles.getOrDefault(id, "?"), exitCode, fin);
@@ -475,7 +475,7 @@ public final class DemoMain {
 
     /** Called inside the launch, before {@link #exited}, when the executor's completion hands over the cgroup. */
     @Override
-    public void completed(String id, ContainerMemcgs.Completion completion) {
+    public void completed(String id, Completion completion) {
       completions.put(id, completion);
       completion.cleanup().thenAccept(r -> {
         cleanups.put(id, r);

@@ -1,0 +1,44 @@
+package io.github.yarnmemcg.lifecycle;
+
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.commons.io.FileUtils;
+
+/** What {@link ContainerMemcgs#complete} saw synchronously, and the background cleanup it started. */
+public final class Completion {
+  private static final long MIB = FileUtils.ONE_MB;
+
+  private final Path cgroup;
+  private final Optional<MemoryStats> finalStats;
+  private final CompletableFuture<CleanupResult> cleanup;
+
+  Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
+    this.cgroup = cgroup;
+    this.finalStats = finalStats;
+    this.cleanup = cleanup;
+  }
+
+  /** The final figures, read by the first completion only (later calls return the cleanup under way). */
+  public Optional<MemoryStats> finalStats() {
+    return finalStats;
+  }
+
+  public CompletableFuture<CleanupResult> cleanup() {
+    return cleanup;
+  }
+
+  /**
+   * When the kernel OOM-killed in this container, the one wording of it, which both executors' adapters report
+   * (in the container's diagnostics where Hadoop lets them, else in the log), so that operators grep for one
+   * message whichever executor runs the node.
+   */
+  public Optional<String> oomKill() {
+    return finalStats.filter(s -> s.oomKill() > 0).map(s -> String.format(Locale.ROOT,
+        "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
+            + " %d process(es) OOM-killed, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, s.oomKill(),
+        s.limitHits()));
+  }
+}
