@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing stays dying or under the root. On kernels that keep a removed cgroup's pages the cgroups wait for the
  * application, unprotected; on kernels that move them to the parent, they go at once and the pages stay cached.
  * The eager drain is the control that shows the evicted-bytes measure can fail. Figures go to {@code [measure]}.
+ * The tests that depend on the kernel are tagged {@code v2-stage} and run on every v2 kernel of the VM stage too;
+ * the caps, the restart and the control are the lifecycle's own logic and run on the host.
  */
-@Tag("v2-stage")
 class ApplicationEndIT {
   private static final long MIB = FileUtils.ONE_MB;
   private static final int CONTAINERS = 8;
@@ -141,6 +142,7 @@ class ApplicationEndIT {
   }
 
   @Test
+  @Tag("v2-stage")
   void theProbeMeasuresWhatTheKernelDoesAndLeavesNothing() throws Exception {
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
@@ -154,6 +156,7 @@ class ApplicationEndIT {
   }
 
   @Test
+  @Tag("v2-stage")
   void outputDeletedByTheApplicationAfterItsContainersExitedIsNeverEvicted() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
@@ -188,6 +191,7 @@ class ApplicationEndIT {
    * flusher has written the inodes and the nudger has run.
    */
   @Test
+  @Tag("v2-stage")
   void dirtyOutputKeptByTheApplicationLeavesNothingDying() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
@@ -207,6 +211,7 @@ class ApplicationEndIT {
 
   /** On a kernel that moves a removed cgroup's pages to its parent: gone at once, nothing evicted, still cached. */
   @Test
+  @Tag("v2-stage")
   void readersOnAKernelThatReparentsLeaveTheirPageCacheCachedInTheParent() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());

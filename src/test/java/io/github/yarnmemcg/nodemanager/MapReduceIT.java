@@ -189,8 +189,12 @@ class MapReduceIT {
     }
   }
 
-  static Job job(String name, Path input, Path side, int reduces, String mapJavaOpts) throws IOException {
-    Configuration conf = new Configuration(cluster.getConfig());
+  /**
+   * A job configuration that fits 2 cores on a mini cluster without a history server: JAVA_HOME for every
+   * container, a 768 MB AM and 512 MB tasks with fast-starting JVMs, no speculation, reduces after every map.
+   */
+  static Configuration jobConf(Configuration clusterConf, String mapJavaOpts, String reduceJavaOpts, int sortMb) {
+    Configuration conf = new Configuration(clusterConf);
     String javaHome = "JAVA_HOME=" + System.getProperty("java.home");
     conf.set(JHAdminConfig.MR_HISTORY_ADDRESS, "");
     conf.set(MRJobConfig.MR_AM_ENV, javaHome);
@@ -201,11 +205,16 @@ class MapReduceIT {
     conf.setInt(MRJobConfig.MAP_MEMORY_MB, 512);
     conf.setInt(MRJobConfig.REDUCE_MEMORY_MB, 512);
     conf.set(MRJobConfig.MAP_JAVA_OPTS, mapJavaOpts + FAST_JVM);
-    conf.set(MRJobConfig.REDUCE_JAVA_OPTS, "-Xmx400m" + FAST_JVM);
-    conf.setInt(MRJobConfig.IO_SORT_MB, 16);
+    conf.set(MRJobConfig.REDUCE_JAVA_OPTS, reduceJavaOpts + FAST_JVM);
+    conf.setInt(MRJobConfig.IO_SORT_MB, sortMb);
     conf.setBoolean(MRJobConfig.MAP_SPECULATIVE, false);
     conf.setBoolean(MRJobConfig.REDUCE_SPECULATIVE, false);
     conf.setFloat(MRJobConfig.COMPLETED_MAPS_FOR_REDUCE_SLOWSTART, 1.0f);
+    return conf;
+  }
+
+  static Job job(String name, Path input, Path side, int reduces, String mapJavaOpts) throws IOException {
+    Configuration conf = jobConf(cluster.getConfig(), mapJavaOpts, "-Xmx400m", 16);
     conf.set(SIDE_DIR, side.toString());
     Job job = Job.getInstance(conf, name);
     job.setMapperClass(DigitMapper.class);
