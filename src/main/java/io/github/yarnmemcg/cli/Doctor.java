@@ -327,10 +327,15 @@ public final class Doctor {
 
   private void leftovers(List<Finding> out) {
     try (ContainerMemcgs memcgs = target.lifecycle()) {
-      Sweep sweep = new Sweep(memcgs, sweepMinAge);
+      Sweep sweep = new Sweep(memcgs, sweepMinAge, target.applications());
       List<Sweep.Found> found = sweep.find();
       List<String> orphans = ids(found, OrphanRule.State.ORPHAN);
       List<String> running = ids(found, OrphanRule.State.RUNNING);
+      List<String> waiting = ids(found, OrphanRule.State.WAITING);
+      if (!waiting.isEmpty()) {
+        out.add(Finding.info("container cgroups waiting for their application to end: " + waiting.size() + " "
+            + waiting));
+      }
       if (orphans.isEmpty()) {
         out.add(Finding.ok("leftover container cgroups: none (" + running.size() + " in use)"));
       } else {

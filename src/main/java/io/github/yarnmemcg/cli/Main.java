@@ -182,7 +182,7 @@ public final class Main {
         out.println("root " + memcgs.root() + " does not exist: nothing to sweep");
         return OK;
       }
-      Sweep sweep = new Sweep(memcgs, minAge);
+      Sweep sweep = new Sweep(memcgs, minAge, target.applications());
       List<Sweep.Found> found = sweep.find();
       long orphans = found.stream().filter(f -> f.state() == OrphanRule.State.ORPHAN).count();
       out.println("container cgroups under " + memcgs.root() + ": " + found.size() + ", orphans: " + orphans);

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.Applications;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
@@ -19,9 +20,11 @@ import java.util.concurrent.TimeoutException;
  * {@code yarn-memcg sweep}: finds the container cgroups under the root that no container uses any more and,
  * when asked, drains and removes them through the lifecycle's own completion path, so a sweep does exactly
  * what the NodeManager does when a container ends. A cgroup is an orphan when it is named like a YARN
- * container id (the lifecycle's rule), has no process in it, and is older than the minimum age, which keeps
+ * container id (the lifecycle's rule), has no process in it, is older than the minimum age, which keeps
  * a sweep on a live node away from a cgroup the NodeManager has just created for a container that is about
- * to start. Anything else under the root, and everything outside it, is never touched.
+ * to start, and its application has ended on this node (its local dirs are gone): one whose application still
+ * runs is waiting for the NodeManager to clean it. Anything else under the root, and everything outside it, is
+ * never touched.
  */
 public final class Sweep {
 
@@ -66,8 +69,13 @@ public final class Sweep {
   private final OrphanRule rule;
 
   public Sweep(ContainerMemcgs memcgs, Duration minAge) {
+    this(memcgs, minAge, Applications.ALL_ENDED);
+  }
+
+  /** @param applications which applications have ended on this node: a cgroup of one that has not is waiting */
+  public Sweep(ContainerMemcgs memcgs, Duration minAge, Applications applications) {
     this.memcgs = memcgs;
-    this.rule = OrphanRule.emptyAndOlderThan(minAge);
+    this.rule = OrphanRule.emptyOlderThanAndEnded(minAge, applications);
   }
 
   /** Every container cgroup under the root with its state, by id. */

@@ -2,8 +2,10 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.Applications;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import io.github.yarnmemcg.nodemanager.LocalDirApplications;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import java.io.IOException;
 import java.net.URL;
@@ -35,6 +37,11 @@ public final class Target {
 
   public Configuration conf() {
     return conf;
+  }
+
+  /** Which applications have ended on this node, from the NodeManager's local dirs in the settings. */
+  public Applications applications() {
+    return new LocalDirApplications(LocalDirApplications.localDirs(conf));
   }
 
   public Optional<String> yarnSite() {

@@ -24,26 +24,39 @@ public final class OrphanRule {
     RUNNING,
     /** Empty but younger than the minimum age: possibly a container about to start. */
     RECENT,
+    /** Empty, and its application still has its files on this node: the NodeManager cleans it when it ends. */
+    WAITING,
     /** Nothing will use it again: to be killed, drained and removed like a finished container. */
     ORPHAN
   }
 
   private final Predicate<String> claimed;
   private final Duration minAge;
+  private final Applications applications;
 
-  private OrphanRule(Predicate<String> claimed, Duration minAge) {
+  private OrphanRule(Predicate<String> claimed, Duration minAge, Applications applications) {
     this.claimed = claimed;
     this.minAge = minAge;
+    this.applications = applications;
   }
 
   /** The NodeManager says which containers it has: every other cgroup is an orphan. */
   public static OrphanRule claimedBy(Predicate<String> nodeManagerHas) {
-    return new OrphanRule(nodeManagerHas, null);
+    return new OrphanRule(nodeManagerHas, null, null);
   }
 
   /** Nobody says which containers exist: only empty cgroups at least {@code minAge} old are orphans. */
   public static OrphanRule emptyAndOlderThan(Duration minAge) {
-    return new OrphanRule(null, minAge);
+    return new OrphanRule(null, minAge, null);
+  }
+
+  /**
+   * For tools apart from the NodeManager ({@code yarn-memcg sweep}, the doctor): only empty cgroups at least
+   * {@code minAge} old whose application has ended on this node are orphans; one whose application still runs is
+   * waiting, which is the NodeManager's to clean.
+   */
+  public static OrphanRule emptyOlderThanAndEnded(Duration minAge, Applications applications) {
+    return new OrphanRule(null, minAge, applications);
   }
 
   /** The state of one container cgroup now, read from the kernel where the rule needs it. */
@@ -64,6 +77,9 @@ public final class OrphanRule {
     }
     if (processes > 0) {
       return State.RUNNING;
+    }
+    if (applications != null && !applications.hasEnded(Applications.applicationOf(containerId))) {
+      return State.WAITING;
     }
     return age.compareTo(minAge) < 0 ? State.RECENT : State.ORPHAN;
   }

@@ -43,7 +43,7 @@ class StatsTest {
   void tableShowsMibAndUnknownAsQuestionMark() {
     String[] lines = Stats.table(List.of(ROW)).split("\n");
     assertTrue(lines[0].startsWith("container") && lines[0].contains("oom kills"), lines[0]);
-    assertEquals(List.of(ROW.containerId(), "3", "64.0", "8.0", "0.0", "80.0", "256.0", "4", "?"),
+    assertEquals(List.of(ROW.containerId(), "running", "3", "64.0", "8.0", "0.0", "80.0", "256.0", "4", "?"),
         List.of(lines[1].trim().split("\\s+")));
   }
 }

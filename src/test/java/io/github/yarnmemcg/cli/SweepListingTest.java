@@ -59,4 +59,19 @@ class SweepListingTest {
       assertEquals(OrphanRule.State.RECENT, new Sweep(memcgs, Duration.ofHours(1)).find().get(0).state());
     }
   }
+
+  @Test
+  void anEmptyCgroupWhoseApplicationStillRunsIsWaitingNotOrphan() throws Exception {
+    Path root = Files.createDirectory(dir.resolve("root"));
+    Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
+    Files.createDirectory(root.resolve("container_1700000000000_0002_01_000002"));
+    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
+        Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
+      List<Sweep.Found> found = new Sweep(memcgs, Duration.ZERO,
+          app -> !app.equals("application_1700000000000_0001")).find();
+      assertEquals(OrphanRule.State.WAITING, found.get(0).state(), "its application has files on this node");
+      assertEquals(OrphanRule.State.ORPHAN, found.get(1).state(), "its application ended");
+    }
+  }
 }
