@@ -144,7 +144,9 @@ class ShuffleCostIT {
     assertTrue(def.left().nothingPinned(), "the default leaves no memcg dying once the applications ended: "
         + def.left());
     assertTrue(eager.left().nothingPinned(), "nor does the eager drain: " + eager.left());
-    assertTrue(off.dyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): " + off.left());
+    if (!DyingMemcgs.kernelReparents()) {
+      assertTrue(off.dyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): " + off.left());
+    }
     assertTrue(def.counters().evictedBytes() <= 16 * MIB, "the default evicted only what the applications left"
         + " when they ended (container logs): " + def.counters());
   }
