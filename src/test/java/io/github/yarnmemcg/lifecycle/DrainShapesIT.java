@@ -393,6 +393,7 @@ class DrainShapesIT {
   }
 
   // --- drain off: the controls ------------------------------------------------------------------------------
+  // All four run on the host; in the v2 stage (time-bound) the read control stands for them ("host-only" tag).
 
   @Test
   void controlReadWithAtimeUpdate() throws Exception {
@@ -400,11 +401,13 @@ class DrainShapesIT {
   }
 
   @Test
+  @Tag("host-only")
   void controlWriteWithFsync() throws Exception {
     assertLeftDying(run(Shape.WRITE_FSYNC, false, null));
   }
 
   @Test
+  @Tag("host-only")
   void controlMmapRead() throws Exception {
     assertLeftDying(run(Shape.MMAP_READ, false, null));
   }
@@ -415,6 +418,7 @@ class DrainShapesIT {
    * nothing.
    */
   @Test
+  @Tag("host-only")
   void controlWriteWithoutFsync() throws Exception {
     Run r = run(Shape.WRITE_NO_FSYNC, false, null);
     assertLeftDying(r);
