@@ -112,9 +112,17 @@ class ContainerMemcgsIT {
 
   @Test
   void withoutDrainTheSameRunLeavesDyingMemcgs() throws Exception {
-    // The control: proves that the count above can fail.
+    // The control: proves that the count above can fail, on every kernel before 7.1.
     open(false);
     DyingMemcgs.Left left = runContainersLeavingPageCache("drain off (control)");
+    if (DyingMemcgs.kernelReparents()) {
+      // Linux 7.1+ moves a removed memcg's pages to its parent: without any drain nothing stays dying, and the
+      // page cache stays cached, charged to the root. What this kernel cannot free at removal is dirty writeback
+      // (ApplicationEndIT's dirty writers).
+      assertEquals(0, left.underRoot().orElseThrow().descendants(), "7.1+: nothing stays dying: " + left);
+      assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * MIB, "the page cache stayed cached in the root: " + left);
+      return;
+    }
     // The node-wide count can only be lowered by other memcgs freed meanwhile, so it is checked loosely;
     // the charge still held under this test's own root is exact.
     assertTrue(left.nodeDyingAdded() >= CONTAINERS / 2, "undrained containers stay dying: " + left);
