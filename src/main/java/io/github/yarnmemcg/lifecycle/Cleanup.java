@@ -148,6 +148,12 @@ final class Cleanup {
         schedule(delay, withTicket);
       }
     } catch (IOException | RuntimeException e) {
+      if (!owner.driver.fs().isDirectory(cgroup)) {
+        // Removed under the cleanup (an operator, a sweep of another tool): nothing is left to clean.
+        LOG.info("{}: memcg {} was removed by someone else in state {}", containerId, cgroup, state);
+        finish(CleanupResult.Outcome.ABSENT, true);
+        return;
+      }
       retryLater(e, withTicket);
     }
   }
