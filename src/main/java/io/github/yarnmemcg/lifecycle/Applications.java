@@ -30,6 +30,6 @@ public interface Applications {
     return "application_" + m.group(1) + "_" + m.group(2);
   }
 
-  /** {@link ContainerMemcgs#CONTAINER_ID} with the timestamp and application number captured. */
+  /** The shape of {@code ContainerId.toString()}, with the cluster timestamp and application number captured. */
   Pattern CONTAINER = Pattern.compile("container_(?:e\\d+_)?(\\d+)_(\\d+)_\\d+_\\d+");
 }

@@ -32,7 +32,7 @@ public final class ContainerMemcgs implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerMemcgs.class);
 
   /** The shape of {@code ContainerId.toString()}: nothing else can name a container cgroup. */
-  public static final Pattern CONTAINER_ID = Pattern.compile("container_(e\\d+_)?\\d+_\\d+_\\d+_\\d+");
+  public static final Pattern CONTAINER_ID = Applications.CONTAINER;
 
   private static final long MIB = FileUtils.ONE_MB;
 
