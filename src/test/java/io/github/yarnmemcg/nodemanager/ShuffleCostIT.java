@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
@@ -141,9 +142,9 @@ class ShuffleCostIT {
     Disk eagerLate = eager.perShape().get("reduces after the maps");
     assertTrue(eagerLate.readBytes() >= mapOutput / 2, "the eager drain reads the map output back from disk: "
         + eagerLate);
-    assertTrue(def.left().nothingPinned(), "the default leaves no memcg dying once the applications ended: "
+    assertTrue(noneDying(def.left()), "the default leaves no memcg dying once the applications ended: "
         + def.left());
-    assertTrue(eager.left().nothingPinned(), "nor does the eager drain: " + eager.left());
+    assertTrue(noneDying(eager.left()), "nor does the eager drain: " + eager.left());
     if (!DyingMemcgs.kernelReparents()) {
       assertTrue(off.dyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): " + off.left());
     }
@@ -193,12 +194,23 @@ class ShuffleCostIT {
       // The applications' ends: their local dirs deleted, then every cgroup goes.
       Await.until(() -> "no container cgroup under " + root, Duration.ofSeconds(120),
           () -> executor.memcgs().containerIds().isEmpty());
-      DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, mode.equals("off") ? 0 : 10_000);
+      // On v2 a removed memcg whose container dirtied inodes stays dying until the flusher has written them (30 s)
+      // and the writeback nudge has run: the count is polled that long there.
+      long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
+      DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, settle);
       return new Figures(mode, executor.memcgs().policy(), perShape, jobMillis,
           executor.memcgs().counters().snapshot(), left);
     } finally {
       YarnClusters.stopThenRemove(driver, root, cluster);
     }
+  }
+
+  /**
+   * Nothing of the root's stays dying: v2 counts the root's dying descendants; v1 only pages pin a removed memcg. (On
+   * 7.1+ the root itself holds its removed children's page cache, so v2 cannot be judged by pages held.)
+   */
+  static boolean noneDying(DyingMemcgs.Left left) {
+    return left.underRoot().map(u -> u.descendants() <= 0).orElse(left.nothingPinned());
   }
 
   /** Text the size of one map's input, written by this JVM, so it is cached before the job (as a hot input is). */

@@ -51,7 +51,9 @@ final class Report {
     md.append("- Date: ").append(e.date()).append(". Machine: ").append(e.machine()).append(", kernel ")
         .append(e.kernel()).append(", cgroup ").append(e.cgroup()).append(".\n");
     md.append("- ").append(e.java()).append(", Hadoop ").append(e.hadoop()).append(".\n");
-    md.append("- Not a quiet machine: at the start ").append(e.otherJvms()).append(" other JVMs were running (other")
+    boolean quiet = e.otherJvms() == 0 && e.otherRoots() == 0;
+    md.append(quiet ? "- A quiet machine: at the start " : "- Not a quiet machine: at the start ")
+        .append(e.otherJvms()).append(" other JVMs were running (other")
         .append(" helpers' Maven builds and real-kernel tests) and ").append(e.otherRoots())
         .append(" other yarn-memcg cgroup roots existed; load average ").append(e.loadAverage())
         .append(" at the start, ").append(r.loadAverageAfter()).append(" at the end (").append(e.cores())
