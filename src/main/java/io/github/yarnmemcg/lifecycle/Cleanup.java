@@ -61,7 +61,6 @@ final class Cleanup {
   private volatile State state = State.KILL;
   private volatile Wake wokenBy;
   private volatile long waitingSince;
-  private volatile boolean completedAgain;
   private int attempts;
   private long failingSince;
   private int rounds;
@@ -87,16 +86,6 @@ final class Cleanup {
   /** Since when this cleanup has been waiting ({@link System#nanoTime}), valid in {@link State#WAIT}. */
   long waitingSince() {
     return waitingSince;
-  }
-
-  /** Another completion of the same container raced the first one to this cleanup. */
-  void completedAgain() {
-    completedAgain = true;
-  }
-
-  /** Whether only one completion has found this cleanup so far: that one logs the final figures. */
-  boolean isFirstCompletion() {
-    return !completedAgain;
   }
 
   void begin() {
@@ -178,7 +167,11 @@ final class Cleanup {
     if (!owner.driver.killAll(cgroup, System.nanoTime() + owner.settings.killTimeout().toNanos())) {
       throw new IOException("processes " + owner.driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
     }
-    cachedAtExit = owner.driver.memoryStat(cgroup).pageCache();
+    // One reading once the processes are gone: the baseline of what the application's own deletions free while the
+    // cgroup waits, and what a removal without a drain leaves charged.
+    MemoryStats atExit = owner.driver.memoryStat(cgroup);
+    cachedAtExit = atExit.pageCache();
+    chargedAtDrain = cachedAtExit;
     switch (owner.policy()) {
       case AT_EXIT:
         return to(State.DRAIN);
@@ -190,6 +183,8 @@ final class Cleanup {
         owner.waiting(this);
         return NOW;
       default:
+        // Removed undrained, next: what is charged now stays charged (moved to the parent on 7.1+).
+        leftCharged = atExit.pageCache() + Math.max(0, atExit.shmem());
         return to(State.REMOVE);
     }
   }
@@ -212,12 +207,15 @@ final class Cleanup {
 
   private long drain() throws IOException {
     long now = System.nanoTime();
-    if (drainBegun == 0) {
+    boolean first = drainBegun == 0;
+    if (first) {
       drainBegun = now;
-      chargedAtDrain = owner.driver.memoryStat(cgroup).pageCache();
     }
     long deadline = drainBegun + owner.settings.drainTimeout().toNanos();
     DrainResult d = owner.driver.drain(cgroup, deadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : deadline);
+    if (first) {
+      chargedAtDrain = d.pageCacheBefore();
+    }
     evicted += d.drainedBytes();
     owner.counters.evictedBytes.add(d.drainedBytes());
     owner.counters.drainNanos.add(d.nanos());
@@ -245,11 +243,6 @@ final class Cleanup {
       state = State.DONE;
       return 0;
     }
-    if (drainBegun == 0) {
-      chargedAtDrain = cachedAtExit;
-      MemoryStats s = owner.driver.memoryStat(cgroup);
-      leftCharged = s.pageCache() + Math.max(0, s.shmem());
-    }
     int retries = owner.driver.delete(cgroup, System.nanoTime() + owner.settings.deleteTimeout().toNanos());
     deleteRetries += retries;
     owner.counters.deleteRetries.add(retries);
@@ -262,8 +255,7 @@ final class Cleanup {
     finish(CleanupResult.Outcome.CLEANED, true);
     LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
         + " {} MiB still charged at removal", containerId, owner.policy().name().toLowerCase(Locale.ROOT),
-        mib(cachedAtExit), mib(freedWithoutEviction()), waitedNanos > 0 || wokenBy != null
-            ? " while it waited " + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
+        mib(cachedAtExit), mib(freedWithoutEviction()), wokenBy != null ? " while it waited " + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
         mib(evicted), mib(leftCharged));
     owner.removed();
     return 0;
@@ -317,7 +309,7 @@ final class Cleanup {
     }
     owner.finished(this);
     future.complete(new CleanupResult(containerId, outcome, removed, evicted, leftCharged,
-        System.nanoTime() - begun, deleteRetries, Math.max(1, attempts + 1), cachedAtExit, freedWithoutEviction(),
+        System.nanoTime() - begun, deleteRetries, attempts + 1, cachedAtExit, freedWithoutEviction(),
         waitedNanos));
   }
 

@@ -52,12 +52,10 @@ final class Cleanups {
     return byId.get(containerId);
   }
 
-  /** The cleanup of this container, new and begun unless one is under way already (then that one). */
-  Cleanup begin(String containerId, Path cgroup) {
-    Cleanup fresh = new Cleanup(this, containerId, cgroup);
-    Cleanup raced = byId.putIfAbsent(containerId, fresh);
+  /** Begins this cleanup unless one of the same container is under way already: then returns that one instead. */
+  Cleanup begin(Cleanup fresh) {
+    Cleanup raced = byId.putIfAbsent(fresh.containerId, fresh);
     if (raced != null) {
-      raced.completedAgain();
       return raced;
     }
     counters.completed.increment();

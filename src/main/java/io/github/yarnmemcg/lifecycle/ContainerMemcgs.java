@@ -312,9 +312,11 @@ public final class ContainerMemcgs implements Closeable {
     } catch (IOException e) {
       LOG.warn("{}: cannot signal leftover processes now, the cleanup will retry: {}", containerId, e.getMessage());
     }
-    Cleanup cleanup = cleanups.begin(containerId, cgroup);
-    if (!cleanup.isFirstCompletion()) {
-      return new Completion(cgroup, Optional.empty(), cleanup.future);
+    Cleanup cleanup = new Cleanup(cleanups, containerId, cgroup);
+    Cleanup begun = cleanups.begin(cleanup);
+    if (begun != cleanup) {
+      // Another completion of the same container got there first: it reports the final figures.
+      return new Completion(cgroup, Optional.empty(), begun.future);
     }
     last.ifPresent(s -> {
       if (s.oomKill() > 0) {
