@@ -9,12 +9,10 @@ import io.github.yarnmemcg.cgroup.MountInfo;
 import io.github.yarnmemcg.cgroup.Processes;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
-import io.github.yarnmemcg.lifecycle.DrainWhen;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import io.github.yarnmemcg.lifecycle.ReparentProbe;
 import io.github.yarnmemcg.nodemanager.LocalDirApplications;
-import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +27,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.hadoop.util.VersionInfo;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 
 /**
  * {@code yarn-memcg doctor}: checks a node before the plugin is enabled on it and says what is wrong in plain
@@ -281,35 +280,31 @@ public final class Doctor {
   private void cleanupPolicy(CgroupDriver driver, Path root, List<Finding> out) {
     LifecycleSettings settings;
     try {
-      settings = MemcgConfiguration.from(target.conf()).lifecycle();
+      settings = target.settings().lifecycle();
     } catch (IllegalArgumentException e) {
       return; // reported with the settings
     }
     List<Path> localDirs = LocalDirApplications.localDirs(target.conf());
     Path scratch = localDirs.isEmpty() || !Files.isDirectory(localDirs.get(0))
         ? Paths.get(System.getProperty("java.io.tmpdir")) : localDirs.get(0);
-    String why;
-    boolean reparents = false;
-    if (settings.drainEnabled() && settings.drainWhen() == DrainWhen.AUTO) {
-      try {
-        ReparentProbe.Finding f = new ReparentProbe(driver, root, scratch, Duration.ofSeconds(5)).run();
-        reparents = f.reparents();
-        why = "measured in " + scratch + ": " + f.evidence();
-      } catch (IOException e) {
-        out.add(Finding.warn("cannot measure whether this kernel moves a removed cgroup's page cache to its parent"
-            + " (probe in " + scratch + "): " + e.getMessage() + "; the NodeManager then waits for applications to"
-            + " end"));
-        return;
-      }
-    } else {
-      why = settings.drainEnabled() ? "set by drain.when=" + settings.drainWhen().value() : "set by drain.enabled=false";
+    CleanupPolicy policy;
+    try {
+      CleanupPolicy.Decision d = CleanupPolicy.decide(settings,
+          new ReparentProbe(driver, root, scratch, settings.deleteTimeout()));
+      policy = d.policy();
+      out.add(Finding.ok("cleanup: " + policy.description() + " (" + d.why() + ")"));
+    } catch (IOException e) {
+      out.add(Finding.warn("cannot measure whether this kernel moves a removed cgroup's page cache to its parent"
+          + " (probe in " + scratch + "): " + e.getMessage() + "; the NodeManager then waits for applications to"
+          + " end"));
+      return;
     }
-    CleanupPolicy policy = CleanupPolicy.of(settings, reparents);
-    out.add(Finding.ok("cleanup: " + policy.description() + " (" + why + ")"));
-    long debugDelay = target.conf().getLong("yarn.nodemanager.delete.debug-delay-sec", 0);
+    // Hadoop's default is 0 (delete at once); it has no constant for it.
+    long debugDelay = target.conf().getLong(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 0);
     if (policy == CleanupPolicy.AFTER_APPLICATION && debugDelay != 0) {
-      out.add(Finding.warn("yarn.nodemanager.delete.debug-delay-sec=" + debugDelay + " keeps ended applications'"
-          + " files, so their containers' cgroups wait " + (debugDelay < 0 ? "until" : "that long, or until")
+      out.add(Finding.warn(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC + "=" + debugDelay
+          + " keeps ended applications' files, so their containers' cgroups wait "
+          + (debugDelay < 0 ? "until" : "that long, or until")
           + " drain.wait.max-ms (" + settings.maxWait().toMillis() + " ms)"));
     }
   }

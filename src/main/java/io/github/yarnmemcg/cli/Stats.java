@@ -29,8 +29,8 @@ public final class Stats {
   /** One container's figures; -1 where the kernel does not report one (v1 has no OOM-event count, for example). */
   @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
       isGetterVisibility = Visibility.NONE)
-  @JsonPropertyOrder({"containerId", "applicationId", "state", "processes", "anonBytes", "pageCacheBytes", "shmemBytes", "peakBytes",
-      "limitBytes", "limitHits", "oomKills"})
+  @JsonPropertyOrder({"containerId", "applicationId", "state", "processes", "anonBytes", "pageCacheBytes",
+      "shmemBytes", "peakBytes", "limitBytes", "limitHits", "oomKills"})
   public static final class Row {
     private final String containerId;
     private final String applicationId;

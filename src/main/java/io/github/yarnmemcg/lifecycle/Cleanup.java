@@ -255,7 +255,8 @@ final class Cleanup {
     finish(CleanupResult.Outcome.CLEANED, true);
     LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
         + " {} MiB still charged at removal", containerId, owner.policy().name().toLowerCase(Locale.ROOT),
-        mib(cachedAtExit), mib(freedWithoutEviction()), wokenBy != null ? " while it waited " + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
+        mib(cachedAtExit), mib(freedWithoutEviction()), wokenBy != null ? " while it waited "
+            + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
         mib(evicted), mib(leftCharged));
     owner.removed();
     return 0;

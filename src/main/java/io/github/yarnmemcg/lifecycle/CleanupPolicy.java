@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import java.io.IOException;
+
 /**
  * What this node does with a finished container's cgroup, decided once at start from the settings and, for
  * {@link DrainWhen#AUTO}, from what {@link ReparentProbe} measured of the kernel.
@@ -29,6 +31,38 @@ public enum CleanupPolicy {
   /** Whether a cleanup reclaims page cache before removing a cgroup. */
   boolean drains() {
     return this == AFTER_APPLICATION || this == AT_EXIT;
+  }
+
+  /** A node's policy and why: what the probe measured, or the setting that decided it. */
+  public static final class Decision {
+    private final CleanupPolicy policy;
+    private final String why;
+
+    Decision(CleanupPolicy policy, String why) {
+      this.policy = policy;
+      this.why = why;
+    }
+
+    public CleanupPolicy policy() {
+      return policy;
+    }
+
+    public String why() {
+      return why;
+    }
+  }
+
+  /**
+   * Decides the policy of a node with these settings: with the drain on and {@code drain.when=auto}, by running the
+   * probe; otherwise the settings decide and nothing is measured. The one decision of the NodeManager and the doctor.
+   */
+  public static Decision decide(LifecycleSettings settings, ReparentProbe probe) throws IOException {
+    if (!settings.drainEnabled() || settings.drainWhen() != DrainWhen.AUTO) {
+      return new Decision(of(settings, false), "set by " + (settings.drainEnabled()
+          ? "drain.when=" + settings.drainWhen().value() : "drain.enabled=false"));
+    }
+    ReparentProbe.Finding f = probe.run();
+    return new Decision(of(settings, f.reparents()), "measured in " + probe.scratch() + ": " + f.evidence());
   }
 
   /** The policy of a node with these settings, once the probe has said whether its kernel reparents (AUTO only). */

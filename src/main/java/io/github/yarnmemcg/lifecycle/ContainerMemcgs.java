@@ -80,13 +80,12 @@ public final class ContainerMemcgs implements Closeable {
    * @return what was measured, or why nothing needed measuring
    */
   public String decidePolicy(Path scratch) throws IOException {
-    if (!settings.drainEnabled() || settings.drainWhen() != DrainWhen.AUTO) {
-      return "set by " + (settings.drainEnabled() ? "drain.when=" + settings.drainWhen().value() : "drain.enabled=false");
-    }
-    ReparentProbe.Finding finding = new ReparentProbe(driver, root, scratch, settings.deleteTimeout()).run();
-    cleanups.policy(CleanupPolicy.of(settings, finding.reparents()));
-    return "measured: " + finding.evidence();
+    CleanupPolicy.Decision d = CleanupPolicy.decide(settings,
+        new ReparentProbe(driver, root, scratch, settings.deleteTimeout()));
+    cleanups.policy(d.policy());
+    return d.why();
   }
+
 
   /**
    * Creates the root (and any missing parents below the mount) and proves it usable by creating and removing

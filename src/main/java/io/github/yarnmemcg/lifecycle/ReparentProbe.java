@@ -74,6 +74,11 @@ public final class ReparentProbe {
     this.deleteTimeout = deleteTimeout;
   }
 
+  /** Where the probe writes and deletes its file. */
+  public Path scratch() {
+    return scratch;
+  }
+
   public Finding run() throws IOException {
     Path probe = root.resolve("yarn-memcg-probe-reparent-" + Processes.self());
     Files.createDirectories(scratch);

@@ -176,7 +176,8 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
       super.deleteAsUser(ctx);
     } finally {
       org.apache.hadoop.fs.Path dir = ctx.getSubDir();
-      if (plugin != null && dir != null && dir.getParent() != null && ContainerLocalizer.APPCACHE.equals(dir.getParent().getName())) {
+      if (plugin != null && dir != null && dir.getParent() != null
+          && ContainerLocalizer.APPCACHE.equals(dir.getParent().getName())) {
         plugin.memcgs().applicationCleaned(dir.getName());
       }
     }
