@@ -112,7 +112,15 @@ class ApplicationEndIT {
     memcgs.applicationCleaned(APP);
   }
 
-  record Totals(long evicted, long freed, long cachedAtExit, long chargedAtRemoval) {}
+  /** What a run's cleanups reported, summed; printed in MiB as the [measure] lines and assertion messages show it. */
+  record Totals(long evicted, long freed, long cachedAtExit, long chargedAtRemoval) {
+    @Override
+    public String toString() {
+      return String.format("cached at exit %.1f MiB, freed without eviction %.1f MiB, evicted %.1f MiB, charged at"
+          + " removal %.1f MiB", cachedAtExit / (double) MIB, freed / (double) MIB, evicted / (double) MIB,
+          chargedAtRemoval / (double) MIB);
+    }
+  }
 
   static Totals totals(List<CompletableFuture<CleanupResult>> cleanups) throws Exception {
     long evicted = 0;
@@ -174,10 +182,7 @@ class ApplicationEndIT {
     }
     applicationEnds(appDir);
     Totals t = totals(cleanups);
-    System.out.printf("[measure] %s, files deleted by the application: cached at exit %.1f MiB, freed without"
-        + " eviction %.1f MiB, evicted %.1f MiB, charged at removal %.1f MiB%n", memcgs.policy(),
-        t.cachedAtExit() / (double) MIB, t.freed() / (double) MIB, t.evicted() / (double) MIB,
-        t.chargedAtRemoval() / (double) MIB);
+    System.out.println("[measure] " + memcgs.policy() + ", files deleted by the application: " + t);
     assertTrue(t.evicted() <= METADATA, "nothing of the output evicted, at most metadata pages: " + t);
     assertEquals(List.of(), memcgs.containerIds());
     assertEquals(0, memcgs.counters().snapshot().waiting());
@@ -199,10 +204,8 @@ class ApplicationEndIT {
     ended.add(APP);
     memcgs.applicationCleaned(APP);
     Totals t = totals(cleanups);
-    System.out.printf("[measure] %s, dirty output kept: cached at exit %.1f MiB, evicted %.1f MiB, charged at"
-        + " removal %.1f MiB, writeback nudges %d%n", memcgs.policy(), t.cachedAtExit() / (double) MIB,
-        t.evicted() / (double) MIB, t.chargedAtRemoval() / (double) MIB,
-        memcgs.counters().snapshot().writebackNudges());
+    System.out.println("[measure] " + memcgs.policy() + ", dirty output kept: " + t + ", writeback nudges "
+        + memcgs.counters().snapshot().writebackNudges());
     if (memcgs.policy() == CleanupPolicy.KERNEL_REPARENTS) {
       assertEquals(0, t.evicted(), "nothing evicted where the kernel reparents");
     }
@@ -229,8 +232,7 @@ class ApplicationEndIT {
     }
     Totals t = totals(cleanups);
     long cachedInRoot = cgroups.driver().stats(cgroups.root()).file();
-    System.out.printf("[measure] KERNEL_REPARENTS readers: evicted %.1f MiB, charged at removal %.1f MiB, the root's"
-        + " page cache after removal %.1f MiB%n", t.evicted() / (double) MIB, t.chargedAtRemoval() / (double) MIB,
+    System.out.printf("[measure] KERNEL_REPARENTS readers: %s; the root's page cache after removal %.1f MiB%n", t,
         cachedInRoot / (double) MIB);
     assertEquals(0, t.evicted());
     assertTrue(cachedInRoot >= CONTAINERS * (FILE_MIB - 1) * MIB, "the inputs stayed cached, in the parent");
@@ -244,8 +246,7 @@ class ApplicationEndIT {
     open(DrainWhen.CONTAINER_EXIT, Duration.ofHours(1), 512);
     Path appDir = files.resolve("appcache").resolve(APP);
     Totals t = totals(writers(appDir));
-    System.out.printf("[measure] AT_EXIT control: evicted %.1f MiB of %.1f MiB cached at exit%n",
-        t.evicted() / (double) MIB, t.cachedAtExit() / (double) MIB);
+    System.out.println("[measure] AT_EXIT control: " + t);
     assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * MIB, "the eager drain evicted the output: " + t);
   }
 
