@@ -213,17 +213,22 @@ class ShuffleCostIT {
     return left.underRoot().map(u -> u.descendants() <= 0).orElse(left.nothingPinned());
   }
 
-  /** Text the size of one map's input, written by this JVM, so it is cached before the job (as a hot input is). */
+  /**
+   * Text the size of one map's input, written and synced by this JVM, so it is cached and clean before the job (as a
+   * hot input is).
+   */
   static void cachedText(Path file, int mib) throws IOException {
     StringBuilder b = new StringBuilder();
     for (int i = 0; b.length() < MIB; i++) {
       b.append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes(StandardCharsets.US_ASCII))).append('\n');
     }
     byte[] chunk = b.toString().getBytes(StandardCharsets.US_ASCII);
-    try (var out = Files.newOutputStream(file)) {
+    try (java.io.FileOutputStream out = new java.io.FileOutputStream(file.toFile())) {
       for (int i = 0; i < mib; i++) {
         out.write(chunk);
       }
+      // Written back now, not by the flusher 30 s later in the middle of a measured job (it was, once: 162 MiB).
+      out.getFD().sync();
     }
   }
 
