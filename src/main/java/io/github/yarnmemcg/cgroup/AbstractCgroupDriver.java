@@ -81,10 +81,18 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   @Override
-  public MemorySample sample(Path cgroup) throws IOException {
+  public MemorySample sample(CgroupFs.Located cgroup) throws IOException {
     try (CgroupFs.Directory d = fs.directory(cgroup)) {
-      return new MemorySample(memoryStat(d), pids(d, cgroup));
+      return sample(d, cgroup.path());
     }
+  }
+
+  /** The monitor's reading of an open cgroup directory. */
+  abstract MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException;
+
+  /** The processes of an open cgroup directory, for a {@link MemorySample} that counts CPU per process. */
+  MemorySample sampleWithPids(CgroupFs.Directory d, Path cgroup) throws IOException {
+    return new MemorySample(memoryStat(d), pids(d, cgroup), MemoryStats.UNKNOWN);
   }
 
   @Override

@@ -111,8 +111,11 @@ public interface CgroupDriver {
    */
   MemoryStats memoryStat(Path cgroup) throws IOException;
 
-  /** {@link #memoryStat} and {@link #pids} in one visit to the cgroup: the container monitor's reading. */
-  MemorySample sample(Path cgroup) throws IOException;
+  /**
+   * {@link #memoryStat} and the CPU time in one visit to a cgroup found once with {@link CgroupFs#locate}: the container
+   * monitor's reading. v2 reads {@code cpu.stat}; v1 lists the processes instead.
+   */
+  MemorySample sample(CgroupFs.Located cgroup) throws IOException;
 
   /**
    * Page cache charged to this cgroup itself, not to its children, which is where a removed child's pages land on a

@@ -2,9 +2,7 @@ package io.github.yarnmemcg.cgroup;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -28,7 +26,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.commons.io.IOUtils;
 
 /**
  * The one door to cgroupfs, as opencontainers/cgroups' {@code file.go} is for runc: every read, write, mkdir,
@@ -101,6 +98,71 @@ public final class CgroupFs {
     return new Directory(cgroup.toAbsolutePath().normalize(), openDir(cgroup));
   }
 
+  /**
+   * Walks to the cgroup without following a link, as {@link #directory(Path)} does, and remembers which directory it
+   * reached (device and inode), so that it can be reopened later in one call: see {@link #directory(Located)}.
+   */
+  public Located locate(Path cgroup) throws IOException {
+    try (SecureDirectoryStream<Path> d = openDir(cgroup)) {
+      return new Located(cgroup.toAbsolutePath().normalize(), identity(d));
+    }
+  }
+
+  /**
+   * Reopens a located cgroup directory with one open(2) instead of one per path component, and refuses it unless it is
+   * the very directory the link-free walk reached: a link or another directory put in its place since then is
+   * detected, never read. For the container monitor, which reads every container every few seconds.
+   *
+   * @throws NoSuchFileException when the cgroup was removed
+   * @throws CgroupIoException when another directory now answers to the path
+   */
+  public Directory directory(Located cgroup) throws IOException {
+    DirectoryStream<Path> d = Files.newDirectoryStream(cgroup.path);
+    if (d instanceof SecureDirectoryStream) {
+      SecureDirectoryStream<Path> handle = (SecureDirectoryStream<Path>) d;
+      try {
+        if (identity(handle).equals(cgroup.identity)) {
+          return new Directory(cgroup.path, handle);
+        }
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(handle);
+        throw e;
+      }
+    }
+    closeQuietly(d);
+    throw new CgroupIoException("open", cgroup.path, "is no longer the directory first reached there without a link",
+        CgroupIoException.Kind.OTHER, null);
+  }
+
+  private static Object identity(SecureDirectoryStream<Path> d) throws IOException {
+    Object key = d.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+    if (key == null) {
+      throw new IOException("this Java runtime does not tell directories apart (no file key); yarn-memcg needs it to"
+          + " reopen a cgroup without following a link");
+    }
+    return key;
+  }
+
+  /** A cgroup directory as {@link #locate} reached it: its path and its identity (device and inode). */
+  public static final class Located {
+    private final Path path;
+    private final Object identity;
+
+    private Located(Path path, Object identity) {
+      this.path = path;
+      this.identity = identity;
+    }
+
+    public Path path() {
+      return path;
+    }
+
+    @Override
+    public String toString() {
+      return path.toString();
+    }
+  }
+
   /** A cgroup directory reached without any link, whose files are read relative to it. Close it after use. */
   public static final class Directory implements Closeable {
     private final Path path;
@@ -128,9 +190,16 @@ public final class CgroupFs {
   }
 
   private static String read(SecureDirectoryStream<Path> dir, Path name, Path file) throws IOException {
-    try (SeekableByteChannel ch = dir.newByteChannel(name, READ);
-        InputStream in = Channels.newInputStream(ch)) {
-      return IOUtils.toString(in, StandardCharsets.US_ASCII);
+    try (SeekableByteChannel ch = dir.newByteChannel(name, READ)) {
+      // cgroupfs files report size 0 and are generated on read: read until EOF into one growing buffer. No stream
+      // or decoder on the way: the container monitor reads every container's memory.stat on every pass.
+      ByteBuffer buffer = ByteBuffer.allocate(4096);
+      while (ch.read(buffer) >= 0) {
+        if (!buffer.hasRemaining()) {
+          buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
+        }
+      }
+      return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
     } catch (NoSuchFileException e) {
       throw e;
     } catch (IOException e) {

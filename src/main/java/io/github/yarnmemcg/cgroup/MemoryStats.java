@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -128,17 +129,78 @@ public final class MemoryStats {
    * or drop keys freely; "max" reads as {@link Long#MAX_VALUE}.
    */
   public static Map<String, Long> parseKeyValues(String text) {
+    // Scanned by hand, not split by a regular expression: this runs for every container on every monitor pass.
     Map<String, Long> values = new HashMap<>();
-    for (String line : text.split("\n")) {
-      String[] kv = line.trim().split("\\s+");
-      if (kv.length == 2) {
-        long v = parseValue(kv[1]);
+    int n = text.length();
+    int line = 0;
+    while (line < n) {
+      int end = text.indexOf('\n', line);
+      if (end < 0) {
+        end = n;
+      }
+      int keyStart = skipBlanks(text, line, end);
+      int keyEnd = skipToken(text, keyStart, end);
+      int valueStart = skipBlanks(text, keyEnd, end);
+      int valueEnd = skipToken(text, valueStart, end);
+      if (keyEnd > keyStart && valueEnd > valueStart && skipBlanks(text, valueEnd, end) == end) {
+        long v = parseValue(text.substring(valueStart, valueEnd));
         if (v != UNKNOWN) {
-          values.put(kv[0], v);
+          values.put(text.substring(keyStart, keyEnd), v);
         }
       }
+      line = end + 1;
     }
     return values;
+  }
+
+  /**
+   * The values of the given keys in "key value" text, in the keys' order, {@link #UNKNOWN} for a key that is absent;
+   * a later line wins, as in {@link #parseKeyValues}. Nothing else is kept: this reads {@code memory.stat}, ~40 to 70
+   * lines of which a driver wants nine, for every container on every monitor pass.
+   */
+  public static long[] select(String text, String... keys) {
+    long[] values = new long[keys.length];
+    Arrays.fill(values, UNKNOWN);
+    int n = text.length();
+    int line = 0;
+    while (line < n) {
+      int end = text.indexOf('\n', line);
+      if (end < 0) {
+        end = n;
+      }
+      int keyStart = skipBlanks(text, line, end);
+      int keyEnd = skipToken(text, keyStart, end);
+      for (int k = 0; k < keys.length; k++) {
+        String key = keys[k];
+        if (key.length() == keyEnd - keyStart && text.startsWith(key, keyStart)) {
+          int valueStart = skipBlanks(text, keyEnd, end);
+          int valueEnd = skipToken(text, valueStart, end);
+          if (valueEnd > valueStart && skipBlanks(text, valueEnd, end) == end) {
+            long v = parseValue(text.substring(valueStart, valueEnd));
+            if (v != UNKNOWN) {
+              values[k] = v;
+            }
+          }
+          break;
+        }
+      }
+      line = end + 1;
+    }
+    return values;
+  }
+
+  private static int skipBlanks(String text, int from, int end) {
+    while (from < end && Character.isWhitespace(text.charAt(from))) {
+      from++;
+    }
+    return from;
+  }
+
+  private static int skipToken(String text, int from, int end) {
+    while (from < end && !Character.isWhitespace(text.charAt(from))) {
+      from++;
+    }
+    return from;
   }
 
   /** Parses one value file ("123", "max", "123\n"); {@link #UNKNOWN} when it is neither. */
@@ -147,14 +209,19 @@ public final class MemoryStats {
     if (t.equals("max")) {
       return Long.MAX_VALUE;
     }
-    if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+    if (t.isEmpty() || t.length() > 19) {
       return UNKNOWN;
     }
-    try {
-      return Long.parseLong(t);
-    } catch (NumberFormatException e) {
-      return UNKNOWN;
+    long v = 0;
+    for (int i = 0; i < t.length(); i++) {
+      char ch = t.charAt(i);
+      if (ch < '0' || ch > '9') {
+        return UNKNOWN;
+      }
+      v = v * 10 + (ch - '0');
     }
+    // Nineteen digits can pass Long.MAX_VALUE, which wraps below zero.
+    return v < 0 ? UNKNOWN : v;
   }
 
   @Override

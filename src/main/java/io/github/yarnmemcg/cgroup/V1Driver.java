@@ -79,14 +79,21 @@ public final class V1Driver extends AbstractCgroupDriver {
     return fromStat(cgroup.read("memory.stat"), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
   }
 
-  private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,
-      long oomKill) {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(memoryStat);
-    return new MemoryStats(get(stat, "rss"), get(stat, "cache"), get(stat, "shmem"), get(stat, "mapped_file"),
-        get(stat, "active_file"), get(stat, "inactive_file"), get(stat, "dirty"), get(stat, "writeback"),
-        get(stat, "swap"), usage, peak, limit, limitHits, UNKNOWN, oomKill);
+  @Override
+  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
+    return sampleWithPids(d, cgroup);
   }
 
+  private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,
+      long oomKill) {
+    long[] v = MemoryStats.select(memoryStat, STAT_KEYS);
+    return new MemoryStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], usage, peak, limit, limitHits,
+        UNKNOWN, oomKill);
+  }
+
+  /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback, swap. */
+  private static final String[] STAT_KEYS = {"rss", "cache", "shmem", "mapped_file", "active_file", "inactive_file",
+      "dirty", "writeback", "swap"};
 
   /** v1's {@code memory.stat} counters without the {@code total_} prefix are the cgroup's own. */
   @Override

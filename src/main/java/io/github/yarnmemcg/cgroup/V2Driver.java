@@ -3,7 +3,9 @@ package io.github.yarnmemcg.cgroup;
 import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 
 /** The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy. */
@@ -92,13 +94,30 @@ public final class V2Driver extends AbstractCgroupDriver {
         UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
   }
 
+  @Override
+  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
+    long cpuMicros;
+    try {
+      cpuMicros = get(MemoryStats.parseKeyValues(d.read("cpu.stat")), "usage_usec");
+    } catch (NoSuchFileException e) {
+      cpuMicros = UNKNOWN;
+    }
+    // cpu.stat counts every task that ever ran in the cgroup; the process list is read only where it is missing.
+    return cpuMicros == UNKNOWN ? sampleWithPids(d, cgroup)
+        : new MemorySample(memoryStat(d), Collections.<Long>emptyList(), cpuMicros);
+  }
+
   private static MemoryStats fromStat(String memoryStat, long swap, long usage, long peak, long limit,
       long limitHits, long oom, long oomKill) {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(memoryStat);
-    return new MemoryStats(get(stat, "anon"), get(stat, "file"), get(stat, "shmem"), get(stat, "file_mapped"),
-        get(stat, "active_file"), get(stat, "inactive_file"), get(stat, "file_dirty"), get(stat, "file_writeback"),
-        swap, usage, peak, limit, limitHits, oom, oomKill);
+    long[] v = MemoryStats.select(memoryStat, STAT_KEYS);
+    return new MemoryStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], swap, usage, peak, limit, limitHits, oom,
+        oomKill);
   }
+
+  /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback. */
+  private static final String[] STAT_KEYS = {"anon", "file", "shmem", "file_mapped", "active_file", "inactive_file",
+      "file_dirty", "file_writeback"};
+
 
 
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */

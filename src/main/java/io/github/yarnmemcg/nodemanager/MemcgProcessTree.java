@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemorySample;
@@ -8,6 +9,8 @@ import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,7 +39,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
 
   private final String pid;
   private CgroupDriver driver;
-  private Path cgroup;
+  private CgroupFs.Located cgroup;
   private boolean resolved;
   private MemoryStats stats;
   private CpuTimeTracker cpu;
@@ -58,13 +61,23 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     try {
       MemorySample sample = driver.sample(cgroup);
       stats = sample.stats();
-      if (cpu == null) {
-        cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
+      if (sample.cpuMicros() != MemoryStats.UNKNOWN) {
+        if (cpu == null) {
+          cpu = new CpuTimeTracker(1);
+        }
+        cpu.updateElapsedJiffies(BigInteger.valueOf(sample.cpuMicros() / 1000), System.currentTimeMillis());
+      } else {
+        if (cpu == null) {
+          cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
+        }
+        cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(sample.pids())), System.currentTimeMillis());
       }
-      cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(sample.pids())), System.currentTimeMillis());
     } catch (IOException e) {
       LOG.debug("cannot read memcg {} of pid {}: {}", cgroup, pid, e.getMessage());
       stats = null;
+      // Found again on the next pass: the cgroup may have been replaced (a relaunch under the same container id).
+      resolved = false;
+      cpu = null;
     }
   }
 
@@ -76,9 +89,10 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       Optional<Path> dir = mount.cgroupOfProcess(procFile(Paths.get("/proc", pid, "cgroup")));
       if (dir.isPresent() && ContainerMemcgs.CONTAINER_ID.matcher(dir.get().getFileName().toString()).matches()) {
         driver = CgroupDriver.forMount(mount);
-        cgroup = dir.get();
+        cgroup = driver.fs().locate(dir.get());
       } else {
         LOG.debug("pid {} is not in a container memory cgroup ({}); reporting unavailable", pid, dir);
+        cgroup = null;
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("cannot find the memory cgroup of pid {}: {}", pid, e.getMessage());
@@ -90,9 +104,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     long total = 0;
     for (long p : pids) {
       try {
-        String stat = procFile(Paths.get("/proc", Long.toString(p), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        total += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        total += utimePlusStime(procFile(Paths.get("/proc", Long.toString(p), "stat")));
       } catch (NoSuchFileException e) {
         // exited between listing and reading
       } catch (IOException | RuntimeException e) {
@@ -102,13 +114,33 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     return total;
   }
 
+  /** Fields 14 and 15 of /proc/&lt;pid&gt;/stat, counted after the command name, which may hold spaces. */
+  static long utimePlusStime(String stat) {
+    int at = stat.lastIndexOf(')') + 2;
+    for (int field = 3; field < 14; field++) {
+      at = stat.indexOf(' ', at) + 1;
+    }
+    int end = stat.indexOf(' ', at);
+    int end2 = stat.indexOf(' ', end + 1);
+    return Long.parseLong(stat.substring(at, end)) + Long.parseLong(stat.substring(end + 1, end2));
+  }
+
   private static String procFile(Path file) throws IOException {
-    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    // procfs files report size 0: read to EOF into one buffer (Files.readAllBytes would stat and probe a byte first).
+    try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+      ByteBuffer buffer = ByteBuffer.allocate(1024);
+      while (ch.read(buffer) >= 0) {
+        if (!buffer.hasRemaining()) {
+          buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
+        }
+      }
+      return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+    }
   }
 
   /** The cgroup this tree reads, once found. */
   public Optional<Path> cgroup() {
-    return Optional.ofNullable(cgroup);
+    return cgroup == null ? Optional.empty() : Optional.of(cgroup.path());
   }
 
   @Override
@@ -152,10 +184,10 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     StringBuilder dump = new StringBuilder();
     try {
       // Only when the monitor kills: the full read is affordable here, unlike on every monitor pass.
-      MemoryStats now = driver.stats(cgroup);
+      MemoryStats now = driver.stats(cgroup.path());
       dump.append(String.format("memcg %s: anon=%d shmem=%d swap=%d file=%d limit=%d%n",
           cgroup, now.anon(), now.shmem(), now.swap(), now.file(), now.limit()));
-      for (long p : driver.pids(cgroup)) {
+      for (long p : driver.pids(cgroup.path())) {
         String cmd = procFile(Paths.get("/proc", Long.toString(p), "cmdline")).replace('\0', ' ').trim();
         dump.append("\t|- ").append(p).append(' ').append(cmd).append('\n');
       }

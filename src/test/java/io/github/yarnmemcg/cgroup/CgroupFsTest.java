@@ -109,6 +109,29 @@ class CgroupFsTest {
   }
 
   @Test
+  void aLocatedCgroupIsReopenedOnlyWhileItIsTheDirectoryTheWalkReached() throws IOException {
+    Path c1 = mount.resolve("root/c1");
+    CgroupFs.Located located = fs.locate(c1);
+    try (CgroupFs.Directory d = fs.directory(located)) {
+      assertEquals("cache 4096\n", d.read("memory.stat"));
+    }
+    // Replaced by another directory, then by a link to one outside: neither is read.
+    Files.move(c1, mount.resolve("root/c1-old"));
+    Files.createDirectory(c1);
+    Files.writeString(c1.resolve("memory.stat"), "cache 1\n");
+    CgroupIoException replaced = assertThrows(CgroupIoException.class, () -> fs.directory(located));
+    assertTrue(replaced.getMessage().contains("no longer the directory"), replaced.getMessage());
+    Files.delete(c1.resolve("memory.stat"));
+    Files.delete(c1);
+    Files.createSymbolicLink(c1, outside.resolve("c1"));
+    assertThrows(CgroupIoException.class, () -> fs.directory(located));
+    Files.delete(c1);
+    assertThrows(NoSuchFileException.class, () -> fs.directory(located), "a removed cgroup is absent");
+    Path link = Files.createSymbolicLink(mount.resolve("root/l"), outside);
+    refusedAsLink(() -> fs.locate(link.resolve("c1")));
+  }
+
+  @Test
   void pathsOutsideTheMountAreRefusedBeforeAnythingIsOpened() {
     for (Path p : List.of(outside.resolve("file"), mount.resolve("../outside/file"), Path.of("/etc/passwd"))) {
       CgroupIoException e = assertThrows(CgroupIoException.class, () -> fs.read(p));

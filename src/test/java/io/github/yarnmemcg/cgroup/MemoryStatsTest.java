@@ -1,12 +1,14 @@
 package io.github.yarnmemcg.cgroup;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.testing.FuzzInput;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -137,6 +139,29 @@ class MemoryStatsTest {
     assertEquals(1052672L, v.get("file_dirty"));
     assertEquals(135168L, v.get("file_writeback"));
     assertEquals(0L, v.get("thp_collapse_alloc"));
+  }
+
+  @Test
+  void selectsTheWantedKeysInTheirOrderAsTheFullParseReadsThem() {
+    for (String sample : List.of(V1_SAMPLE, V2_SAMPLE)) {
+      Map<String, Long> all = MemoryStats.parseKeyValues(sample);
+      String[] keys = {"shmem", "absent", "anon", "rss", "file", "cache", "total_cache", "swap"};
+      long[] selected = MemoryStats.select(sample, keys);
+      for (int k = 0; k < keys.length; k++) {
+        assertEquals(all.getOrDefault(keys[k], MemoryStats.UNKNOWN), selected[k], keys[k]);
+      }
+    }
+    // A key is matched whole, never by prefix; a malformed value is skipped; a later line wins.
+    assertArrayEquals(new long[] {3, MemoryStats.UNKNOWN, 9},
+        MemoryStats.select("file_mapped 1\nfile 3\nanon x\nanon 1 2\nswap 8\nswap 9", "file", "anon", "swap"));
+  }
+
+  @Test
+  void aValuePastTheLargestLongIsUnknownNotWrapped() {
+    assertEquals(Long.MAX_VALUE, MemoryStats.parseValue(Long.toString(Long.MAX_VALUE)));
+    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("9223372036854775808"));
+    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("9999999999999999999"));
+    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("-1"));
   }
 
   @Test

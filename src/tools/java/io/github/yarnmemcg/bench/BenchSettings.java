@@ -18,7 +18,7 @@ import java.util.Optional;
 record BenchSettings(boolean smoke, Map<String, Integer> counts, Path out, Optional<Path> files) {
 
   private static final Map<String, Integer> FULL = defaults(1000, 100, 200, 1, 15, 1024, 1000, 16, 5, 2048, 500,
-      20, 10_000, 3);
+      100, 10_000, 3);
   private static final Map<String, Integer> SMOKE = defaults(20, 5, 5, 1, 3, 8, 10, 1, 1, 32, 10, 2, 100, 1);
 
   private static Map<String, Integer> defaults(int lifecycleN, int warmup, int smallN, int smallMib, int bigN,
