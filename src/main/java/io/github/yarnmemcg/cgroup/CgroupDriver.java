@@ -118,6 +118,19 @@ public interface CgroupDriver {
   MemorySample sample(CgroupFs.Located cgroup) throws IOException;
 
   /**
+   * The file whose {@code oom_kill} line counts the processes the kernel OOM killer has killed in a cgroup: v2
+   * {@code memory.events}, v1 {@code memory.oom_control} (kernel 4.13+).
+   */
+  String oomKillsFile();
+
+  /**
+   * Whether the kernel signals changes of {@link #oomKillsFile} to an inotify watcher of the cgroup's directory: v2
+   * does (at most every 10 ms per cgroup); v1's only OOM notification is an eventfd registered through
+   * {@code cgroup.event_control}, which Java cannot create and which Linux 6.12 deprecates.
+   */
+  boolean oomKillsNotified();
+
+  /**
    * Page cache charged to this cgroup itself, not to its children, which is where a removed child's pages land on a
    * kernel that moves them to the parent: v1 {@code cache} of {@code memory.stat}; {@link MemoryStats#UNKNOWN} on
    * v2, whose {@code memory.stat} counts the whole subtree (there {@link #dyingMemcgsUnder} tells instead).

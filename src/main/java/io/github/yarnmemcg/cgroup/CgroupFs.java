@@ -16,6 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -134,6 +137,65 @@ public final class CgroupFs {
         CgroupIoException.Kind.OTHER, null);
   }
 
+  /**
+   * Registers a located cgroup directory with a watch service for changes of its files (inotify: the kernel signals
+   * changes of some cgroup files, such as v2 {@code memory.events}), then checks that the directory under the path
+   * is still the one the link-free walk reached.
+   */
+  public WatchKey watch(WatchService service, Located cgroup) throws IOException {
+    WatchKey key = cgroup.path.register(service, StandardWatchEventKinds.ENTRY_MODIFY);
+    try (Directory ignored = directory(cgroup)) {
+      return key;
+    } catch (IOException | RuntimeException e) {
+      key.cancel();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens one file of a located cgroup to be read again and again from its start (the kernel regenerates cgroup files
+   * on every read from offset 0). An open file also keeps its inode in memory, which the kernel needs to signal the
+   * file's changes to a watcher. Close it before the cgroup is removed.
+   */
+  public OpenFile open(Located cgroup, String name) throws IOException {
+    try (Directory d = directory(cgroup)) {
+      Path file = d.fileNamed(name);
+      try {
+        return new OpenFile(file, d.handle.newByteChannel(file.getFileName(), READ));
+      } catch (NoSuchFileException e) {
+        throw e;
+      } catch (IOException e) {
+        throw linkOrElse(d.handle, file.getFileName(), file, "open", e);
+      }
+    }
+  }
+
+  /** A cgroup file held open by {@link #open}. */
+  public static final class OpenFile implements Closeable {
+    private final Path path;
+    private final SeekableByteChannel channel;
+
+    private OpenFile(Path path, SeekableByteChannel channel) {
+      this.path = path;
+      this.channel = channel;
+    }
+
+    public Path path() {
+      return path;
+    }
+
+    /** The whole file as the kernel generates it now. */
+    public synchronized String read() throws IOException {
+      channel.position(0);
+      return readToEnd(channel);
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
   private static Object identity(SecureDirectoryStream<Path> d) throws IOException {
     Object key = d.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
     if (key == null) {
@@ -175,12 +237,17 @@ public final class CgroupFs {
 
     /** The whole content of one of this cgroup's files ({@code name} is a file name, not a path). */
     public String read(String name) throws IOException {
+      Path file = fileNamed(name);
+      return CgroupFs.read(handle, file.getFileName(), file);
+    }
+
+    private Path fileNamed(String name) throws CgroupIoException {
       Path file = path.resolve(name).normalize();
       if (!path.equals(file.getParent())) {
         throw new CgroupIoException("read", path.resolve(name), "not a file name in " + path,
             CgroupIoException.Kind.OTHER, null);
       }
-      return CgroupFs.read(handle, file.getFileName(), file);
+      return file;
     }
 
     @Override
@@ -191,20 +258,24 @@ public final class CgroupFs {
 
   private static String read(SecureDirectoryStream<Path> dir, Path name, Path file) throws IOException {
     try (SeekableByteChannel ch = dir.newByteChannel(name, READ)) {
-      // cgroupfs files report size 0 and are generated on read: read until EOF into one growing buffer. No stream
-      // or decoder on the way: the container monitor reads every container's memory.stat on every pass.
-      ByteBuffer buffer = ByteBuffer.allocate(4096);
-      while (ch.read(buffer) >= 0) {
-        if (!buffer.hasRemaining()) {
-          buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
-        }
-      }
-      return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+      return readToEnd(ch);
     } catch (NoSuchFileException e) {
       throw e;
     } catch (IOException e) {
       throw linkOrElse(dir, name, file, "read", e);
     }
+  }
+
+  private static String readToEnd(SeekableByteChannel ch) throws IOException {
+    // cgroupfs files report size 0 and are generated on read: read until EOF into one growing buffer. No stream
+    // or decoder on the way: the container monitor reads every container's memory.stat on every pass.
+    ByteBuffer buffer = ByteBuffer.allocate(4096);
+    while (ch.read(buffer) >= 0) {
+      if (!buffer.hasRemaining()) {
+        buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
+      }
+    }
+    return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
   }
 
   /**

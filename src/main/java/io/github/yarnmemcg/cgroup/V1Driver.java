@@ -95,6 +95,16 @@ public final class V1Driver extends AbstractCgroupDriver {
   private static final String[] STAT_KEYS = {"rss", "cache", "shmem", "mapped_file", "active_file", "inactive_file",
       "dirty", "writeback", "swap"};
 
+  @Override
+  public String oomKillsFile() {
+    return "memory.oom_control";
+  }
+
+  @Override
+  public boolean oomKillsNotified() {
+    return false;
+  }
+
   /** v1's {@code memory.stat} counters without the {@code total_} prefix are the cgroup's own. */
   @Override
   public long ownPageCache(Path cgroup) throws IOException {

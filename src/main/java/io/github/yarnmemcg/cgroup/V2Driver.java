@@ -127,6 +127,16 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public String oomKillsFile() {
+    return "memory.events";
+  }
+
+  @Override
+  public boolean oomKillsNotified() {
+    return true;
+  }
+
+  @Override
   public long ownPageCache(Path cgroup) {
     return UNKNOWN;
   }

@@ -14,11 +14,14 @@ public final class Completion {
   private final Path cgroup;
   private final Optional<MemoryStats> finalStats;
   private final CompletableFuture<CleanupResult> cleanup;
+  private final long reportedKills;
 
-  Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup) {
+  Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup,
+      long reportedKills) {
     this.cgroup = cgroup;
     this.finalStats = finalStats;
     this.cleanup = cleanup;
+    this.reportedKills = reportedKills;
   }
 
   /** The final figures, read by the first completion only (later calls return the cleanup under way). */
@@ -31,12 +34,12 @@ public final class Completion {
   }
 
   /**
-   * When the kernel OOM-killed in this container, the one wording of it, which both executors' adapters report
-   * (in the container's diagnostics where Hadoop lets them, else in the log), so that operators grep for one
-   * message whichever executor runs the node.
+   * When the kernel OOM-killed in this container and the {@link OomWatcher} has not reported it already, the one
+   * wording of it, which both executors' adapters report (in the container's diagnostics where Hadoop lets them, else
+   * in the log), so that operators grep for one message whichever executor runs the node.
    */
   public Optional<String> oomKill() {
-    return finalStats.filter(s -> s.oomKill() > 0).map(s -> String.format(Locale.ROOT,
+    return finalStats.filter(s -> s.oomKill() > reportedKills).map(s -> String.format(Locale.ROOT,
         "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
             + " %d process(es) OOM-killed, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, s.oomKill(),
         s.limitHits()));

@@ -41,6 +41,7 @@ public final class ContainerMemcgs implements Closeable {
   private final LifecycleSettings settings;
   private final LifecycleCounters counters = new LifecycleCounters();
   private final Cleanups cleanups;
+  private volatile OomWatcher oomWatcher;
 
   /** A lifecycle without an application signal, for tools that run apart from a NodeManager. */
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
@@ -225,9 +226,43 @@ public final class ContainerMemcgs implements Closeable {
       throw e;
     }
     counters.started.increment();
+    watchOomKills(containerId);
     LOG.debug("{}: memcg {} limit {} MiB ({})", containerId, cgroup, memoryBytes / MIB,
         guaranteed ? "guaranteed" : "opportunistic");
     return cgroup;
+  }
+
+  /**
+   * From now on, OOM kills in running containers are counted, logged and told to the listener as they happen (see
+   * {@link OomWatcher}), instead of only when each container completes. Call it before the first container starts.
+   *
+   * @return how the kernel tells of kills on this node, for the log
+   */
+  public synchronized String watchOomKills(OomWatcher.Listener listener) throws IOException {
+    if (oomWatcher == null) {
+      oomWatcher = new OomWatcher(driver, kill -> {
+        counters.oomKills.add(kill.newKills());
+        LOG.warn("{}: {}", kill.containerId(), kill.message());
+        listener.oomKilled(kill);
+      });
+    }
+    return oomWatcher.how();
+  }
+
+  /**
+   * Watches a running container for OOM kills (when {@link #watchOomKills} was called): {@link #start} does it for
+   * new containers; a NodeManager calls it for the containers it reacquires after a restart.
+   */
+  public void watchOomKills(String containerId) {
+    OomWatcher watcher = oomWatcher;
+    if (watcher != null) {
+      try {
+        watcher.watch(containerId, cgroupOf(containerId));
+      } catch (IOException e) {
+        LOG.warn("{}: cannot watch for OOM kills, they will be reported when the container ends: {}", containerId,
+            e.toString());
+      }
+    }
   }
 
   /**
@@ -297,13 +332,16 @@ public final class ContainerMemcgs implements Closeable {
    */
   public Completion complete(String containerId) {
     Path cgroup = cgroupOf(containerId);
+    // First, so that a report under way ends before the final figures are read, and none is made twice.
+    OomWatcher watcher = oomWatcher;
+    long reported = watcher == null ? 0 : watcher.unwatch(containerId);
     Cleanup running = cleanups.underWay(containerId);
     if (running != null) {
-      return new Completion(cgroup, Optional.empty(), running.future);
+      return new Completion(cgroup, Optional.empty(), running.future, reported);
     }
     if (!driver.fs().isDirectory(cgroup)) {
       return new Completion(cgroup, Optional.empty(),
-          CompletableFuture.completedFuture(CleanupResult.absent(containerId)));
+          CompletableFuture.completedFuture(CleanupResult.absent(containerId)), reported);
     }
     Optional<MemoryStats> last = stats(containerId);
     try {
@@ -315,18 +353,18 @@ public final class ContainerMemcgs implements Closeable {
     Cleanup begun = cleanups.begin(cleanup);
     if (begun != cleanup) {
       // Another completion of the same container got there first: it reports the final figures.
-      return new Completion(cgroup, Optional.empty(), begun.future);
+      return new Completion(cgroup, Optional.empty(), begun.future, reported);
     }
     last.ifPresent(s -> {
-      if (s.oomKill() > 0) {
-        counters.oomKills.add(s.oomKill());
+      if (s.oomKill() > reported) {
+        counters.oomKills.add(s.oomKill() - reported);
       }
       LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
           + " oom_kill={}; cleanup: {}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
           mib(s.shmem()), s.limitHits(), s.oomKill(), cleanups.policy() == CleanupPolicy.AFTER_APPLICATION
               ? "waits for " + cleanup.applicationId + " to end" : cleanups.policy().name().toLowerCase(Locale.ROOT));
     });
-    return new Completion(cgroup, last, cleanup.future);
+    return new Completion(cgroup, last, cleanup.future, reported);
   }
 
   /**
@@ -353,6 +391,10 @@ public final class ContainerMemcgs implements Closeable {
    */
   @Override
   public void close() {
+    OomWatcher watcher = oomWatcher;
+    if (watcher != null) {
+      watcher.close();
+    }
     cleanups.scheduler.shutdown(settings.deleteTimeout());
   }
 

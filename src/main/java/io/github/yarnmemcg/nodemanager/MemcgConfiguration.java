@@ -32,13 +32,15 @@ public final class MemcgConfiguration {
   private final String root;
   private final LifecycleSettings lifecycle;
   private final Duration sweepInterval;
+  private final boolean oomWatch;
 
   public MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
-      Duration sweepInterval) {
+      Duration sweepInterval, boolean oomWatch) {
     this.mode = mode;
     this.root = root;
     this.lifecycle = lifecycle;
     this.sweepInterval = sweepInterval;
+    this.oomWatch = oomWatch;
   }
 
   public Optional<CgroupVersion> mode() {
@@ -55,6 +57,11 @@ public final class MemcgConfiguration {
 
   public Duration sweepInterval() {
     return sweepInterval;
+  }
+
+  /** Whether OOM kills in running containers are reported as they happen ({@link #OOM_WATCH}). */
+  public boolean oomWatch() {
+    return oomWatch;
   }
 
 
@@ -129,9 +136,14 @@ public final class MemcgConfiguration {
           + " removed (cgroups of containers not recovered are swept once at start); 0 turns the periodic sweep"
           + " off.");
 
+  public static final Key OOM_WATCH = new Key(PREFIX + "oom-watch.enabled", "true",
+      "Report a kernel OOM kill in a running container as it happens (logged, counted, and in the container's"
+          + " diagnostics under MemcgContainerExecutor), not only when the container ends: cgroup v2 is signalled"
+          + " by the kernel, v1 is read every 250 ms. false: reported when the container ends.");
+
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
       DRAIN_WHEN, DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
-      SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS));
+      SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS, OOM_WATCH));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -161,7 +173,7 @@ public final class MemcgConfiguration {
         .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
             Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
-    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval);
+    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH));
   }
 
   /**
@@ -282,11 +294,12 @@ public final class MemcgConfiguration {
     return Objects.equals(mode, other.mode)
         && Objects.equals(root, other.root)
         && Objects.equals(lifecycle, other.lifecycle)
-        && Objects.equals(sweepInterval, other.sweepInterval);
+        && Objects.equals(sweepInterval, other.sweepInterval)
+        && oomWatch == other.oomWatch;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, root, lifecycle, sweepInterval);
+    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch);
   }
 }

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link DefaultContainerExecutor} with every container in its own memory cgroup, enabled with
  * {@code yarn.nodemanager.container-executor.class}. The launch command joins the container's cgroup before
  * the launch script runs, so the script and all it forks are inside; SIGKILL also reaches processes that left
- * the container's process group; when the launch or reacquisition returns, the kernel's OOM kill is reported
- * in the container's diagnostics and the cgroup is cleaned in the background; the deletion of an application's
+ * the container's process group; a kernel OOM kill is put in the container's diagnostics as it happens (or when the
+ * launch or reacquisition returns, if not seen before), and the cgroup is cleaned in the background; the deletion of an application's
  * local dirs tells the cgroups waiting for that application at once.
  */
 public class MemcgContainerExecutor extends DefaultContainerExecutor {
@@ -48,6 +48,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     this.nmContext = context;
     if (plugin == null) {
       plugin = MemcgPlugin.start(getConf());
+      plugin.watchOomKills(kill -> addDiagnostics(ContainerId.fromString(kill.containerId()), kill.message()));
     }
     // The state store is open before the executor starts, so the containers to be reacquired are known now.
     Set<String> reacquired = runningInStateStore(context.getNMStateStore());
@@ -124,6 +125,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   public int reacquireContainer(ContainerReacquisitionContext ctx) throws IOException, InterruptedException {
     // The cgroup and its limits survive a NodeManager restart; it is cleaned when the container ends.
     LOG.info("{}: reacquired, memcg {}", ctx.getContainerId(), memcgs().cgroupOf(ctx.getContainerId().toString()));
+    memcgs().watchOomKills(ctx.getContainerId().toString());
     boolean stopping = false;
     try {
       return super.reacquireContainer(ctx);
@@ -160,6 +162,11 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   private void reportOomKill(ContainerId containerId, String message) {
     LOG.info("{}: {}", containerId, message);
+    addDiagnostics(containerId, message);
+  }
+
+  /** Adds to the container's diagnostics, which its application sees, while the NodeManager knows the container. */
+  private void addDiagnostics(ContainerId containerId, String message) {
     Container container = nmContext == null ? null : nmContext.getContainers().get(containerId);
     if (container != null) {
       container.handle(new ContainerDiagnosticsUpdateEvent(containerId, message));

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * postExecute (called by the executor after the container exits, and after a reacquired one ends) hands the
  * cgroup to the same background drain, delete and reaper as {@link MemcgContainerExecutor}. Hadoop gives this
  * interface neither the container's execution type nor the NodeManager context, so every container gets the
- * guaranteed soft limit and swappiness, and a kernel OOM kill is logged and counted but cannot be added to the
- * container's diagnostics.
+ * guaranteed soft limit and swappiness, and a kernel OOM kill is logged and counted as it happens but cannot be added
+ * to the container's diagnostics.
  */
 // LCEResourcesHandler is deprecated in every Hadoop line (3.3-3.5), and LinuxContainerExecutor still calls it.
 @SuppressWarnings("deprecation")
@@ -50,6 +50,8 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   public void init(LinuxContainerExecutor lce) throws IOException {
     if (plugin == null) {
       plugin = MemcgPlugin.start(conf);
+      // Logged and counted as they happen; LinuxContainerExecutor gives a handler no way to the diagnostics.
+      plugin.watchOomKills(kill -> { });
     }
     // LinuxContainerExecutor gives a handler no NodeManager context, so which containers will be reacquired is
     // unknown here: only cgroups with no process left, which no running container can own, are orphans. Later

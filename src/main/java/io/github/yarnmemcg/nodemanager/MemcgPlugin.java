@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.Closeable;
 import java.io.IOException;
@@ -86,6 +87,16 @@ public final class MemcgPlugin implements Closeable {
       LOG.warn("yarn-memcg: the kernel probe in {} failed, waiting for applications to end: {}", scratch,
           e.toString());
       return "the probe failed: " + e.getMessage();
+    }
+  }
+
+  /**
+   * Reports OOM kills in running containers as they happen, unless {@code oom-watch.enabled} is false: the lifecycle
+   * logs and counts each, then tells the listener (the executor's diagnostics).
+   */
+  public void watchOomKills(OomWatcher.Listener listener) throws IOException {
+    if (settings.oomWatch()) {
+      LOG.info("yarn-memcg: OOM kills in running containers are {}", memcgs.watchOomKills(listener));
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
@@ -16,13 +17,19 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -102,6 +109,54 @@ class MiniYarnClusterIT {
     assertTrue(ran.diagnostics().contains("limit 128 MiB, peak 128 MiB"), ran.diagnostics());
     YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
     assertTrue(executor().memcgs().counters().snapshot().oomKills() >= 1);
+  }
+
+  @Test
+  void anOomKillReachesTheDiagnosticsOfTheContainerWhileItStillRuns() throws Exception {
+    Path go = work.resolve("oom-go");
+    Path killedAt = work.resolve("oom-killed-at");
+    Path script = Files.writeString(work.resolve("oom-then-run-on.sh"), String.join("\n",
+        "while [ ! -e " + go + " ]; do sleep 0.05; done",
+        "/usr/bin/python3 -c \"x = b'a' * (512 << 20)\"",
+        "date +%s%N > " + killedAt + ".tmp && mv " + killedAt + ".tmp " + killedAt,
+        "exec sleep 600", ""));
+    ApplicationId app = YarnClusters.submitContainer(client, "/bin/sh " + script, 128);
+    org.apache.hadoop.yarn.server.nodemanager.Context nm = cluster.getNodeManager(0).getNMContext();
+    Container container = Await.value(app + "'s container to run", Duration.ofMinutes(2), () -> nm.getContainers()
+        .values().stream().filter(c -> c.getContainerId().getApplicationAttemptId().getApplicationId().equals(app)
+            && c.getContainerState() == ContainerState.RUNNING).findFirst());
+    // The control: nothing said so before the kill.
+    assertFalse(diagnostics(container).contains("OOM killer"), diagnostics(container));
+    Files.createFile(go);
+    Await.until(() -> "the OOM kill in the diagnostics of " + container.getContainerId() + ": "
+        + diagnostics(container), Duration.ofSeconds(60), () -> diagnostics(container).contains("OOM killer"));
+    Instant now = Instant.now();
+    long seenAt = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    ContainerState state = container.getContainerState();
+    String said = diagnostics(container);
+    System.out.println("[e2e] diagnostics of a running container after an OOM kill: " + said);
+    assertTrue(said.contains("The kernel OOM killer killed 1 process(es) in this container's memory cgroup "
+        + root.resolve(container.getContainerId().toString())), said);
+    assertTrue(said.contains("limit 128.0 MiB"), said);
+    if (driver.mount().version() == CgroupVersion.V1) {
+      // v1 kills the largest process only; the container runs on, and its diagnostics already say why.
+      assertEquals(ContainerState.RUNNING, state, said);
+      Await.until("the script's timestamp", Duration.ofSeconds(30), () -> Files.exists(killedAt));
+      long killed = Long.parseLong(Files.readString(killedAt).trim());
+      Matcher at = Pattern.compile(" at (\\S+) \\(").matcher(said);
+      assertTrue(at.find(), said);
+      Instant reported = Instant.parse(at.group(1));
+      System.out.printf("[measure] OOM kill in a running container (MiniYARNCluster, v1), after the killed process's"
+          + " parent shell went on: seen by the watcher %.1f ms, in the diagnostics as this test polled them %.1f ms%n",
+          (reported.getEpochSecond() * 1_000_000_000L + reported.getNano() - killed) / 1e6, (seenAt - killed) / 1e6);
+    }
+    client.killApplication(app);
+    YarnClusters.awaitEnd(client, app);
+    YarnClusters.awaitRemoved(root.resolve(container.getContainerId().toString()));
+  }
+
+  private static String diagnostics(Container container) {
+    return container.cloneAndGetContainerStatus().getDiagnostics();
   }
 
   @Test
