@@ -3,6 +3,7 @@ package io.github.yarnmemcg.cgroup;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The kernel interface to one memory cgroup, the same for cgroup v1 and v2. Paths are cgroup directories
@@ -42,11 +43,40 @@ public interface CgroupDriver {
   /** Whether the children of this cgroup have the memory controller (v2 {@code cgroup.subtree_control}; v1 always). */
   boolean memoryEnabledForChildren(Path cgroup) throws IOException;
 
+  /**
+   * Whether this cgroup's parent offers it the cpu controller ({@code cpu} in v2 {@code cgroup.controllers}), which it
+   * can then pass to its children. Always false on v1, where CPU is a hierarchy of its own (Hadoop's CPU handler).
+   */
+  boolean cpuOffered(Path cgroup) throws IOException;
+
+  /**
+   * Makes the cpu controller available to the children of this cgroup (v2 {@code +cpu} in
+   * {@code cgroup.subtree_control}).
+   *
+   * @throws UnsupportedOperationException on v1
+   */
+  void enableCpuForChildren(Path cgroup) throws IOException;
+
+  /** The cgroup's CPU share under contention: v2 {@code cpu.weight} (1 to 10000, 100 by default). v2 only. */
+  void setCpuWeight(Path cgroup, int weight) throws IOException;
+
+  /**
+   * The cgroup's CPU bandwidth: at most {@code quotaMicros} of CPU time in every {@code periodMicros} (v2
+   * {@code cpu.max}); a negative quota lifts the limit ("max"). v2 only.
+   */
+  void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException;
+
   /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}. */
   void setHardLimit(Path cgroup, long bytes) throws IOException;
 
   /** The soft limit: {@code memory.soft_limit_in_bytes} or the protection {@code memory.low}. */
   void setSoftLimit(Path cgroup, long bytes) throws IOException;
+
+  /**
+   * The throttle limit: above it the kernel reclaims from the cgroup and slows its allocations down rather than
+   * OOM-killing (v2 {@code memory.high}; {@code Long.MAX_VALUE} writes "max"). v1 has none, so this does nothing there.
+   */
+  void setThrottleLimit(Path cgroup, long bytes) throws IOException;
 
   /** {@code memory.swappiness}; v2 has no per-cgroup swappiness, so this does nothing there. */
   void setSwappiness(Path cgroup, int swappiness) throws IOException;
@@ -116,6 +146,12 @@ public interface CgroupDriver {
    * monitor's reading. v2 reads {@code cpu.stat}; v1 lists the processes instead.
    */
   MemorySample sample(CgroupFs.Located cgroup) throws IOException;
+
+  /**
+   * The cgroup's memory pressure (v2 {@code memory.pressure}); empty on v1 and on kernels without PSI for cgroups
+   * (CONFIG_PSI off, or booted with {@code psi=0}).
+   */
+  Optional<Pressure> memoryPressure(Path cgroup) throws IOException;
 
   /**
    * The file whose {@code oom_kill} line counts the processes the kernel OOM killer has killed in a cgroup: v2

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
+import java.util.Optional;
 
 /** The cgroup v1 memory controller: {@code memory.*} files of the legacy hierarchy. */
 public final class V1Driver extends AbstractCgroupDriver {
@@ -29,6 +30,31 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public boolean cpuOffered(Path cgroup) {
+    return false;
+  }
+
+  @Override
+  public void enableCpuForChildren(Path cgroup) {
+    throw noCpu();
+  }
+
+  @Override
+  public void setCpuWeight(Path cgroup, int weight) {
+    throw noCpu();
+  }
+
+  @Override
+  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) {
+    throw noCpu();
+  }
+
+  private static UnsupportedOperationException noCpu() {
+    return new UnsupportedOperationException("cgroup v1 has CPU in a hierarchy of its own, not in the memory"
+        + " controller's: Hadoop's CPU handler (LinuxContainerExecutor) sets it");
+  }
+
+  @Override
   public void setHardLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.limit_in_bytes"), Long.toString(bytes));
   }
@@ -36,6 +62,11 @@ public final class V1Driver extends AbstractCgroupDriver {
   @Override
   public void setSoftLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.soft_limit_in_bytes"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setThrottleLimit(Path cgroup, long bytes) {
+    // v1 has no throttle limit; its soft limit only orders reclaim under global pressure.
   }
 
   @Override
@@ -94,6 +125,12 @@ public final class V1Driver extends AbstractCgroupDriver {
   /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback, swap. */
   private static final String[] STAT_KEYS = {"rss", "cache", "shmem", "mapped_file", "active_file", "inactive_file",
       "dirty", "writeback", "swap"};
+
+  /** v1 memory cgroups have no pressure file (PSI is a cgroup v2 interface). */
+  @Override
+  public Optional<Pressure> memoryPressure(Path cgroup) {
+    return Optional.empty();
+  }
 
   @Override
   public String oomKillsFile() {

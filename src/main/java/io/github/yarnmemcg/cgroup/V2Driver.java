@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 
 /** The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy. */
 public final class V2Driver extends AbstractCgroupDriver {
@@ -31,6 +32,28 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public boolean cpuOffered(Path cgroup) throws IOException {
+    return (" " + read(cgroup.resolve("cgroup.controllers")).trim() + " ").contains(" cpu ");
+  }
+
+  @Override
+  public void enableCpuForChildren(Path cgroup) throws IOException {
+    if (!(" " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ").contains(" cpu ")) {
+      write(cgroup.resolve("cgroup.subtree_control"), "+cpu");
+    }
+  }
+
+  @Override
+  public void setCpuWeight(Path cgroup, int weight) throws IOException {
+    write(cgroup.resolve("cpu.weight"), Integer.toString(weight));
+  }
+
+  @Override
+  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException {
+    write(cgroup.resolve("cpu.max"), (quotaMicros < 0 ? "max" : Long.toString(quotaMicros)) + " " + periodMicros);
+  }
+
+  @Override
   public void setHardLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.max"), Long.toString(bytes));
   }
@@ -38,6 +61,11 @@ public final class V2Driver extends AbstractCgroupDriver {
   @Override
   public void setSoftLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.low"), Long.toString(bytes));
+  }
+
+  @Override
+  public void setThrottleLimit(Path cgroup, long bytes) throws IOException {
+    write(cgroup.resolve("memory.high"), bytes == Long.MAX_VALUE ? "max" : Long.toString(bytes));
   }
 
   @Override
@@ -124,6 +152,19 @@ public final class V2Driver extends AbstractCgroupDriver {
   @Override
   public long dyingMemcgs() throws IOException {
     return dyingMemcgsUnder(mount().path());
+  }
+
+  @Override
+  public Optional<Pressure> memoryPressure(Path cgroup) throws IOException {
+    try {
+      return Pressure.parse(read(cgroup.resolve("memory.pressure")));
+    } catch (NoSuchFileException e) {
+      // No PSI in this kernel, or the cgroup is gone: either way there is no figure.
+      return Optional.empty();
+    } catch (CgroupIoException e) {
+      // With psi=0 on the command line the file exists and reading it fails with EOPNOTSUPP.
+      return Optional.empty();
+    }
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.github.yarnmemcg.cgroup.Processes;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import io.github.yarnmemcg.lifecycle.ReparentProbe;
 import io.github.yarnmemcg.nodemanager.LocalDirApplications;
@@ -259,6 +260,10 @@ public final class Doctor {
         + " is unknown" : v2Only + "; v1 has memory.max_usage_in_bytes");
     feature(fs, out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg sets it on"
         + " every container cgroup, so an OOM takes the whole container" : v2Only);
+    feature(fs, out, where, "memory.events", false, v2 ? "OOM kills in running containers are reported as the kernel"
+        + " signals them (inotify)" : v2Only + "; on v1 they are read from memory.oom_control every "
+        + OomWatcher.V1_POLL.toMillis() + " ms, because v1's only notification, an eventfd registered through"
+        + " cgroup.event_control, cannot be created from Java (and Linux 6.12 deprecates it)");
   }
 
   private static void feature(CgroupFs fs, List<Finding> out, Path where, String file, boolean needed,

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.Pressure;
 import io.github.yarnmemcg.lifecycle.Applications;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,7 +32,8 @@ public final class Stats {
   @JsonAutoDetect(fieldVisibility = Visibility.ANY, getterVisibility = Visibility.NONE,
       isGetterVisibility = Visibility.NONE)
   @JsonPropertyOrder({"containerId", "applicationId", "state", "processes", "anonBytes", "pageCacheBytes",
-      "shmemBytes", "peakBytes", "limitBytes", "limitHits", "oomKills"})
+      "shmemBytes", "peakBytes", "limitBytes", "limitHits", "oomKills", "pressureSomeAvg10", "pressureSomeAvg60",
+      "pressureFullAvg10", "pressureFullAvg60", "pressureFullTotalMicros"})
   public static final class Row {
     private final String containerId;
     private final String applicationId;
@@ -44,9 +47,15 @@ public final class Stats {
     private final long limitBytes;
     private final long limitHits;
     private final long oomKills;
+    /** PSI of memory.pressure (cgroup v2): percent of the last 10 or 60 s stalled, and the total stall; -1 on v1. */
+    private final double pressureSomeAvg10;
+    private final double pressureSomeAvg60;
+    private final double pressureFullAvg10;
+    private final double pressureFullAvg60;
+    private final long pressureFullTotalMicros;
 
     public Row(String containerId, long processes, long anonBytes, long pageCacheBytes, long shmemBytes,
-        long peakBytes, long limitBytes, long limitHits, long oomKills) {
+        long peakBytes, long limitBytes, long limitHits, long oomKills, Optional<Pressure> pressure) {
       this.containerId = containerId;
       this.applicationId = Applications.applicationOf(containerId);
       this.state = processes > 0 ? "running" : "waiting";
@@ -58,6 +67,11 @@ public final class Stats {
       this.limitBytes = limitBytes;
       this.limitHits = limitHits;
       this.oomKills = oomKills;
+      this.pressureSomeAvg10 = pressure.map(Pressure::someAvg10).orElse(-1.0);
+      this.pressureSomeAvg60 = pressure.map(Pressure::someAvg60).orElse(-1.0);
+      this.pressureFullAvg10 = pressure.map(Pressure::fullAvg10).orElse(-1.0);
+      this.pressureFullAvg60 = pressure.map(Pressure::fullAvg60).orElse(-1.0);
+      this.pressureFullTotalMicros = pressure.map(Pressure::fullTotalMicros).orElse(-1L);
     }
 
     public String containerId() {
@@ -104,9 +118,21 @@ public final class Stats {
       return oomKills;
     }
 
-    static Row of(String containerId, long processes, MemoryStats s) {
+    public double pressureSomeAvg10() {
+      return pressureSomeAvg10;
+    }
+
+    public double pressureFullAvg10() {
+      return pressureFullAvg10;
+    }
+
+    public long pressureFullTotalMicros() {
+      return pressureFullTotalMicros;
+    }
+
+    static Row of(String containerId, long processes, MemoryStats s, Optional<Pressure> pressure) {
       return new Row(containerId, processes, s.anon(), s.pageCache(), s.shmem(), s.peak(), s.limit(),
-          s.limitHits(), s.oomKill());
+          s.limitHits(), s.oomKill(), pressure);
     }
   }
 
@@ -124,7 +150,7 @@ public final class Stats {
       Optional<MemoryStats> s = memcgs.stats(id);
       if (s.isPresent()) {
         Path cgroup = memcgs.cgroupOf(id);
-        rows.add(Row.of(id, driver.pids(cgroup).size(), s.get()));
+        rows.add(Row.of(id, driver.pids(cgroup).size(), s.get(), memcgs.pressure(id)));
       }
     }
     rows.sort(Comparator.comparing(Row::containerId));
@@ -134,11 +160,12 @@ public final class Stats {
   /** The table: sizes in MiB. */
   public static String table(List<Row> rows) {
     Table t = new Table("container", "state", "procs", "anon MiB", "cache MiB", "shmem MiB", "peak MiB", "limit MiB",
-        "failcnt", "oom kills");
+        "failcnt", "oom kills", "psi some/full % (10s)");
     for (Row r : rows) {
       t.row(r.containerId(), r.state(), r.processes(), Table.mib(r.anonBytes()), Table.mib(r.pageCacheBytes()),
           Table.mib(r.shmemBytes()), Table.mib(r.peakBytes()), Table.mib(r.limitBytes()),
-          Table.count(r.limitHits()), Table.count(r.oomKills()));
+          Table.count(r.limitHits()), Table.count(r.oomKills()), r.pressureSomeAvg10 < 0 ? "?"
+              : String.format(Locale.ROOT, "%.2f/%.2f", r.pressureSomeAvg10, r.pressureFullAvg10));
     }
     return t.toString();
   }

@@ -4,6 +4,7 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.Pressure;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -307,6 +308,8 @@ public final class ContainerMemcgs implements Closeable {
     int softPercent = guaranteed ? settings.softLimitPercent() : LifecycleSettings.OPPORTUNISTIC_SOFT_LIMIT_PERCENT;
     driver.setSoftLimit(cgroup, memoryBytes / 100 * softPercent);
     driver.setSwappiness(cgroup, guaranteed ? settings.swappiness() : LifecycleSettings.OPPORTUNISTIC_SWAPPINESS);
+    int highPercent = guaranteed ? 0 : settings.opportunisticHighPercent();
+    driver.setThrottleLimit(cgroup, highPercent == 0 ? Long.MAX_VALUE : memoryBytes / 100 * highPercent);
   }
 
   /** The container's memory now, or empty when it has no cgroup. */
@@ -314,6 +317,15 @@ public final class ContainerMemcgs implements Closeable {
     Path cgroup = cgroupOf(containerId);
     try {
       return Optional.of(driver.stats(cgroup));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The container's memory pressure now; empty when it has no cgroup or the kernel reports none (v1). */
+  public Optional<Pressure> pressure(String containerId) {
+    try {
+      return driver.memoryPressure(cgroupOf(containerId));
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -344,6 +356,7 @@ public final class ContainerMemcgs implements Closeable {
           CompletableFuture.completedFuture(CleanupResult.absent(containerId)), reported);
     }
     Optional<MemoryStats> last = stats(containerId);
+    Optional<Pressure> pressure = pressure(containerId);
     try {
       driver.signalKill(cgroup);
     } catch (IOException e) {
@@ -360,10 +373,12 @@ public final class ContainerMemcgs implements Closeable {
         counters.oomKills.add(s.oomKill() - reported);
       }
       LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
-          + " oom_kill={}; cleanup: {}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
-          mib(s.shmem()), s.limitHits(), s.oomKill(), cleanups.policy() == CleanupPolicy.AFTER_APPLICATION
-              ? "waits for " + cleanup.applicationId + " to end" : cleanups.policy().name().toLowerCase(Locale.ROOT));
+          + " oom_kill={}{}; cleanup: {}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
+          mib(s.shmem()), s.limitHits(), s.oomKill(), pressure.map(p -> "; memory pressure " + p).orElse(""),
+          cleanups.policy() == CleanupPolicy.AFTER_APPLICATION ? "waits for " + cleanup.applicationId + " to end"
+              : cleanups.policy().name().toLowerCase(Locale.ROOT));
     });
+    pressure.ifPresent(p -> counters.memoryStallMicros.add(p.fullTotalMicros()));
     return new Completion(cgroup, last, cleanup.future, reported);
   }
 

@@ -23,6 +23,7 @@ public final class LifecycleCounters {
     private final long awaitingRetry;
     private final long swept;
     private final long writebackNudges;
+    private final long memoryStallMicros;
 
     Snapshot(LifecycleCounters c) {
       this.started = c.started.sum();
@@ -41,6 +42,7 @@ public final class LifecycleCounters {
       this.awaitingRetry = c.awaitingRetry.sum();
       this.swept = c.swept.sum();
       this.writebackNudges = c.writebackNudges.sum();
+      this.memoryStallMicros = c.memoryStallMicros.sum();
     }
 
     public long started() {
@@ -107,12 +109,17 @@ public final class LifecycleCounters {
       return writebackNudges;
     }
 
+    /** Time finished containers spent with all their tasks stalled on memory (PSI full total; cgroup v2 only). */
+    public long memoryStallMicros() {
+      return memoryStallMicros;
+    }
+
     @Override
     public String toString() {
       return "Counters[started=" + started + ", completed=" + completed + ", cleaned=" + cleaned + ", evicted="
           + evictedBytes + ", freedWithoutEviction=" + freedWithoutEviction + ", chargedAtRemoval=" + chargedAtRemoval
           + ", leftCharged=" + leftCharged + ", givenUp=" + givenUp + ", pending=" + pendingCleanups + ", waiting="
-          + waiting + ", awaitingRetry=" + awaitingRetry + ", swept=" + swept + ", nudges=" + writebackNudges + "]";
+          + waiting + ", awaitingRetry=" + awaitingRetry + ", swept=" + swept + ", nudges=" + writebackNudges + ", memoryStallMicros=" + memoryStallMicros + "]";
     }
   }
 
@@ -132,6 +139,7 @@ public final class LifecycleCounters {
   final LongAdder awaitingRetry = new LongAdder();
   final LongAdder swept = new LongAdder();
   final LongAdder writebackNudges = new LongAdder();
+  final LongAdder memoryStallMicros = new LongAdder();
 
   public Snapshot snapshot() {
     return new Snapshot(this);

@@ -40,20 +40,21 @@ public final class LifecycleSettings {
   private final DrainWhen drainWhen;
   private final Duration maxWait;
   private final int maxWaiting;
+  private final int opportunisticHighPercent;
 
   public LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp) {
     this(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness, cleanupThreads,
-        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING);
+        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING, 0);
   }
 
   private LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp, DrainWhen drainWhen,
-      Duration maxWait, int maxWaiting) {
+      Duration maxWait, int maxWaiting, int opportunisticHighPercent) {
     if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1
-        || maxWaiting < 0 || maxWait.isNegative()) {
+        || maxWaiting < 0 || maxWait.isNegative() || opportunisticHighPercent < 0 || opportunisticHighPercent > 100) {
       throw new IllegalArgumentException("invalid lifecycle settings " + softLimitPercent + "% " + swappiness
-          + " " + cleanupThreads + " " + maxWaiting + " " + maxWait);
+          + " " + cleanupThreads + " " + maxWaiting + " " + maxWait + " " + opportunisticHighPercent + "%");
     }
     this.drainEnabled = drainEnabled;
     this.drainTimeout = drainTimeout;
@@ -66,12 +67,27 @@ public final class LifecycleSettings {
     this.drainWhen = drainWhen;
     this.maxWait = maxWait;
     this.maxWaiting = maxWaiting;
+    this.opportunisticHighPercent = opportunisticHighPercent;
   }
 
   /** These settings with the drain's timing: when it may evict, and the caps on cgroups waiting to. */
   public LifecycleSettings withDrainWhen(DrainWhen when, Duration maxWait, int maxWaiting) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting);
+        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting, opportunisticHighPercent);
+  }
+
+  /**
+   * These settings with opportunistic containers throttled from {@code percent} of their memory on (v2
+   * {@code memory.high}); 0 leaves them unthrottled up to the hard limit.
+   */
+  public LifecycleSettings withOpportunisticHighPercent(int percent) {
+    return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, percent);
+  }
+
+  /** Where opportunistic containers are throttled, in percent of their memory; 0: not before the hard limit. */
+  public int opportunisticHighPercent() {
+    return opportunisticHighPercent;
   }
 
   public boolean drainEnabled() {
@@ -134,12 +150,13 @@ public final class LifecycleSettings {
         && Objects.equals(reaperGiveUp, other.reaperGiveUp)
         && drainWhen == other.drainWhen
         && Objects.equals(maxWait, other.maxWait)
-        && maxWaiting == other.maxWaiting;
+        && maxWaiting == other.maxWaiting
+        && opportunisticHighPercent == other.opportunisticHighPercent;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent);
   }
 }

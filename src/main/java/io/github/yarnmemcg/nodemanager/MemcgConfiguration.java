@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 
 /**
  * The plugin's settings, read from {@code yarn.nodemanager.memcg.*} in yarn-site.xml and validated in full
@@ -33,14 +35,16 @@ public final class MemcgConfiguration {
   private final LifecycleSettings lifecycle;
   private final Duration sweepInterval;
   private final boolean oomWatch;
+  private final boolean cpu;
 
   public MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
-      Duration sweepInterval, boolean oomWatch) {
+      Duration sweepInterval, boolean oomWatch, boolean cpu) {
     this.mode = mode;
     this.root = root;
     this.lifecycle = lifecycle;
     this.sweepInterval = sweepInterval;
     this.oomWatch = oomWatch;
+    this.cpu = cpu;
   }
 
   public Optional<CgroupVersion> mode() {
@@ -62,6 +66,11 @@ public final class MemcgConfiguration {
   /** Whether OOM kills in running containers are reported as they happen ({@link #OOM_WATCH}). */
   public boolean oomWatch() {
     return oomWatch;
+  }
+
+  /** Whether containers get their CPU share in their own cgroup ({@link #CPU_ENABLED}; cgroup v2). */
+  public boolean cpu() {
+    return cpu;
   }
 
 
@@ -136,6 +145,17 @@ public final class MemcgConfiguration {
           + " removed (cgroups of containers not recovered are swept once at start); 0 turns the periodic sweep"
           + " off.");
 
+  public static final Key OPPORTUNISTIC_HIGH_PERCENT = new Key(PREFIX + "opportunistic.memory-high-percent", "0",
+      "cgroup v2: opportunistic containers are throttled from this percent of their memory on (memory.high: the"
+          + " kernel reclaims from them and slows their allocations), before the hard limit; guaranteed containers"
+          + " never are. 0: not before the hard limit. Anonymous memory cannot be reclaimed without swap, so a"
+          + " container that needs more than its hard limit is still OOM-killed. v1 has no such limit.");
+  public static final Key CPU_ENABLED = new Key(PREFIX + "cpu.enabled", "false",
+      "cgroup v2: give each container its CPU share in its own cgroup (cpu.weight from its vcores, and cpu.max in"
+          + " strict mode), computed as Hadoop 3.5.0's v2 CPU handler does from"
+          + " yarn.nodemanager.linux-container-executor.cgroups.strict-resource-usage and"
+          + " yarn.nodemanager.resource.percentage-physical-cpu-limit; then leave Hadoop's cgroup handlers off. The"
+          + " root's parent must pass the cpu controller down. On cgroup v1 CPU stays with Hadoop's own handler.");
   public static final Key OOM_WATCH = new Key(PREFIX + "oom-watch.enabled", "true",
       "Report a kernel OOM kill in a running container as it happens (logged, counted, and in the container's"
           + " diagnostics under MemcgContainerExecutor), not only when the container ends: cgroup v2 is signalled"
@@ -143,7 +163,8 @@ public final class MemcgConfiguration {
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
       DRAIN_WHEN, DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
-      SOFT_LIMIT_PERCENT, SWAPPINESS, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS, OOM_WATCH));
+      SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
+      OOM_WATCH, CPU_ENABLED));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -171,9 +192,10 @@ public final class MemcgConfiguration {
         (int) number(conf, CLEANUP_THREADS, 1, 64),
         Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
         .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
-            Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000));
+            Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
+        .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
-    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH));
+    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED));
   }
 
   /**
@@ -281,6 +303,22 @@ public final class MemcgConfiguration {
     return n;
   }
 
+  /**
+   * The yarn-site keys with which LinuxContainerExecutor puts each container into cgroups of Hadoop's own as well
+   * (its ResourceHandlerModule): on cgroup v2, where a process has one cgroup, the last written wins.
+   */
+  public static List<String> hadoopCgroupHandlerKeys(Configuration conf) {
+    List<String> on = new ArrayList<>();
+    for (String key : Arrays.asList(YarnConfiguration.NM_CPU_RESOURCE_ENABLED,
+        YarnConfiguration.NM_MEMORY_RESOURCE_ENABLED, YarnConfiguration.NM_NETWORK_RESOURCE_ENABLED,
+        YarnConfiguration.NM_DISK_RESOURCE_ENABLED)) {
+      if (conf.getBoolean(key, false)) {
+        on.add(key);
+      }
+    }
+    return on;
+  }
+
   private static IllegalArgumentException bad(Key key, String value, String why) {
     return new IllegalArgumentException("invalid yarn-memcg setting " + key.name() + "='" + value + "': " + why);
   }
@@ -295,11 +333,12 @@ public final class MemcgConfiguration {
         && Objects.equals(root, other.root)
         && Objects.equals(lifecycle, other.lifecycle)
         && Objects.equals(sweepInterval, other.sweepInterval)
-        && oomWatch == other.oomWatch;
+        && oomWatch == other.oomWatch
+        && cpu == other.cpu;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch);
+    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu);
   }
 }

@@ -1,9 +1,11 @@
 package io.github.yarnmemcg.nodemanager;
 
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -50,6 +52,16 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   public void init(LinuxContainerExecutor lce) throws IOException {
     if (plugin == null) {
       plugin = MemcgPlugin.start(conf);
+      List<String> hadoops = MemcgConfiguration.hadoopCgroupHandlerKeys(conf);
+      if (plugin.memcgs().driver().mount().version() == CgroupVersion.V2 && !hadoops.isEmpty()) {
+        plugin.close();
+        plugin = null;
+        throw new IOException("yarn-memcg cannot start: " + String.join(", ", hadoops) + " is true, so"
+            + " LinuxContainerExecutor would also write each container's pid into a cgroup of Hadoop's; on cgroup v2 a"
+            + " process has one cgroup and the last write wins, taking the container out of its memory cgroup. Set it"
+            + " to false (" + MemcgConfiguration.CPU_ENABLED.name() + "=true gives CPU weights and caps in the"
+            + " container's own cgroup instead)");
+      }
       // Logged and counted as they happen; LinuxContainerExecutor gives a handler no way to the diagnostics.
       plugin.watchOomKills(kill -> { });
     }

@@ -49,6 +49,14 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo DYING = info("DyingMemcgs",
       "Dying (removed but still charged) memory cgroups on the whole node, -1 when unreadable");
 
+  static final MetricsInfo STALL_MS = info("MemoryStallFullMs",
+      "Time finished containers spent with all their tasks stalled waiting for memory (PSI full; cgroup v2)");
+  static final MetricsInfo SOME_AVG10 = info("MemoryPressureSomeAvg10Max",
+      "The highest memory pressure among containers now: percent of the last 10 s in which some of a container's"
+          + " tasks were stalled waiting for memory (PSI some; cgroup v2, -1 on v1)");
+  static final MetricsInfo FULL_AVG10 = info("MemoryPressureFullAvg10Max",
+      "As MemoryPressureSomeAvg10Max, for the time all of a container's tasks were stalled (PSI full)");
+
   private final ContainerMemcgs memcgs;
 
   public MemcgMetrics(ContainerMemcgs memcgs) {
@@ -86,7 +94,26 @@ public final class MemcgMetrics implements MetricsSource {
         .addGauge(PENDING, s.pendingCleanups())
         .addGauge(WAITING, s.waiting())
         .addGauge(REAPER_QUEUE, s.awaitingRetry())
-        .addGauge(DYING, dying());
+        .addGauge(DYING, dying())
+        .addCounter(STALL_MS, s.memoryStallMicros() / 1000);
+    double[] pressure = highestPressure();
+    record.addGauge(SOME_AVG10, pressure[0]).addGauge(FULL_AVG10, pressure[1]);
+  }
+
+  /** The highest PSI some and full avg10 among the container cgroups now; -1 when none reports pressure (v1). */
+  private double[] highestPressure() {
+    double[] highest = {-1, -1};
+    try {
+      for (String id : memcgs.containerIds()) {
+        memcgs.pressure(id).ifPresent(p -> {
+          highest[0] = Math.max(highest[0], p.someAvg10());
+          highest[1] = Math.max(highest[1], p.fullAvg10());
+        });
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot list the container cgroups for their pressure: {}", e.toString());
+    }
+    return highest;
   }
 
   private long dying() {

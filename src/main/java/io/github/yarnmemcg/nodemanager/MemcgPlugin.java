@@ -1,7 +1,9 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.ContainerCpu;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
@@ -15,6 +17,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.metrics2.lib.DefaultMetricsSystem;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.security.ContainerTokenIdentifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,11 +35,17 @@ public final class MemcgPlugin implements Closeable {
   private final MemcgConfiguration settings;
   private final ContainerMemcgs memcgs;
   private final boolean metricsRegistered;
+  /** CPU in the containers' cgroups, when {@code cpu.enabled}; else null. */
+  private final ContainerCpu cpu;
+  private final HadoopCpuShares cpuShares;
 
-  private MemcgPlugin(MemcgConfiguration settings, ContainerMemcgs memcgs, boolean metricsRegistered) {
+  private MemcgPlugin(MemcgConfiguration settings, ContainerMemcgs memcgs, boolean metricsRegistered,
+      ContainerCpu cpu, HadoopCpuShares cpuShares) {
     this.settings = settings;
     this.memcgs = memcgs;
     this.metricsRegistered = metricsRegistered;
+    this.cpu = cpu;
+    this.cpuShares = cpuShares;
   }
 
   /**
@@ -64,11 +73,30 @@ public final class MemcgPlugin implements Closeable {
         memcgs.close();
         throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
       }
+      ContainerCpu cpu = null;
+      HadoopCpuShares shares = HadoopCpuShares.from(conf);
+      if (settings.cpu()) {
+        if (mount.version() == CgroupVersion.V1) {
+          memcgs.close();
+          throw new IOException("invalid yarn-memcg setting " + MemcgConfiguration.CPU_ENABLED.name() + "='true':"
+              + " the memory controller is on cgroup v1, where CPU is a hierarchy of its own; leave it false and use"
+              + " Hadoop's CPU handler (LinuxContainerExecutor, " + YarnConfiguration.NM_CPU_RESOURCE_ENABLED + ")");
+        }
+        cpu = new ContainerCpu(driver, root);
+        try {
+          cpu.enable(shares.forAllContainers());
+        } catch (IOException e) {
+          memcgs.close();
+          throw new IOException(MemcgConfiguration.CPU_ENABLED.name() + " is true but " + e.getMessage(), e);
+        }
+        LOG.info("yarn-memcg: CPU in the containers' cgroups as Hadoop's v2 CPU handler computes it ({}); all"
+            + " containers together: {}", shares, shares.forAllContainers().map(Object::toString).orElse("no cap"));
+      }
       String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
       LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({})", root,
           mount.version().name().toLowerCase(), memcgs.policy().description(), why);
-      return new MemcgPlugin(settings, memcgs, metrics);
+      return new MemcgPlugin(settings, memcgs, metrics, cpu, shares);
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
     }
@@ -132,7 +160,11 @@ public final class MemcgPlugin implements Closeable {
    */
   public Path startContainer(String containerId, Resource resource, boolean guaranteed) throws IOException {
     try {
-      return memcgs.start(containerId, memoryBytes(resource), guaranteed);
+      Path cgroup = memcgs.start(containerId, memoryBytes(resource), guaranteed);
+      if (cpu != null) {
+        cpu.apply(cgroup, cpuShares.forContainer(resource.getVirtualCores(), guaranteed));
+      }
+      return cgroup;
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("cannot create the memory cgroup of " + containerId + ": " + e.getMessage(), e);
     }

@@ -1,0 +1,139 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.Pressure;
+import io.github.yarnmemcg.testing.Lifecycles;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Memory pressure (PSI) of container cgroups, and memory.high for opportunistic containers, on a real cgroup v2
+ * memory controller: only in the v2 guests (this machine's memory controller is v1, which has neither).
+ */
+@Tag("v2-stage")
+@Tag("cgroup-v2")
+class PressureAndThrottleIT {
+  private static final long MIB = 1 << 20;
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups(Optional.of(CgroupVersion.V2));
+
+  ContainerMemcgs memcgs;
+  Process idle;
+
+  @AfterEach
+  void close() throws Exception {
+    if (idle != null) {
+      idle.destroyForcibly().waitFor();
+    }
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  long highEvents(Path cgroup) throws Exception {
+    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("memory.events"))).get("high");
+  }
+
+  /** What a 64 MiB container showed after a workload ran (or was stopped): exit code, high events, PSI, figures. */
+  record Run(Integer exit, long highEvents, Pressure pressure, MemoryStats stats) {}
+
+  /** Runs the command in a new 64 MiB container for at most {@code seconds}, then stops it and completes it. */
+  Run run(String id, boolean guaranteed, List<String> command, int seconds) throws Exception {
+    Path cg = memcgs.start(id, 64 * MIB, guaranteed);
+    Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, command))
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Integer exit = p.waitFor(seconds, TimeUnit.SECONDS) ? p.exitValue() : null;
+    Run run = new Run(exit, highEvents(cg), memcgs.pressure(id).orElseThrow(), memcgs.stats(id).orElseThrow());
+    memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
+    p.destroyForcibly().waitFor();
+    System.out.println("[measure] " + String.join(" ", command) + " in a 64 MiB " + (guaranteed ? "guaranteed"
+        : "opportunistic (memory.high 32 MiB)") + " container: " + (exit == null ? "still running after " + seconds
+        + " s" : "exit " + exit) + ", memory.events high " + run.highEvents() + ", oom_kill " + run.stats().oomKill()
+        + ", memory now " + run.stats().usage() / MIB + " MiB, pressure " + run.pressure());
+    return run;
+  }
+
+  ContainerMemcgs throttlingHalf() throws Exception {
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(),
+        Lifecycles.settings(true).withOpportunisticHighPercent(50));
+    memcgs.bootstrap();
+    return memcgs;
+  }
+
+  @Test
+  void anOpportunisticContainerPastMemoryHighIsThrottledNotKilledWhileAGuaranteedOneIsNot() throws Exception {
+    throttlingHalf();
+    // 48 MiB of anonymous memory under a 64 MiB hard limit and a 32 MiB throttle limit, with no swap to reclaim to.
+    Run opportunistic = run(Lifecycles.containerId(1), false, Workloads.allocateAnon(48), 10);
+    assertTrue(opportunistic.exit() == null || opportunistic.exit() == 0, "throttled, not killed: " + opportunistic);
+    assertEquals(0, opportunistic.stats().oomKill(), opportunistic.toString());
+    assertTrue(opportunistic.highEvents() > 0, "it went past memory.high: " + opportunistic);
+    assertTrue(opportunistic.pressure().someTotalMicros() > 0, "and was stalled for it: " + opportunistic);
+    // The control: the same allocation in a guaranteed container is neither throttled nor stalled.
+    Run guaranteed = run(Lifecycles.containerId(2), true, Workloads.allocateAnon(48), 60);
+    assertEquals(0, guaranteed.exit(), guaranteed.toString());
+    assertEquals(0, guaranteed.highEvents(), "memory.high is max for guaranteed containers: " + guaranteed);
+    assertTrue(guaranteed.pressure().someTotalMicros() < opportunistic.pressure().someTotalMicros(),
+        "less stall without the throttle: " + guaranteed + " vs " + opportunistic);
+  }
+
+  @Test
+  void pageCacheOfAnOpportunisticContainerIsReclaimedFromMemoryHighOn() throws Exception {
+    throttlingHalf();
+    Path file = Workloads.freshFile(Files.createTempDirectory("high"), "input", 48);
+    Run opportunistic = run(Lifecycles.containerId(1), false, Workloads.readNoAtime(file), 60);
+    assertEquals(0, opportunistic.exit(), opportunistic.toString());
+    assertTrue(opportunistic.highEvents() > 0, opportunistic.toString());
+    assertTrue(opportunistic.stats().usage() <= 40 * MIB, "kept near memory.high: " + opportunistic);
+    Run guaranteed = run(Lifecycles.containerId(2), true, Workloads.readNoAtime(file), 60);
+    assertEquals(0, guaranteed.exit(), guaranteed.toString());
+    assertEquals(0, guaranteed.highEvents(), guaranteed.toString());
+    assertTrue(guaranteed.stats().usage() >= 44 * MIB, "the control kept the whole file cached: " + guaranteed);
+  }
+
+  @Test
+  void pressureIsReportedForAContainerUnderPressureAndNearZeroForAnIdleOne() throws Exception {
+    memcgs = Lifecycles.open(cgroups, true);
+    Path idleCgroup = memcgs.start(Lifecycles.containerId(1), 64 * MIB, true);
+    idle = new ProcessBuilder(cgroups.driver().joinThenExec(idleCgroup, List.of("sleep", "600"))).start();
+    // Under pressure: 56 MiB of anonymous memory and a 64 MiB file read twice in a 64 MiB container, so the file's
+    // pages are reclaimed while it reads them.
+    Path file = Workloads.freshFile(Files.createTempDirectory("psi"), "input", 64);
+    String busy = Lifecycles.containerId(2);
+    Path busyCgroup = memcgs.start(busy, 64 * MIB, true);
+    Process hold = new ProcessBuilder(cgroups.driver().joinThenExec(busyCgroup, Workloads.holdAnon(56))).start();
+    try {
+      assertEquals("ready", new String(hold.getInputStream().readNBytes(5)));
+      for (int i = 0; i < 2; i++) {
+        Process cached = new ProcessBuilder(cgroups.driver().joinThenExec(busyCgroup, Workloads.readNoAtime(file)))
+            .inheritIO().start();
+        assertEquals(0, cached.waitFor());
+      }
+      Pressure under = memcgs.pressure(busy).orElseThrow();
+      Pressure calm = memcgs.pressure(Lifecycles.containerId(1)).orElseThrow();
+      System.out.println("[measure] memory pressure: under pressure " + under + "; idle " + calm);
+      assertTrue(under.someTotalMicros() > 0, "stalled on memory: " + under);
+      assertEquals(0, calm.someTotalMicros(), "an idle container never stalls: " + calm);
+      assertEquals(0, memcgs.counters().snapshot().memoryStallMicros(), "counted when containers complete");
+      memcgs.complete(busy).cleanup().get(60, TimeUnit.SECONDS);
+      assertTrue(memcgs.counters().snapshot().memoryStallMicros() >= under.fullTotalMicros(),
+          "the completed container's full stall is counted: " + memcgs.counters().snapshot());
+    } finally {
+      hold.destroyForcibly().waitFor();
+    }
+  }
+}
