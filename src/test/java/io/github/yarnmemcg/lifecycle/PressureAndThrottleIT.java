@@ -25,6 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("v2-stage")
 @Tag("cgroup-v2")
+// On the oldest and newest guest kernels: the 6.12 guest already carries the drain's workload shapes (CI time).
+@Tag("not-v2-6.12")
 class PressureAndThrottleIT {
   private static final long MIB = 1 << 20;
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.util.ResourceCalculatorProcessTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,6 +68,27 @@ class MemcgPluginIT {
     CleanupResult r = completion.cleanup().get(30, TimeUnit.SECONDS);
     assertTrue(r.removed(), r.toString());
     assertFalse(Files.exists(cgroup));
+  }
+
+  @Test
+  void cpuInTheContainersCgroupsIsRefusedWhereTheMemoryControllerIsOnCgroupV1() throws Exception {
+    // This machine's memory controller is on v1; the v2 guests run V2CpuIT instead.
+    assertEquals(CgroupVersion.V1, cgroups.driver().mount().version());
+    Configuration conf = new Configuration(false);
+    conf.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
+    conf.setBoolean(MemcgConfiguration.CPU_ENABLED.name(), true);
+    IOException e = assertThrows(IOException.class, () -> MemcgPlugin.start(conf));
+    assertTrue(e.getMessage().contains(MemcgConfiguration.CPU_ENABLED.name() + "='true'")
+        && e.getMessage().contains("cgroup v1"), e.getMessage());
+    // Hadoop's own handlers beside the LCE handler stay allowed on v1, where each controller has its hierarchy.
+    Configuration lce = new Configuration(false);
+    lce.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
+    lce.setBoolean(YarnConfiguration.NM_CPU_RESOURCE_ENABLED, true);
+    MemcgLceResourcesHandler handler = new MemcgLceResourcesHandler();
+    handler.setConf(lce);
+    handler.init(null);
+    assertEquals(cgroups.root(), handler.memcgs().root());
+    handler.memcgs().close();
   }
 
   @Test
