@@ -36,15 +36,17 @@ public final class MemcgConfiguration {
   private final Duration sweepInterval;
   private final boolean oomWatch;
   private final boolean cpu;
+  private final Duration resizeInterval;
 
   public MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
-      Duration sweepInterval, boolean oomWatch, boolean cpu) {
+      Duration sweepInterval, boolean oomWatch, boolean cpu, Duration resizeInterval) {
     this.mode = mode;
     this.root = root;
     this.lifecycle = lifecycle;
     this.sweepInterval = sweepInterval;
     this.oomWatch = oomWatch;
     this.cpu = cpu;
+    this.resizeInterval = resizeInterval;
   }
 
   public Optional<CgroupVersion> mode() {
@@ -71,6 +73,11 @@ public final class MemcgConfiguration {
   /** Whether containers get their CPU share in their own cgroup ({@link #CPU_ENABLED}; cgroup v2). */
   public boolean cpu() {
     return cpu;
+  }
+
+  /** How often running containers' sizes are reconciled with their cgroups; zero: never. */
+  public Duration resizeInterval() {
+    return resizeInterval;
   }
 
 
@@ -156,6 +163,10 @@ public final class MemcgConfiguration {
           + " yarn.nodemanager.linux-container-executor.cgroups.strict-resource-usage and"
           + " yarn.nodemanager.resource.percentage-physical-cpu-limit; then leave Hadoop's cgroup handlers off. The"
           + " root's parent must pass the cpu controller down. On cgroup v1 CPU stays with Hadoop's own handler.");
+  public static final Key RESIZE_INTERVAL_MS = new Key(PREFIX + "resize.interval-ms", "1000",
+      "How often MemcgContainerExecutor compares each running container's size in the NodeManager with its cgroup's"
+          + " and applies a change (YARN tells executors of no resize); a pass without a change reads nothing from the"
+          + " kernel. 0 turns it off.");
   public static final Key OOM_WATCH = new Key(PREFIX + "oom-watch.enabled", "true",
       "Report a kernel OOM kill in a running container as it happens (logged, counted, and in the container's"
           + " diagnostics under MemcgContainerExecutor), not only when the container ends: cgroup v2 is signalled"
@@ -164,7 +175,7 @@ public final class MemcgConfiguration {
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
       DRAIN_WHEN, DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
       SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
-      OOM_WATCH, CPU_ENABLED));
+      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -195,7 +206,8 @@ public final class MemcgConfiguration {
             Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
         .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
-    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED));
+    return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
+        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)));
   }
 
   /**
@@ -334,11 +346,12 @@ public final class MemcgConfiguration {
         && Objects.equals(lifecycle, other.lifecycle)
         && Objects.equals(sweepInterval, other.sweepInterval)
         && oomWatch == other.oomWatch
-        && cpu == other.cpu;
+        && cpu == other.cpu
+        && Objects.equals(resizeInterval, other.resizeInterval);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu);
+    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu, resizeInterval);
   }
 }

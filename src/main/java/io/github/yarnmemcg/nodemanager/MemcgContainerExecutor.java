@@ -4,9 +4,13 @@ import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -41,6 +45,8 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   private MemcgPlugin plugin;
   private Context nmContext;
+  private ResizeReconciler resizes;
+  private ScheduledExecutorService resizeTimer;
 
   @Override
   public void init(Context context) throws IOException {
@@ -55,6 +61,25 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     plugin.sweepAtStart(OrphanRule.claimedBy(reacquired::contains));
     plugin.sweepPeriodically(
         OrphanRule.claimedBy(id -> context.getContainers().containsKey(ContainerId.fromString(id))));
+    resizes = new ResizeReconciler(plugin, () -> context.getContainers().values());
+    Duration every = plugin.settings().resizeInterval();
+    if (!every.isZero() && resizeTimer == null) {
+      resizeTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "yarn-memcg-resize");
+        t.setDaemon(true);
+        return t;
+      });
+      resizeTimer.scheduleWithFixedDelay(this::reconcileSizes, every.toNanos(), every.toNanos(),
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void reconcileSizes() {
+    try {
+      resizes.reconcile();
+    } catch (RuntimeException e) {
+      LOG.warn("yarn-memcg: a resize reconcile pass failed: {}", e.toString());
+    }
   }
 
   /** Containers the NodeManager will reacquire after a restart: their processes may still run. */
@@ -90,8 +115,11 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   @Override
   public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
     Container container = ctx.getContainer();
-    plugin().startContainer(container.getContainerId().toString(), container.getResource(),
-        MemcgPlugin.isGuaranteed(container.getContainerTokenIdentifier()));
+    boolean guaranteed = MemcgPlugin.isGuaranteed(container.getContainerTokenIdentifier());
+    plugin().startContainer(container.getContainerId().toString(), container.getResource(), guaranteed);
+    if (resizes != null) {
+      resizes.started(container.getContainerId().toString(), container.getResource(), guaranteed);
+    }
     try {
       return super.launchContainer(ctx);
     } finally {
@@ -126,6 +154,9 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     // The cgroup and its limits survive a NodeManager restart; it is cleaned when the container ends.
     LOG.info("{}: reacquired, memcg {}", ctx.getContainerId(), memcgs().cgroupOf(ctx.getContainerId().toString()));
     memcgs().watchOomKills(ctx.getContainerId().toString());
+    if (resizes != null) {
+      resizes.reacquired(ctx.getContainerId().toString());
+    }
     boolean stopping = false;
     try {
       return super.reacquireContainer(ctx);
@@ -148,6 +179,9 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
    * diagnostics. Idempotent, like {@link ContainerMemcgs#complete}.
    */
   private void finished(ContainerId containerId) {
+    if (resizes != null) {
+      resizes.forget(containerId.toString());
+    }
     Completion completion = memcgs().complete(containerId.toString());
     completion.oomKill().ifPresent(message -> reportOomKill(containerId, message));
     completed(containerId, completion);
@@ -192,6 +226,9 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
 
   @Override
   public void stop() {
+    if (resizeTimer != null) {
+      resizeTimer.shutdownNow();
+    }
     if (plugin != null) {
       plugin.close();
     }

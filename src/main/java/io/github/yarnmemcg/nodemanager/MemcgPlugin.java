@@ -170,6 +170,17 @@ public final class MemcgPlugin implements Closeable {
     }
   }
 
+  /**
+   * Applies a running container's new size to its cgroup: memory (lowering is refused while the container holds more
+   * than the new size) and, with {@code cpu.enabled}, its CPU share.
+   */
+  public void updateContainer(String containerId, Resource resource, boolean guaranteed) throws IOException {
+    memcgs.update(containerId, memoryBytes(resource), guaranteed);
+    if (cpu != null) {
+      cpu.apply(memcgs.cgroupOf(containerId), cpuShares.forContainer(resource.getVirtualCores(), guaranteed));
+    }
+  }
+
   /** A container's memory as YARN allocates it (MiB), in bytes. */
   public static long memoryBytes(Resource resource) {
     return resource.getMemorySize() * FileUtils.ONE_MB;

@@ -13,20 +13,39 @@ import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
 import io.github.yarnmemcg.testing.YarnClusters;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.ContainerUpdateType;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.UpdateContainerRequest;
+import org.apache.hadoop.yarn.api.records.YarnApplicationAttemptState;
+import org.apache.hadoop.yarn.client.ClientRMProxy;
+import org.apache.hadoop.yarn.client.api.AMRMClient;
+import org.apache.hadoop.yarn.client.api.NMClient;
 import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
@@ -153,6 +172,87 @@ class MiniYarnClusterIT {
     client.killApplication(app);
     YarnClusters.awaitEnd(client, app);
     YarnClusters.awaitRemoved(root.resolve(container.getContainerId().toString()));
+  }
+
+  @Test
+  void aContainerResizedByYarnGetsItsNewLimitInItsCgroupThroughTheReconcile() throws Exception {
+    // An unmanaged AM in this JVM: it asks for a container, starts it, then has YARN grow and shrink it.
+    YarnClientApplication created = client.createApplication();
+    ApplicationSubmissionContext ctx = created.getApplicationSubmissionContext();
+    ApplicationId app = ctx.getApplicationId();
+    ctx.setApplicationName("memcg-resize");
+    ctx.setUnmanagedAM(true);
+    ctx.setAMContainerSpec(ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of(), null, null, null));
+    client.submitApplication(ctx);
+    Await.until("the unmanaged AM's attempt", Duration.ofMinutes(1), () -> {
+      ApplicationReport r = client.getApplicationReport(app);
+      return r.getCurrentApplicationAttemptId() != null && client.getApplicationAttemptReport(
+          r.getCurrentApplicationAttemptId()).getYarnApplicationAttemptState() == YarnApplicationAttemptState.LAUNCHED;
+    });
+    Token<AMRMTokenIdentifier> token = client.getAMRMToken(app);
+    token.setService(ClientRMProxy.getAMRMTokenService(cluster.getConfig()));
+    UserGroupInformation am = UserGroupInformation.createRemoteUser(UserGroupInformation.getCurrentUser().getUserName());
+    am.addToken(token);
+    AMRMClient<AMRMClient.ContainerRequest> rm = am.doAs((PrivilegedExceptionAction<AMRMClient<
+        AMRMClient.ContainerRequest>>) () -> {
+      AMRMClient<AMRMClient.ContainerRequest> c = AMRMClient.createAMRMClient();
+      c.init(cluster.getConfig());
+      c.start();
+      c.registerApplicationMaster("", 0, "");
+      return c;
+    });
+    NMClient nm = NMClient.createNMClient();
+    nm.init(cluster.getConfig());
+    nm.start();
+    try {
+      rm.addContainerRequest(new AMRMClient.ContainerRequest(Resource.newInstance(128, 1), null, null,
+          Priority.newInstance(0)));
+      org.apache.hadoop.yarn.api.records.Container granted = Await.value("a container", Duration.ofMinutes(1),
+          () -> rm.allocate(0.1f).getAllocatedContainers().stream().findFirst());
+      nm.startContainer(granted, ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of("sleep 600"), null,
+          null, null));
+      Path cgroup = root.resolve(granted.getId().toString());
+      Await.until("the container's cgroup at 128 MiB", Duration.ofMinutes(1),
+          () -> Files.isDirectory(cgroup) && driver.stats(cgroup).limit() == 128 * MIB);
+
+      rm.requestContainerUpdate(granted, UpdateContainerRequest.newInstance(granted.getVersion(), granted.getId(),
+          ContainerUpdateType.INCREASE_RESOURCE, Resource.newInstance(256, 1), null));
+      org.apache.hadoop.yarn.api.records.Container grown = Await.value("YARN's increase", Duration.ofMinutes(1),
+          () -> rm.allocate(0.1f).getUpdatedContainers().stream().findFirst().map(u -> u.getContainer()));
+      // The control: the ResourceManager granted it but the NodeManager has not been told: the cgroup keeps its size.
+      assertEquals(128 * MIB, driver.stats(cgroup).limit(), "the NodeManager's view drives the cgroup");
+      long told = System.nanoTime();
+      nm.updateContainerResource(grown);
+      Await.until(() -> "the cgroup at 256 MiB, now " + limitOf(cgroup), Duration.ofSeconds(30),
+          () -> driver.stats(cgroup).limit() == 256 * MIB);
+      double growMs = (System.nanoTime() - told) / 1e6;
+
+      rm.requestContainerUpdate(grown, UpdateContainerRequest.newInstance(grown.getVersion(), grown.getId(),
+          ContainerUpdateType.DECREASE_RESOURCE, Resource.newInstance(128, 1), null));
+      Await.value("YARN's decrease", Duration.ofMinutes(1),
+          () -> rm.allocate(0.1f).getUpdatedContainers().stream().findFirst());
+      long asked = System.nanoTime();
+      Await.until(() -> "the cgroup back at 128 MiB, now " + limitOf(cgroup), Duration.ofSeconds(60),
+          () -> driver.stats(cgroup).limit() == 128 * MIB);
+      System.out.printf("[measure] resize reached the cgroup: increase %.0f ms after the AM told the NodeManager,"
+          + " decrease %.0f ms after the RM granted it (the NodeManager learns it on its next heartbeat)%n", growMs,
+          (System.nanoTime() - asked) / 1e6);
+      nm.stopContainer(granted.getId(), granted.getNodeId());
+      rm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "", "");
+      // Its cgroup waits for the application to end (drain.when=auto on this kernel), then goes.
+      YarnClusters.awaitRemoved(cgroup);
+    } finally {
+      nm.stop();
+      rm.stop();
+    }
+  }
+
+  private static String limitOf(Path cgroup) {
+    try {
+      return driver.stats(cgroup).limit() / MIB + " MiB";
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 
   private static String diagnostics(Container container) {

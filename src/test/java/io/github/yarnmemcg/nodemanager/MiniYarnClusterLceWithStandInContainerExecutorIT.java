@@ -43,7 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * this machine): the test resource {@code container-executor-stand-in.sh}, configured as
  * {@code yarn.nodemanager.linux-container-executor.path}, takes the executor's real argv and, like the binary,
  * writes the container's pid into the {@code cgroups=} files before it execs the launch script. Its header says
- * what it does and does not do. Containers are real processes on the real kernel's memory controller.
+ * what it does and does not do. Containers are real processes on the real kernel's memory controller. Hadoop's own
+ * cgroup v1 CPU handler runs beside the plugin (on a hierarchy of this test's own under the cpu controller), as it
+ * does on v1 nodes: the executor joins both hierarchies.
  */
 class MiniYarnClusterLceWithStandInContainerExecutorIT {
   private static final long MIB = 1 << 20;
@@ -53,6 +55,8 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
 
   static CgroupDriver driver;
   static Path root;
+  /** Hadoop's CPU handler's YARN hierarchy, this test's own, under the v1 cpu controller. */
+  static Path cpuHierarchy;
   static Path standInLog;
   static Path probe;
   static MiniYARNCluster cluster;
@@ -63,7 +67,9 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     RealCgroups.require();
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
-    root = mount.path().resolve("yarn-memcg-it-lce-" + UUID.randomUUID().toString().substring(0, 8));
+    String unique = UUID.randomUUID().toString().substring(0, 8);
+    root = mount.path().resolve("yarn-memcg-it-lce-" + unique);
+    cpuHierarchy = Path.of("/sys/fs/cgroup/cpu/yarn-memcg-it-cpu-" + unique);
     cluster = new MiniYARNCluster("memcg-lce", 1, 1, 1);
 
     // The stand-in writes and deletes only inside the cluster's work dir (NM local and log dirs, pid files).
@@ -88,6 +94,10 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     conf.set(MemcgConfiguration.ROOT.name(), root.toString());
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
+    // Hadoop's v1 CPU handler beside the plugin, in a hierarchy of this test's own (Hadoop creates it).
+    conf.setBoolean(YarnConfiguration.NM_CPU_RESOURCE_ENABLED, true);
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_HIERARCHY, "/" + cpuHierarchy.getFileName());
+    conf.setBoolean(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_MOUNT, false);
     // Left by an earlier NodeManager: a container cgroup with no process, and one whose process still runs.
     driver.create(root);
     Path emptyLeftover = root.resolve("container_1700000000000_0009_01_000001");
@@ -138,6 +148,14 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
       System.out.print(Files.readString(standInLog).replaceAll("(?m)^", "[stand-in] "));
     }
     YarnClusters.stopThenRemove(driver, root, client, cluster);
+    if (cpuHierarchy != null && Files.isDirectory(cpuHierarchy, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> dirs = Files.list(cpuHierarchy)) {
+        for (Path d : dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+          Files.delete(d);
+        }
+      }
+      Files.delete(cpuHierarchy);
+    }
   }
 
   @Test
@@ -152,16 +170,21 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     Path cgroup = root.resolve(ran.containerId().toString());
     Path procs = driver.procsFile(cgroup);
     String log = Files.readString(standInLog);
+    Path cpuTasks = cpuHierarchy.resolve(ran.containerId().toString()).resolve("cgroup.procs");
     assertTrue(Pattern.compile("argv: \\[\\S+\\] \\[\\S+\\] \\[1\\] .*\\[" + Pattern.quote(ran.containerId().toString())
-        + "\\] .*\\[cgroups=" + Pattern.quote(procs.toString()) + "\\]\n").matcher(log).find(),
-        "the executor passed the handler's cgroups= option in the launch argv:\n" + log);
+        + "\\] .*\\[cgroups=" + Pattern.quote(procs + "%" + cpuTasks) + "\\]\n").matcher(log).find(),
+        "the executor passed the handler's cgroups= file first, then Hadoop's CPU handler's, in the launch argv:\n"
+            + log);
     Matcher wrote = Pattern.compile("launch " + Pattern.quote(ran.containerId().toString()) + ": wrote pid (\\d+) to "
         + Pattern.quote(procs.toString()) + "\n").matcher(log);
     assertTrue(wrote.find(), "the stand-in wrote the container's pid to its cgroup.procs:\n" + log);
     assertEquals(wrote.group(1), Files.readString(seen.resolve("session")).trim(),
         "the process the stand-in put in the cgroup leads the container's session");
-    assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(Files.readString(seen.resolve("cgroup"))),
+    String procSelfCgroup = Files.readString(seen.resolve("cgroup"));
+    assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(procSelfCgroup),
         "the container ran in its own memory cgroup");
+    assertTrue(Pattern.compile("(?m)^\\d+:cpu:/" + Pattern.quote(cpuHierarchy.getFileName() + "/" + ran.containerId())
+        + "$").matcher(procSelfCgroup).find(), "and in Hadoop's CPU cgroup for it, on v1:\n" + procSelfCgroup);
     assertEquals(256 * MIB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
         "the handler limited the cgroup to the container's memory before the container started");
 
