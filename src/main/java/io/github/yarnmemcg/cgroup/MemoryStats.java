@@ -129,8 +129,45 @@ public final class MemoryStats {
    * or drop keys freely; "max" reads as {@link Long#MAX_VALUE}.
    */
   public static Map<String, Long> parseKeyValues(String text) {
-    // Scanned by hand, not split by a regular expression: this runs for every container on every monitor pass.
     Map<String, Long> values = new HashMap<>();
+    pairs(text, (keyStart, keyEnd, valueStart, valueEnd) -> {
+      long v = parseValue(text.substring(valueStart, valueEnd));
+      if (v != UNKNOWN) {
+        values.put(text.substring(keyStart, keyEnd), v);
+      }
+    });
+    return values;
+  }
+
+  /**
+   * The values of the given keys in "key value" text, in the keys' order, {@link #UNKNOWN} for a key that is absent;
+   * a later line wins, as in {@link #parseKeyValues}. Nothing else is kept: this reads {@code memory.stat}, ~40 to 70
+   * lines of which a driver wants nine, for every container on every monitor pass.
+   */
+  public static long[] select(String text, String... keys) {
+    long[] values = new long[keys.length];
+    Arrays.fill(values, UNKNOWN);
+    pairs(text, (keyStart, keyEnd, valueStart, valueEnd) -> {
+      for (int k = 0; k < keys.length; k++) {
+        if (keys[k].length() == keyEnd - keyStart && text.startsWith(keys[k], keyStart)) {
+          long v = parseValue(text.substring(valueStart, valueEnd));
+          if (v != UNKNOWN) {
+            values[k] = v;
+          }
+          return;
+        }
+      }
+    });
+    return values;
+  }
+
+  /** Where a "key value" line's key and value are in the text. */
+  private interface Pair {
+    void at(int keyStart, int keyEnd, int valueStart, int valueEnd);
+  }
+
+  /** Each line of exactly two tokens, scanned by hand: this runs for every container on every monitor pass. */
+  private static void pairs(String text, Pair pair) {
     int n = text.length();
     int line = 0;
     while (line < n) {
@@ -143,50 +180,10 @@ public final class MemoryStats {
       int valueStart = skipBlanks(text, keyEnd, end);
       int valueEnd = skipToken(text, valueStart, end);
       if (keyEnd > keyStart && valueEnd > valueStart && skipBlanks(text, valueEnd, end) == end) {
-        long v = parseValue(text.substring(valueStart, valueEnd));
-        if (v != UNKNOWN) {
-          values.put(text.substring(keyStart, keyEnd), v);
-        }
+        pair.at(keyStart, keyEnd, valueStart, valueEnd);
       }
       line = end + 1;
     }
-    return values;
-  }
-
-  /**
-   * The values of the given keys in "key value" text, in the keys' order, {@link #UNKNOWN} for a key that is absent;
-   * a later line wins, as in {@link #parseKeyValues}. Nothing else is kept: this reads {@code memory.stat}, ~40 to 70
-   * lines of which a driver wants nine, for every container on every monitor pass.
-   */
-  public static long[] select(String text, String... keys) {
-    long[] values = new long[keys.length];
-    Arrays.fill(values, UNKNOWN);
-    int n = text.length();
-    int line = 0;
-    while (line < n) {
-      int end = text.indexOf('\n', line);
-      if (end < 0) {
-        end = n;
-      }
-      int keyStart = skipBlanks(text, line, end);
-      int keyEnd = skipToken(text, keyStart, end);
-      for (int k = 0; k < keys.length; k++) {
-        String key = keys[k];
-        if (key.length() == keyEnd - keyStart && text.startsWith(key, keyStart)) {
-          int valueStart = skipBlanks(text, keyEnd, end);
-          int valueEnd = skipToken(text, valueStart, end);
-          if (valueEnd > valueStart && skipBlanks(text, valueEnd, end) == end) {
-            long v = parseValue(text.substring(valueStart, valueEnd));
-            if (v != UNKNOWN) {
-              values[k] = v;
-            }
-          }
-          break;
-        }
-      }
-      line = end + 1;
-    }
-    return values;
   }
 
   private static int skipBlanks(String text, int from, int end) {

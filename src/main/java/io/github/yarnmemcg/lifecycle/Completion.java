@@ -41,7 +41,9 @@ public final class Completion {
   public Optional<String> oomKill() {
     return finalStats.filter(s -> s.oomKill() > reportedKills).map(s -> String.format(Locale.ROOT,
         "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
-            + " %d process(es) OOM-killed, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, s.oomKill(),
-        s.limitHits()));
+            + " %s, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, reportedKills == 0
+            ? s.oomKill() + " process(es) OOM-killed"
+            : (s.oomKill() - reportedKills) + " more process(es) OOM-killed since the last report (" + s.oomKill()
+                + " in all)", s.limitHits()));
   }
 }

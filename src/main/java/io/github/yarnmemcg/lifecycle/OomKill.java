@@ -59,14 +59,19 @@ public final class OomKill {
   }
 
   /**
-   * The one wording of it, for the container's diagnostics and the log. It says "the kernel OOM killer", as the
-   * completion's report does, so that operators grep for one phrase.
+   * The one wording of it, for the container's diagnostics and the log: it begins as the completion's report does
+   * ({@link Completion#oomKill}), so that operators and scripts grep for one phrase whichever reported the kill.
    */
   public String message() {
-    return String.format(Locale.ROOT, "The kernel OOM killer killed %d process(es) in this container's memory cgroup"
-        + " %s at %s (%d so far): limit %s MiB, usage %s MiB, peak %s MiB; anon %s MiB, shmem %s MiB, page cache %s MiB;"
-        + " limit hit %s times.", newKills, cgroup, seenAt, totalKills, mib(stats.limit()), mib(stats.usage()),
-        mib(stats.peak()), mib(stats.anon()), mib(stats.shmem()), mib(stats.pageCache()), count(stats.limitHits()));
+    return String.format(Locale.ROOT, "Container killed by the kernel OOM killer in its memory cgroup %s: limit %s MiB,"
+        + " peak %s MiB, %d process(es) OOM-killed at %s (%d so far); usage %s MiB, anon %s MiB, shmem %s MiB,"
+        + " page cache %s MiB; limit hit %s times.", cgroup, wholeMib(stats.limit()), wholeMib(stats.peak()), newKills,
+        seenAt, totalKills, mib(stats.usage()), mib(stats.anon()), mib(stats.shmem()), mib(stats.pageCache()),
+        count(stats.limitHits()));
+  }
+
+  private static String wholeMib(long bytes) {
+    return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max" : Long.toString(bytes / MIB);
   }
 
   private static String mib(long bytes) {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("v2-stage")
 class OomWatcherIT {
   private static final long MIB = 1 << 20;
-  private static final int KILLS = 8;
+  private static final int KILLS = 4;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -87,7 +87,7 @@ class OomWatcherIT {
       OomKill kill = reports.poll(30, TimeUnit.SECONDS);
       assertNotNull(kill, "an OOM kill in " + id + " was reported before the container completed");
       latencyNanos[i] = kill.seenAtNanos() - exitedAt;
-      killed += kill.totalKills();
+
       assertEquals(id, kill.containerId());
       assertTrue(kill.newKills() >= 1 && kill.totalKills() == kill.newKills(), kill.toString());
       assertEquals(32 * MIB, kill.stats().limit(), "the figures of the container's own cgroup");
@@ -98,13 +98,26 @@ class OomWatcherIT {
         assertTrue(holder.isAlive(), "the rest of the container still runs on cgroup v1");
       }
       Completion done = memcgs.complete(id);
-      assertTrue(done.finalStats().isPresent());
-      assertTrue(done.oomKill().isEmpty(), "reported once, not again at completion: " + done.oomKill());
+      // A group kill (v2) counts its processes one by one, and the kernel signals at most every 10 ms: more reports
+      // may follow the first, and the completion may see kills after the last one; each kill is told once.
+      List<OomKill> told = new ArrayList<>(List.of(kill));
+      reports.drainTo(told);
+      long reported = told.get(told.size() - 1).totalKills();
+      assertEquals(reported, told.stream().mapToLong(OomKill::newKills).sum(), "each kill in one report: " + told);
+      assertTrue(told.stream().allMatch(k -> k.containerId().equals(id)), told.toString());
+      long total = done.finalStats().orElseThrow().oomKill();
+      killed += total;
+      if (total == reported) {
+        assertTrue(done.oomKill().isEmpty(), "reported once, not again at completion: " + done.oomKill());
+      } else {
+        assertTrue(total > reported && done.oomKill().orElseThrow().contains((total - reported)
+            + " more process(es) OOM-killed since the last report (" + total + " in all)"), done.oomKill().toString());
+      }
       assertEquals(CleanupResult.Outcome.CLEANED, done.cleanup().get(60, TimeUnit.SECONDS).outcome());
       assertNull(reports.poll(), "one report per kill");
     }
     // v2 kills every process of the cgroup (memory.oom.group), v1 the largest: the count is the kernel's.
-    assertEquals(killed, memcgs.counters().snapshot().oomKills(), "each kill counted once");
+    assertEquals(killed, memcgs.counters().snapshot().oomKills(), "each kill counted once, as it was reported");
     System.out.printf("[measure] OOM kill to report (%s; from the killed process's exit as its parent saw it), %d kills:"
         + " p50 %.1f ms, max %.1f ms (negative: reported before the parent saw the exit)%n", driver.mount().version(),
         KILLS, Percentiles.millis(latencyNanos, 50), Percentiles.millis(latencyNanos, 100));
@@ -140,7 +153,10 @@ class OomWatcherIT {
     OomKill kill = reports.poll(30, TimeUnit.SECONDS);
     assertNotNull(kill);
     assertEquals(other, kill.containerId());
-    assertNull(reports.poll(1, TimeUnit.SECONDS), "no report for " + id);
+    // More reports may follow for the group kill (v2); none is for the container under its limit.
+    for (OomKill more = reports.poll(1, TimeUnit.SECONDS); more != null; more = reports.poll(1, TimeUnit.SECONDS)) {
+      assertEquals(other, more.containerId(), "no report for " + id);
+    }
     assertTrue(memcgs.complete(id).oomKill().isEmpty());
     memcgs.complete(other).cleanup().get(60, TimeUnit.SECONDS);
   }

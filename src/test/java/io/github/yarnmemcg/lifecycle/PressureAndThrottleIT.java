@@ -80,7 +80,7 @@ class PressureAndThrottleIT {
   void anOpportunisticContainerPastMemoryHighIsThrottledNotKilledWhileAGuaranteedOneIsNot() throws Exception {
     throttlingHalf();
     // 48 MiB of anonymous memory under a 64 MiB hard limit and a 32 MiB throttle limit, with no swap to reclaim to.
-    Run opportunistic = run(Lifecycles.containerId(1), false, Workloads.allocateAnon(48), 10);
+    Run opportunistic = run(Lifecycles.containerId(1), false, Workloads.allocateAnon(48), 4);
     assertTrue(opportunistic.exit() == null || opportunistic.exit() == 0, "throttled, not killed: " + opportunistic);
     assertEquals(0, opportunistic.stats().oomKill(), opportunistic.toString());
     assertTrue(opportunistic.highEvents() > 0, "it went past memory.high: " + opportunistic);

@@ -61,25 +61,46 @@ class V2CpuIT {
     return Files.readString(file).trim();
   }
 
-  long cpuMicros(Path cgroup) throws IOException {
-    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("cpu.stat"))).get("usage_usec");
+  long cpuStat(Path cgroup, String key) throws IOException {
+    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("cpu.stat"))).get(key);
   }
 
-  /** The share of one CPU a busy loop in the cgroup got over 3 s of wall time, from the cgroup's own cpu.stat. */
-  double busyShare(Path cgroup) throws Exception {
+  /**
+   * The share of one CPU a busy loop in the cgroup got, from the cgroup's own cpu.stat: under a cap, CPU time over two
+   * whole periods of it, from one period boundary (nr_periods moving on, watched every 5 ms) to the second after; without
+   * one, over 2 s of wall time.
+   */
+  double busyShare(Path cgroup, boolean capped) throws Exception {
     busy = new ProcessBuilder(cgroups.driver().joinThenExec(cgroup, List.of("sh", "-c", "while :; do :; done")))
         .start();
     for (int i = 0; !cgroups.driver().pids(cgroup).contains(busy.pid()); i++) {
       assertTrue(i < 10_000, "the loop joined its cgroup");
       Thread.sleep(1);
     }
-    Thread.sleep(500);
-    long cpu0 = cpuMicros(cgroup);
-    long t0 = System.nanoTime();
-    Thread.sleep(3000);
-    double share = (cpuMicros(cgroup) - cpu0) / ((System.nanoTime() - t0) / 1e3);
+    Thread.sleep(300);
+    double share;
+    if (capped) {
+      long period = Long.parseLong(read(cgroup.resolve("cpu.max")).split(" ")[1]);
+      long cpu0 = usageAtBoundary(cgroup, cpuStat(cgroup, "nr_periods") + 1);
+      long cpu1 = usageAtBoundary(cgroup, cpuStat(cgroup, "nr_periods") + 2);
+      share = (cpu1 - cpu0) / (2.0 * period);
+    } else {
+      long cpu0 = cpuStat(cgroup, "usage_usec");
+      long t0 = System.nanoTime();
+      Thread.sleep(2000);
+      share = (cpuStat(cgroup, "usage_usec") - cpu0) / ((System.nanoTime() - t0) / 1e3);
+    }
     busy.destroyForcibly().waitFor();
     return share;
+  }
+
+  /** CPU time used, read as soon as the cap's period count reaches {@code periods}. */
+  long usageAtBoundary(Path cgroup, long periods) throws Exception {
+    for (int i = 0; cpuStat(cgroup, "nr_periods") < periods; i++) {
+      assertTrue(i < 2000, "the cap's periods move on");
+      Thread.sleep(5);
+    }
+    return cpuStat(cgroup, "usage_usec");
   }
 
   @Test
@@ -104,7 +125,7 @@ class V2CpuIT {
     String one = "container_1700000000000_0001_01_000004";
     Path oneVcore = plugin.startContainer(one, Resource.newInstance(64, 1), true);
     double cap = cpus / 4.0;
-    double got = busyShare(oneVcore);
+    double got = busyShare(oneVcore, true);
     System.out.printf("[measure] busy loop under cpu.max %s: %.3f CPUs (cap %.3f)%n", read(oneVcore.resolve("cpu.max")),
         got, cap);
     assertEquals(cap, got, cap * 0.10, "within 10% of its cap");
@@ -120,7 +141,7 @@ class V2CpuIT {
     String one = "container_1700000000000_0001_01_000004";
     Path oneVcore = plugin.startContainer(one, Resource.newInstance(64, 1), true);
     assertEquals("max 100000", read(oneVcore.resolve("cpu.max")));
-    double got = busyShare(oneVcore);
+    double got = busyShare(oneVcore, false);
     System.out.printf("[measure] busy loop without a cap: %.3f CPUs%n", got);
     assertTrue(got > 0.8, "a whole CPU, where the strict cap gave a quarter of the node: " + got);
     plugin.memcgs().complete(one).cleanup().get(60, TimeUnit.SECONDS);
