@@ -142,8 +142,8 @@ public interface CgroupDriver {
   MemoryStats memoryStat(Path cgroup) throws IOException;
 
   /**
-   * {@link #memoryStat} and the CPU time in one visit to a cgroup found once with {@link CgroupFs#locate}: the container
-   * monitor's reading. v2 reads {@code cpu.stat}; v1 lists the processes instead.
+   * {@link #memoryStat} and the CPU time in one visit to a cgroup found once with {@link CgroupFs#locate}: the
+   * container monitor's reading. v2 reads {@code cpu.stat}; v1 lists the processes instead.
    */
   MemorySample sample(CgroupFs.Located cgroup) throws IOException;
 

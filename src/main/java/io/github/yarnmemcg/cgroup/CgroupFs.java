@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -267,15 +268,21 @@ public final class CgroupFs {
   }
 
   private static String readToEnd(SeekableByteChannel ch) throws IOException {
-    // cgroupfs files report size 0 and are generated on read: read until EOF into one growing buffer. No stream
-    // or decoder on the way: the container monitor reads every container's memory.stat on every pass.
+    return readToEnd(ch, StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * A file the kernel generates on read (cgroupfs, procfs: they report size 0), read until EOF into one growing
+   * buffer. No stream or decoder on the way: the container monitor reads every container's memory.stat on every pass.
+   */
+  public static String readToEnd(SeekableByteChannel ch, Charset charset) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(4096);
     while (ch.read(buffer) >= 0) {
       if (!buffer.hasRemaining()) {
         buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
       }
     }
-    return new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII);
+    return new String(buffer.array(), 0, buffer.position(), charset);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.github.yarnmemcg.cgroup;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -108,6 +109,32 @@ public final class MemoryStats {
   }
 
   public static final long UNKNOWN = -1;
+
+  /** A reading of which the kernel gave nothing (every figure {@link #UNKNOWN}). */
+  public static MemoryStats unknown() {
+    return new MemoryStats(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
+        UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+  }
+
+  /**
+   * Bytes in MiB with one decimal, the same in every locale; "max" for no limit and "?" for a figure the kernel does
+   * not report. The one format of sizes in the log, the diagnostics and the CLI.
+   */
+  public static String mib(long bytes) {
+    if (bytes == UNKNOWN) {
+      return "?";
+    }
+    // A v1 "no limit" is LONG_MAX rounded down to a page; anything at or beyond 2^62 is no limit in practice.
+    if (bytes >= 1L << 62) {
+      return "max";
+    }
+    return String.format(Locale.ROOT, "%.1f", bytes / (double) (1L << 20));
+  }
+
+  /** A count, or "?" when the kernel does not report it. */
+  public static String count(long n) {
+    return n == UNKNOWN ? "?" : Long.toString(n);
+  }
 
   /** File pages that reclaim can drop: page cache other than shmem/tmpfs, which is not reclaimable without swap. */
   public long pageCache() {

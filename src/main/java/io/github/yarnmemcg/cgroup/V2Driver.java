@@ -21,26 +21,33 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public void enableMemoryForChildren(Path cgroup) throws IOException {
-    if (!memoryEnabledForChildren(cgroup)) {
-      write(cgroup.resolve("cgroup.subtree_control"), "+memory");
-    }
+    enableForChildren(cgroup, "memory");
   }
 
   @Override
   public boolean memoryEnabledForChildren(Path cgroup) throws IOException {
-    return (" " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ").contains(" memory ");
+    return lists(cgroup, "cgroup.subtree_control", "memory");
   }
 
   @Override
   public boolean cpuOffered(Path cgroup) throws IOException {
-    return (" " + read(cgroup.resolve("cgroup.controllers")).trim() + " ").contains(" cpu ");
+    return lists(cgroup, "cgroup.controllers", "cpu");
   }
 
   @Override
   public void enableCpuForChildren(Path cgroup) throws IOException {
-    if (!(" " + read(cgroup.resolve("cgroup.subtree_control")).trim() + " ").contains(" cpu ")) {
-      write(cgroup.resolve("cgroup.subtree_control"), "+cpu");
+    enableForChildren(cgroup, "cpu");
+  }
+
+  private void enableForChildren(Path cgroup, String controller) throws IOException {
+    if (!lists(cgroup, "cgroup.subtree_control", controller)) {
+      write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
     }
+  }
+
+  /** Whether a list of controllers ({@code cgroup.controllers} or {@code cgroup.subtree_control}) names it. */
+  private boolean lists(Path cgroup, String file, String controller) throws IOException {
+    return (" " + read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
   }
 
   @Override
@@ -126,7 +133,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
     long cpuMicros;
     try {
-      cpuMicros = get(MemoryStats.parseKeyValues(d.read("cpu.stat")), "usage_usec");
+      cpuMicros = MemoryStats.select(d.read("cpu.stat"), "usage_usec")[0];
     } catch (NoSuchFileException e) {
       cpuMicros = UNKNOWN;
     }
@@ -146,8 +153,6 @@ public final class V2Driver extends AbstractCgroupDriver {
   private static final String[] STAT_KEYS = {"anon", "file", "shmem", "file_mapped", "active_file", "inactive_file",
       "file_dirty", "file_writeback"};
 
-
-
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
   @Override
   public long dyingMemcgs() throws IOException {
@@ -158,11 +163,9 @@ public final class V2Driver extends AbstractCgroupDriver {
   public Optional<Pressure> memoryPressure(Path cgroup) throws IOException {
     try {
       return Pressure.parse(read(cgroup.resolve("memory.pressure")));
-    } catch (NoSuchFileException e) {
-      // No PSI in this kernel, or the cgroup is gone: either way there is no figure.
-      return Optional.empty();
-    } catch (CgroupIoException e) {
-      // With psi=0 on the command line the file exists and reading it fails with EOPNOTSUPP.
+    } catch (NoSuchFileException | CgroupIoException e) {
+      // No PSI in this kernel or the cgroup is gone (ENOENT), or psi=0 on the command line (the file exists and
+      // reading it fails with EOPNOTSUPP): either way there is no figure.
       return Optional.empty();
     }
   }

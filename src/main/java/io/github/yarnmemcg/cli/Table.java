@@ -65,20 +65,13 @@ public final class Table {
     return all;
   }
 
-  /** Bytes in MiB with one decimal; "max" for no limit and "?" for a figure the kernel does not report. */
+  /** {@link MemoryStats#mib}. */
   public static String mib(long bytes) {
-    if (bytes == MemoryStats.UNKNOWN) {
-      return "?";
-    }
-    // A v1 "no limit" is LONG_MAX rounded down to a page; anything at or beyond 2^62 is no limit in practice.
-    if (bytes >= 1L << 62) {
-      return "max";
-    }
-    return String.format(java.util.Locale.ROOT, "%.1f", bytes / (double) (1L << 20));
+    return MemoryStats.mib(bytes);
   }
 
-  /** A count, or "?" when the kernel does not report it. */
+  /** {@link MemoryStats#count}. */
   public static String count(long n) {
-    return n == MemoryStats.UNKNOWN ? "?" : Long.toString(n);
+    return MemoryStats.count(n);
   }
 }

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.commons.io.FileUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,6 @@ import org.slf4j.LoggerFactory;
 final class Cleanup {
 
   private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
-  private static final long MIB = FileUtils.ONE_MB;
   private static final long NOW = -1;
   private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   /** A failed step is retried at 1 s doubling to 60 s. */
@@ -255,9 +253,9 @@ final class Cleanup {
     finish(CleanupResult.Outcome.CLEANED, true);
     LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
         + " {} MiB still charged at removal", containerId, owner.policy().name().toLowerCase(Locale.ROOT),
-        mib(cachedAtExit), mib(freedWithoutEviction()), wokenBy != null ? " while it waited "
+        MemoryStats.mib(cachedAtExit), MemoryStats.mib(freedWithoutEviction()), wokenBy != null ? " while it waited "
             + TimeUnit.NANOSECONDS.toSeconds(waitedNanos) + " s until " + wokenBy.why : "",
-        mib(evicted), mib(leftCharged));
+        MemoryStats.mib(evicted), MemoryStats.mib(leftCharged));
     owner.removed();
     return 0;
   }
@@ -312,9 +310,5 @@ final class Cleanup {
     future.complete(new CleanupResult(containerId, outcome, removed, evicted, leftCharged,
         System.nanoTime() - begun, deleteRetries, attempts + 1, cachedAtExit, freedWithoutEviction(),
         waitedNanos));
-  }
-
-  private static String mib(long bytes) {
-    return String.format(Locale.ROOT, "%.1f", bytes / (double) MIB);
   }
 }

@@ -88,7 +88,6 @@ public final class ContainerMemcgs implements Closeable {
     return d.why();
   }
 
-
   /**
    * Creates the root (and any missing parents below the mount) and proves it usable by creating and removing
    * a probe cgroup in it. On v2, parents that this call did not create must already delegate memory, and this
@@ -373,8 +372,9 @@ public final class ContainerMemcgs implements Closeable {
         counters.oomKills.add(s.oomKill() - reported);
       }
       LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
-          + " oom_kill={}{}; cleanup: {}", containerId, mib(s.limit()), mib(s.peak()), mib(s.anon()), mib(s.file()),
-          mib(s.shmem()), s.limitHits(), s.oomKill(), pressure.map(p -> "; memory pressure " + p).orElse(""),
+          + " oom_kill={}{}; cleanup: {}", containerId, MemoryStats.mib(s.limit()), MemoryStats.mib(s.peak()),
+          MemoryStats.mib(s.anon()), MemoryStats.mib(s.file()), MemoryStats.mib(s.shmem()), s.limitHits(), s.oomKill(),
+          pressure.map(p -> "; memory pressure " + p).orElse(""),
           cleanups.policy() == CleanupPolicy.AFTER_APPLICATION ? "waits for " + cleanup.applicationId + " to end"
               : cleanups.policy().name().toLowerCase(Locale.ROOT));
     });
@@ -411,10 +411,5 @@ public final class ContainerMemcgs implements Closeable {
       watcher.close();
     }
     cleanups.scheduler.shutdown(settings.deleteTimeout());
-  }
-
-  private static String mib(long bytes) {
-    return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max"
-        : String.format("%.1f", bytes / (double) MIB);
   }
 }

@@ -66,21 +66,12 @@ public final class OomKill {
     return String.format(Locale.ROOT, "Container killed by the kernel OOM killer in its memory cgroup %s: limit %s MiB,"
         + " peak %s MiB, %d process(es) OOM-killed at %s (%d so far); usage %s MiB, anon %s MiB, shmem %s MiB,"
         + " page cache %s MiB; limit hit %s times.", cgroup, wholeMib(stats.limit()), wholeMib(stats.peak()), newKills,
-        seenAt, totalKills, mib(stats.usage()), mib(stats.anon()), mib(stats.shmem()), mib(stats.pageCache()),
-        count(stats.limitHits()));
+        seenAt, totalKills, MemoryStats.mib(stats.usage()), MemoryStats.mib(stats.anon()),
+        MemoryStats.mib(stats.shmem()), MemoryStats.mib(stats.pageCache()), MemoryStats.count(stats.limitHits()));
   }
 
   private static String wholeMib(long bytes) {
-    return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max" : Long.toString(bytes / MIB);
-  }
-
-  private static String mib(long bytes) {
-    return bytes == MemoryStats.UNKNOWN ? "?" : bytes == Long.MAX_VALUE ? "max"
-        : String.format(Locale.ROOT, "%.1f", bytes / (double) MIB);
-  }
-
-  private static String count(long n) {
-    return n == MemoryStats.UNKNOWN ? "?" : Long.toString(n);
+    return bytes == MemoryStats.UNKNOWN ? "?" : bytes >= 1L << 62 ? "max" : Long.toString(bytes / MIB);
   }
 
   @Override

@@ -69,7 +69,8 @@ public final class OomWatcher implements Closeable {
         t.setDaemon(true);
         return t;
       });
-      poller.scheduleWithFixedDelay(this::checkAll, V1_POLL.toNanos(), V1_POLL.toNanos(), TimeUnit.NANOSECONDS);
+      poller.scheduleWithFixedDelay(this::checkAllOrLog, V1_POLL.toNanos(), V1_POLL.toNanos(),
+          TimeUnit.NANOSECONDS);
     }
   }
 
@@ -162,6 +163,15 @@ public final class OomWatcher implements Closeable {
     }
   }
 
+  /** A periodic task that throws is never run again: a failed pass is logged, and the next one runs. */
+  private void checkAllOrLog() {
+    try {
+      checkAll();
+    } catch (RuntimeException e) {
+      LOG.warn("yarn-memcg: an OOM watcher pass failed: {}", e.toString());
+    }
+  }
+
   private void checkAll() {
     for (Watched w : new ArrayList<>(byId.values())) {
       check(w);
@@ -191,10 +201,7 @@ public final class OomWatcher implements Closeable {
       try {
         stats = driver.stats(w.cgroup.path());
       } catch (IOException e) {
-        stats = new MemoryStats(MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN,
-            MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN,
-            MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN,
-            kills);
+        stats = MemoryStats.unknown();
       }
       kill = new OomKill(w.containerId, w.cgroup.path(), kills - w.reported, kills, stats, seenAt, seenAtNanos);
       w.reported = kills;

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code yarn.nodemanager.container-executor.class}. The launch command joins the container's cgroup before
  * the launch script runs, so the script and all it forks are inside; SIGKILL also reaches processes that left
  * the container's process group; a kernel OOM kill is put in the container's diagnostics as it happens (or when the
- * launch or reacquisition returns, if not seen before), and the cgroup is cleaned in the background; the deletion of an application's
- * local dirs tells the cgroups waiting for that application at once.
+ * launch or reacquisition returns, if not seen before), and the cgroup is cleaned in the background; the deletion of
+ * an application's local dirs tells the cgroups waiting for that application at once; a resize by YARN reaches the
+ * cgroup through a reconcile every {@code resize.interval-ms}.
  */
 public class MemcgContainerExecutor extends DefaultContainerExecutor {
 

@@ -51,17 +51,8 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   @Override
   public void init(LinuxContainerExecutor lce) throws IOException {
     if (plugin == null) {
+      refuseHadoopsCgroupHandlersOnV2();
       plugin = MemcgPlugin.start(conf);
-      List<String> hadoops = MemcgConfiguration.hadoopCgroupHandlerKeys(conf);
-      if (plugin.memcgs().driver().mount().version() == CgroupVersion.V2 && !hadoops.isEmpty()) {
-        plugin.close();
-        plugin = null;
-        throw new IOException("yarn-memcg cannot start: " + String.join(", ", hadoops) + " is true, so"
-            + " LinuxContainerExecutor would also write each container's pid into a cgroup of Hadoop's; on cgroup v2 a"
-            + " process has one cgroup and the last write wins, taking the container out of its memory cgroup. Set it"
-            + " to false (" + MemcgConfiguration.CPU_ENABLED.name() + "=true gives CPU weights and caps in the"
-            + " container's own cgroup instead)");
-      }
       // Logged and counted as they happen; LinuxContainerExecutor gives a handler no way to the diagnostics.
       plugin.watchOomKills(kill -> { });
     }
@@ -69,6 +60,31 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
     // unknown here: only cgroups with no process left, which no running container can own, are orphans. Later
     // an empty cgroup may be a container's about to be joined by container-executor, so there is no periodic sweep.
     plugin.sweepAtStart(OrphanRule.emptyAndOlderThan(Duration.ZERO));
+  }
+
+  /**
+   * On cgroup v2 a process has one cgroup: with one of Hadoop's cgroup handlers on, LinuxContainerExecutor would also
+   * write each container's pid into a cgroup of Hadoop's, and the last write wins. Checked before anything is created
+   * or probed.
+   */
+  private void refuseHadoopsCgroupHandlersOnV2() throws IOException {
+    List<String> hadoops = MemcgConfiguration.hadoopCgroupHandlerKeys(conf);
+    if (hadoops.isEmpty()) {
+      return;
+    }
+    CgroupVersion version;
+    try {
+      version = MemcgConfiguration.from(conf).discoverMount().version();
+    } catch (IllegalArgumentException e) {
+      return; // a bad setting, which MemcgPlugin.start reports naming its key
+    }
+    if (version == CgroupVersion.V2) {
+      throw new IOException("yarn-memcg cannot start: " + String.join(", ", hadoops) + " is true, so"
+          + " LinuxContainerExecutor would also write each container's pid into a cgroup of Hadoop's; on cgroup v2 a"
+          + " process has one cgroup and the last write wins, taking the container out of its memory cgroup. Set it"
+          + " to false (" + MemcgConfiguration.CPU_ENABLED.name() + "=true gives CPU weights and caps in the"
+          + " container's own cgroup instead)");
+    }
   }
 
   /** The lifecycle this handler drives. */

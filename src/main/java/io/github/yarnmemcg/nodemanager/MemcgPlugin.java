@@ -35,7 +35,7 @@ public final class MemcgPlugin implements Closeable {
   private final MemcgConfiguration settings;
   private final ContainerMemcgs memcgs;
   private final boolean metricsRegistered;
-  /** CPU in the containers' cgroups, when {@code cpu.enabled}; else null. */
+  /** CPU in the containers' cgroups and the shares it gives, when {@code cpu.enabled}; else both null. */
   private final ContainerCpu cpu;
   private final HadoopCpuShares cpuShares;
 
@@ -74,7 +74,7 @@ public final class MemcgPlugin implements Closeable {
         throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
       }
       ContainerCpu cpu = null;
-      HadoopCpuShares shares = HadoopCpuShares.from(conf);
+      HadoopCpuShares shares = null;
       if (settings.cpu()) {
         if (mount.version() == CgroupVersion.V1) {
           memcgs.close();
@@ -82,6 +82,8 @@ public final class MemcgPlugin implements Closeable {
               + " the memory controller is on cgroup v1, where CPU is a hierarchy of its own; leave it false and use"
               + " Hadoop's CPU handler (LinuxContainerExecutor, " + YarnConfiguration.NM_CPU_RESOURCE_ENABLED + ")");
         }
+        // Only here: Hadoop's hardware detection reads the node's CPUs, which nothing else needs.
+        shares = HadoopCpuShares.from(conf);
         cpu = new ContainerCpu(driver, root);
         try {
           cpu.enable(shares.forAllContainers());

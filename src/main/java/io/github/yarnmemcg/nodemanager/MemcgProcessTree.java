@@ -9,7 +9,6 @@ import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,17 +60,13 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
     try {
       MemorySample sample = driver.sample(cgroup);
       stats = sample.stats();
-      if (sample.cpuMicros() != MemoryStats.UNKNOWN) {
-        if (cpu == null) {
-          cpu = new CpuTimeTracker(1);
-        }
-        cpu.updateElapsedJiffies(BigInteger.valueOf(sample.cpuMicros() / 1000), System.currentTimeMillis());
-      } else {
-        if (cpu == null) {
-          cpu = new CpuTimeTracker(SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
-        }
-        cpu.updateElapsedJiffies(BigInteger.valueOf(cpuJiffies(sample.pids())), System.currentTimeMillis());
+      // The cgroup's own CPU time in milliseconds (v2), else its processes' clock ticks (v1).
+      boolean ofCgroup = sample.cpuMicros() != MemoryStats.UNKNOWN;
+      if (cpu == null) {
+        cpu = new CpuTimeTracker(ofCgroup ? 1 : SysInfoLinux.JIFFY_LENGTH_IN_MILLIS);
       }
+      long ticks = ofCgroup ? sample.cpuMicros() / 1000 : cpuJiffies(sample.pids());
+      cpu.updateElapsedJiffies(BigInteger.valueOf(ticks), System.currentTimeMillis());
     } catch (IOException e) {
       LOG.debug("cannot read memcg {} of pid {}: {}", cgroup, pid, e.getMessage());
       stats = null;
@@ -126,15 +121,9 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
   }
 
   private static String procFile(Path file) throws IOException {
-    // procfs files report size 0: read to EOF into one buffer (Files.readAllBytes would stat and probe a byte first).
+    // Not Files.readAllBytes, which would stat the file and probe a byte first.
     try (SeekableByteChannel ch = Files.newByteChannel(file)) {
-      ByteBuffer buffer = ByteBuffer.allocate(1024);
-      while (ch.read(buffer) >= 0) {
-        if (!buffer.hasRemaining()) {
-          buffer = ByteBuffer.allocate(buffer.capacity() * 2).put((ByteBuffer) buffer.flip());
-        }
-      }
-      return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+      return CgroupFs.readToEnd(ch, StandardCharsets.UTF_8);
     }
   }
 
