@@ -8,6 +8,7 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
 import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.Disk;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.YarnClusters;
@@ -78,26 +79,6 @@ class ShuffleCostIT {
     @Override
     protected void cleanup(Context ctx) throws IOException, InterruptedException {
       ctx.write(new LongWritable(n), NullWritable.get());
-    }
-  }
-
-  /** Sectors the disk read and wrote, from /proc/diskstats, for the device holding {@code dir}. */
-  record Disk(long readBytes, long writtenBytes) {
-    static Disk of(Path dir) throws IOException {
-      long dev = (Long) Files.getAttribute(dir, "unix:dev");
-      long major = (dev >> 8) & 0xfff;
-      long minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-      for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
-        String[] f = line.trim().split("\\s+");
-        if (Long.parseLong(f[0]) == major && Long.parseLong(f[1]) == minor) {
-          return new Disk(Long.parseLong(f[5]) * 512, Long.parseLong(f[9]) * 512);
-        }
-      }
-      throw new IOException("no /proc/diskstats line for device " + major + ":" + minor + " of " + dir);
-    }
-
-    Disk minus(Disk before) {
-      return new Disk(readBytes - before.readBytes, writtenBytes - before.writtenBytes);
     }
   }
 

@@ -1,0 +1,417 @@
+package io.github.yarnmemcg.nodemanager;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.lifecycle.CleanupResult;
+import io.github.yarnmemcg.lifecycle.Completion;
+import io.github.yarnmemcg.lifecycle.LifecycleCounters;
+import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.Disk;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.YarnClusters;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.exceptions.ConfigurationException;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spark 4.2.0 on YARN in cluster mode on a real NodeManager (MiniYARNCluster) that runs {@link MemcgContainerExecutor},
+ * {@link MemcgProcessTree} and Spark's external shuffle service as the auxiliary service {@code spark_shuffle}.
+ * spark-submit, the driver (in the AM container) and the executors are real Spark JVMs of Spark's own jars. The
+ * shuffle service is a stand-in for {@code YarnShuffleService}, whose artifact (spark-network-yarn) is not served
+ * here: the blocks are served by Spark's own {@code ExternalBlockHandler} (src/test/spark).
+ *
+ * <p>One shuffle job with dynamic allocation runs once per drain setting: off (as stock Hadoop runs it), the
+ * default, and the eager drain as the control. Its second stage runs after dynamic allocation released every
+ * executor, so it reads their shuffle output through the shuffle service: with the default drain from the page
+ * cache as without the drain (disk reads within 10% + 16 MiB), with the eager drain from the disk. Under the default
+ * an executor that allocates off the heap past its overhead is OOM-killed in its cgroup and the driver's report of
+ * the loss carries the plugin's diagnostic. Run by src/test/spark/spark-on-yarn, which builds Spark's classpath and
+ * the jobs (tag "spark", left out of {@code mvn verify}).
+ */
+@Tag("spark")
+class SparkOnYarnIT {
+  private static final long MIB = 1024 * 1024;
+  private static final int MAPS = 4;
+  private static final int MIB_PER_MAP = 32;
+  private static final int REDUCES = 4;
+  /** spark.executor.memory and spark.driver.memory; the overhead is Spark's default, max(384 MiB, 10%). */
+  private static final int HEAP_MIB = 512;
+  private static final int OVERHEAD_MIB = 384;
+  private static final int OFF_HEAP_MIB = 1024;
+
+  @TempDir
+  Path work;
+
+  /** The plugin's executor, recording what YARN allocated each container and what the lifecycle saw at its end. */
+  public static class RecordingExecutor extends MemcgContainerExecutor {
+    final Map<String, Long> allocatedMib = new ConcurrentHashMap<>();
+    final Map<String, Completion> completions = new ConcurrentHashMap<>();
+
+    @Override
+    public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
+      allocatedMib.put(ctx.getContainer().getContainerId().toString(),
+          ctx.getContainer().getResource().getMemorySize());
+      return super.launchContainer(ctx);
+    }
+
+    @Override
+    protected void completed(ContainerId containerId, Completion completion) {
+      completions.putIfAbsent(containerId.toString(), completion);
+    }
+  }
+
+  /** What one Spark application did on the node. */
+  record App(String name, String appId, Path out, Disk disk, long millis, List<Row> rows) {}
+
+  /** One container of an application: the plugin's view at its end. */
+  record Row(String containerId, long allocatedMib, MemoryStats stats, CleanupResult cleanup) {}
+
+  record Run(String mode, List<App> apps, LifecycleCounters.Snapshot counters, DyingMemcgs.Left left) {
+    App app(String name) {
+      return apps.stream().filter(a -> a.name().equals(name)).findFirst().orElseThrow();
+    }
+  }
+
+  @Test
+  void sparkJobsRunIsolatedAndTheDefaultDrainCostsTheirShuffleNoDiskRead() throws Exception {
+    RealCgroups.require();
+    Spark spark = Spark.fromSystemProperties();
+    // Spark's jars read once here, charged to this JVM's cgroup, so that no run reads them from the disk.
+    spark.warm();
+    List<Run> runs = new ArrayList<>();
+    runs.add(run(spark, "off", false));
+    runs.add(run(spark, "default", true));
+    runs.add(run(spark, "container-exit", false));
+    for (Run r : runs) {
+      for (App a : r.apps()) {
+        System.out.printf("[measure] spark %-14s %-8s %s: disk read %6.1f MiB, written %6.1f MiB, %5.1f s%n",
+            r.mode(), a.name(), a.appId(), a.disk().readBytes() / (double) MIB,
+            a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0);
+        for (Row row : a.rows()) {
+          MemoryStats s = row.stats();
+          System.out.printf("[measure]   %s allocated %5d MiB, limit %s, peak %s, anon %s, page cache %s,"
+              + " OOM kills %s, evicted %s, removed %s%n", row.containerId(), row.allocatedMib(),
+              MemoryStats.mib(s.limit()), MemoryStats.mib(s.peak()), MemoryStats.mib(s.anon()),
+              MemoryStats.mib(s.pageCache()), MemoryStats.count(s.oomKill()),
+              MemoryStats.mib(row.cleanup().evictedBytes()), row.cleanup().removed());
+        }
+      }
+      System.out.printf("[measure] spark %-14s after the applications ended: %s; counters %s%n", r.mode(),
+          r.left(), r.counters());
+    }
+    Run off = runs.get(0);
+    Run def = runs.get(1);
+    Run eager = runs.get(2);
+    for (Run r : runs) {
+      checkShuffleJob(r);
+    }
+    checkOomJob(def.app("oom"));
+
+    App baseline = off.app("shuffle");
+    App shuffle = def.app("shuffle");
+    assertTrue(shuffle.disk().readBytes() <= baseline.disk().readBytes() * 1.1 + 16 * MIB,
+        "the default drain reads no more from the disk than running without it (+10% + 16 MiB): "
+            + shuffle.disk() + " vs " + baseline.disk());
+    long shuffleBytes = (long) MAPS * MIB_PER_MAP * MIB;
+    assertTrue(eager.app("shuffle").disk().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
+        + " released executors' shuffle files, so the second stage reads them from the disk: "
+        + eager.app("shuffle").disk());
+    assertTrue(ShuffleCostIT.noneDying(def.left()), "the default leaves no memcg dying: " + def.left());
+    assertTrue(ShuffleCostIT.noneDying(eager.left()), "nor does the eager drain: " + eager.left());
+    if (!DyingMemcgs.kernelReparents()) {
+      assertTrue(off.left().nodeDyingAdded() > 0, "without the drain memcgs stay dying (the count can fail): "
+          + off.left());
+    }
+  }
+
+  /**
+   * The result is right, the driver and every task ran in {@code <root>/<its container>} with a limit equal to the
+   * allocation YARN made (heap + overhead), the second stage ran on executors the first did not have, and every
+   * container's cgroup was removed.
+   */
+  private void checkShuffleJob(Run r) throws IOException {
+    App a = r.app("shuffle");
+    List<String> result = Files.readAllLines(a.out().resolve("result.txt"));
+    String expected = result.get(0).split("\t", 2)[1];
+    assertEquals("first\t" + expected, result.get(1), r.mode() + ": the first job's records and checksum");
+    assertEquals("second\t" + expected, result.get(2), r.mode() + ": the second job's, from the shuffle service");
+    List<Where> where = Where.read(a.out());
+    checkPlaces(r.mode(), a, where);
+    List<String> first = where.stream().filter(w -> w.job() == 1).map(Where::containerId).distinct().toList();
+    List<String> second = where.stream().filter(w -> w.job() == 2).map(Where::containerId).distinct().toList();
+    assertFalse(second.isEmpty(), r.mode() + ": " + where);
+    for (String c : second) {
+      assertFalse(first.contains(c), r.mode() + ": the second stage ran on new executors, the first's released: "
+          + where);
+    }
+  }
+
+  private void checkOomJob(App a) throws IOException {
+    List<String> result = Files.readAllLines(a.out().resolve("result.txt"));
+    assertEquals(1, result.size(), result.toString());
+    assertTrue(result.get(0).startsWith("ok\t"), "the task's retry ended well on another executor: " + result);
+    checkPlaces("default", a, Where.read(a.out()));
+    List<Row> killed = a.rows().stream().filter(row -> row.stats().oomKill() > 0).toList();
+    assertEquals(1, killed.size(), "one executor was OOM-killed in its cgroup: " + a.rows());
+    Row k = killed.get(0);
+    String losses = Files.readString(a.out().resolve("losses.txt"));
+    System.out.printf("[measure] spark oom: what the driver was told:%n%s%n", losses.strip());
+    Matcher m = Pattern.compile("Container killed by the kernel OOM killer in its memory cgroup (\\S+): limit"
+        + " (\\d+) MiB, peak (\\d+) MiB").matcher(losses);
+    assertTrue(m.find(), "the driver's report of the executor loss carries the plugin's diagnostic: " + losses);
+    assertTrue(m.group(1).endsWith("/" + k.containerId()), m.group(1) + " vs " + k.containerId());
+    assertEquals(HEAP_MIB + OVERHEAD_MIB, Long.parseLong(m.group(2)), losses);
+    assertTrue(losses.contains("ExecutorLostFailure"), "and the failed task's reason does: " + losses);
+  }
+
+  /** Each recorded place is the container's own cgroup under the root, limited to what YARN allocated. */
+  private void checkPlaces(String mode, App a, List<Where> where) {
+    Map<String, Row> rows = a.rows().stream().collect(Collectors.toMap(Row::containerId, r -> r));
+    assertTrue(where.stream().anyMatch(w -> w.role().equals("driver")), where.toString());
+    for (Where w : where) {
+      Row row = rows.get(w.containerId());
+      assertTrue(row != null, mode + " " + a.name() + ": " + w + " ran in a container the NodeManager launched: "
+          + rows.keySet());
+      assertEquals(Optional.of(w.containerId()), w.cgroup().map(p -> p.getFileName().toString()),
+          mode + ": " + w + " ran in its own memcg");
+      assertEquals(HEAP_MIB + OVERHEAD_MIB, row.allocatedMib(), mode + ": YARN allocated heap + overhead: " + w);
+      assertEquals(row.allocatedMib() * MIB, w.limitBytes(), mode + ": its memcg's limit is its allocation: " + w);
+    }
+    for (Row row : a.rows()) {
+      assertTrue(row.cleanup().removed(), mode + ": " + row.containerId() + "'s cgroup removed: " + row.cleanup());
+    }
+  }
+
+  private Run run(Spark spark, String mode, boolean oom) throws Exception {
+    MemoryMount mount = MemoryMount.discover(Optional.empty());
+    CgroupDriver driver = CgroupDriver.forMount(mount);
+    Path root = mount.path().resolve("yarn-memcg-it-spark-" + UUID.randomUUID().toString().substring(0, 8));
+    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, RecordingExecutor.class.getName());
+    if (mode.equals("off")) {
+      conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
+    } else if (mode.equals("container-exit")) {
+      conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+    }
+    int port = freePort();
+    conf.setInt(YarnConfiguration.NM_PMEM_MB, 6144);
+    conf.setInt(YarnConfiguration.NM_VCORES, 8);
+    conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
+    conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
+    conf.setStrings(YarnConfiguration.NM_AUX_SERVICES, "spark_shuffle");
+    conf.set(String.format(YarnConfiguration.NM_AUX_SERVICE_FMT, "spark_shuffle"),
+        "io.github.yarnmemcg.spark.SparkShuffleStandIn");
+    // Its own class loader, as operators deploy it: Spark's netty apart from the NodeManager's.
+    conf.set(String.format(YarnConfiguration.NM_AUX_SERVICES_CLASSPATH, "spark_shuffle"), spark.shuffleClasspath());
+    conf.setInt("spark.shuffle.service.port", port);
+    MiniYARNCluster cluster = new MiniYARNCluster("memcg-spark-" + mode, 1, 1, 1);
+    List<App> apps = new ArrayList<>();
+    try {
+      cluster.init(conf);
+      cluster.start();
+      RecordingExecutor executor = (RecordingExecutor) cluster.getNodeManager(0).getNMContext()
+          .getContainerExecutor();
+      Path localDir = Path.of(cluster.getNodeManager(0).getConfig()
+          .getTrimmedStrings(YarnConfiguration.NM_LOCAL_DIRS)[0]);
+      Path confDir = Files.createDirectories(work.resolve(mode + "-conf"));
+      try (OutputStream o = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
+        cluster.getConfig().writeXml(o);
+      }
+      long baseline = DyingMemcgs.stableBaseline(driver);
+      apps.add(submit(spark, executor, mode, "shuffle", confDir, localDir, port, "io.github.yarnmemcg.spark.ShuffleJob",
+          List.of(Integer.toString(MAPS), Integer.toString(MIB_PER_MAP), Integer.toString(REDUCES)), List.of(
+              "spark.dynamicAllocation.enabled=true", "spark.dynamicAllocation.minExecutors=0",
+              "spark.dynamicAllocation.initialExecutors=2", "spark.dynamicAllocation.maxExecutors=2",
+              "spark.dynamicAllocation.executorIdleTimeout=1s")));
+      if (oom) {
+        apps.add(submit(spark, executor, mode, "oom", confDir, localDir, port, "io.github.yarnmemcg.spark.OomJob",
+            List.of(Integer.toString(OFF_HEAP_MIB)), List.of("spark.executor.instances=1")));
+      }
+      Await.until(() -> "no container cgroup under " + root,
+          Duration.ofSeconds(120), () -> executor.memcgs().containerIds().isEmpty());
+      long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
+      DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, settle);
+      return new Run(mode, apps, executor.memcgs().counters().snapshot(), left);
+    } finally {
+      YarnClusters.stopThenRemove(driver, root, cluster);
+    }
+  }
+
+  /** spark-submit in cluster mode, as a user runs it, waiting for the application to end. */
+  private App submit(Spark spark, RecordingExecutor executor, String mode, String name, Path confDir, Path localDir,
+      int port, String mainClass, List<String> args, List<String> settings) throws Exception {
+    Path out = work.resolve(mode + "-" + name);
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", confDir + File.pathSeparator + spark.classpath(),
+        "org.apache.spark.deploy.SparkSubmit", "--master", "yarn", "--deploy-mode", "cluster", "--class", mainClass,
+        "--name", "yarn-memcg " + name));
+    List<String> conf = new ArrayList<>(List.of(
+        "spark.yarn.jars=" + spark.localJars(),
+        "spark.yarn.stagingDir=" + work.resolve("staging").toUri(),
+        "spark.yarn.maxAppAttempts=1",
+        "spark.yarn.appMasterEnv.JAVA_HOME=" + System.getProperty("java.home"),
+        "spark.executorEnv.JAVA_HOME=" + System.getProperty("java.home"),
+        "spark.driver.memory=" + HEAP_MIB + "m", "spark.executor.memory=" + HEAP_MIB + "m",
+        "spark.driver.cores=1", "spark.executor.cores=1",
+        "spark.shuffle.service.enabled=true", "spark.shuffle.service.port=" + port,
+        // Every fetch through the shuffle service, as from another node, not read directly from this host's disk.
+        "spark.shuffle.readHostLocalDisk=false",
+        "spark.ui.enabled=false",
+        "spark.hadoop.yarn.timeline-service.enabled=false"));
+    conf.addAll(settings);
+    for (String c : conf) {
+      command.add("--conf");
+      command.add(c);
+    }
+    command.add(spark.jobsJar().toString());
+    command.add(out.toString());
+    command.addAll(args);
+    // Beside the jobs' jar, kept after the test: what spark-submit said, for a failure's reader.
+    Path log = Files.createDirectories(spark.jobsJar().resolveSibling("logs")).resolve(mode + "-" + name
+        + "-submit.log");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("HADOOP_CONF_DIR", confDir.toString());
+    pb.environment().put("YARN_CONF_DIR", confDir.toString());
+    pb.environment().remove("SPARK_HOME");
+    Disk before = Disk.of(localDir);
+    long began = System.nanoTime();
+    Process p = pb.start();
+    boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    long millis = (System.nanoTime() - began) / 1_000_000;
+    String output = Files.readString(log);
+    Matcher m = Pattern.compile("application_\\d+_\\d+").matcher(output);
+    assertTrue(m.find(), mode + " " + name + ": spark-submit names its application; its output ends:\n"
+        + tail(output, 60));
+    String appId = m.group();
+    assertTrue(ended && p.exitValue() == 0, mode + " " + name + ": spark-submit ended well (" + (ended ? "exit "
+        + p.exitValue() : "still running after 5 minutes") + "); its output ends:\n" + tail(output, 60));
+    // The application's containers: each one's completion and cleanup, once the NodeManager has them all.
+    List<String> ids = Await.value(appId + "'s containers cleaned", Duration.ofSeconds(120), () -> {
+      List<String> mine = executor.allocatedMib.keySet().stream()
+          .filter(c -> c.contains(appId.substring("application_".length()))).sorted().toList();
+      boolean done = mine.stream().allMatch(c -> executor.completions.containsKey(c)
+          && executor.completions.get(c).cleanup().isDone());
+      return done ? Optional.of(mine) : Optional.empty();
+    });
+    Disk disk = Disk.of(localDir).minus(before);
+    List<Row> rows = new ArrayList<>();
+    for (String id : ids) {
+      Completion c = executor.completions.get(id);
+      rows.add(new Row(id, executor.allocatedMib.get(id), c.finalStats().orElse(MemoryStats.unknown()),
+          c.cleanup().get()));
+    }
+    return new App(name, appId, out, disk, millis, rows);
+  }
+
+  private static String tail(String s, int lines) {
+    List<String> all = s.lines().toList();
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** One line of where.tsv (io.github.yarnmemcg.spark.Where), with the stage of the shuffle job it came from. */
+  record Where(int job, String role, String containerId, Optional<Path> cgroup, long limitBytes) {
+    static List<Where> read(Path out) throws IOException {
+      MemoryMount mount = MemoryMount.discover(Optional.empty());
+      List<Where> all = new ArrayList<>();
+      for (String line : Files.readAllLines(out.resolve("where.tsv"))) {
+        String[] f = line.split("\t");
+        int job = f[0].startsWith("job2 ") ? 2 : 1;
+        String role = f[0].replaceFirst("^job\\d ", "");
+        all.add(new Where(job, role, f[1], mount.cgroupOfProcess(f[2].replace(';', '\n')),
+            Long.parseLong(f[3])));
+      }
+      return all;
+    }
+  }
+
+  /** Spark's jars and the jobs, as src/test/spark/spark-on-yarn built them. */
+  record Spark(List<Path> jars, Path jobsJar) {
+    static Spark fromSystemProperties() throws IOException {
+      String cp = System.getProperty("yarnmemcg.spark.classpath-file");
+      String jobs = System.getProperty("yarnmemcg.spark.jobs-jar");
+      if (cp == null || jobs == null) {
+        throw new IllegalStateException("run by src/test/spark/spark-on-yarn, which sets yarnmemcg.spark.classpath-file"
+            + " and yarnmemcg.spark.jobs-jar");
+      }
+      List<Path> jars = Arrays.stream(Files.readString(Path.of(cp)).trim().split(File.pathSeparator))
+          .map(Path::of).toList();
+      return new Spark(jars, Path.of(jobs));
+    }
+
+    String classpath() {
+      return jobsJar + File.pathSeparator + jars.stream().map(Path::toString)
+          .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    String localJars() {
+      return jars.stream().map(j -> "local:" + j).collect(Collectors.joining(","));
+    }
+
+    /**
+     * The stand-in and Spark's jars, without Hadoop's client and slf4j's API: the NodeManager's are used (its
+     * slf4j binding is found through the API's own class loader).
+     */
+    String shuffleClasspath() {
+      List<String> cp = new ArrayList<>(List.of(jobsJar.toString()));
+      for (Path j : jars) {
+        String n = j.getFileName().toString();
+        if (!n.startsWith("hadoop-client-") && !n.startsWith("slf4j-api-")) {
+          cp.add(j.toString());
+        }
+      }
+      return String.join(File.pathSeparator, cp);
+    }
+
+    void warm() throws IOException {
+      byte[] buf = new byte[1 << 20];
+      for (Path j : jars) {
+        try (InputStream in = Files.newInputStream(j)) {
+          while (in.read(buf) > 0) {
+            // read to cache
+          }
+        }
+      }
+    }
+  }
+}
