@@ -415,7 +415,8 @@ class DrainShapesIT {
   /**
    * Also measures how long the kernel flusher alone takes to clean the containers' dirty pages with the node's
    * defaults (no drain, so nothing kicks it), and whether the clean pages stay charged: writeback alone frees
-   * nothing.
+   * nothing. That measurement waits up to a minute for the flusher and asserts nothing, so it runs only when asked
+   * for ({@code -Dyarnmemcg.measure.flusher=true}); CI runs the control's checks.
    */
   @Test
   @Tag("host-only")
@@ -424,6 +425,9 @@ class DrainShapesIT {
     assertLeftDying(r);
     // Loose: a force_empty anywhere else on the node (another drain) kicks the flusher for every dirty page.
     assertTrue(r.dirtyAtExit() >= CONTAINERS / 2, "without a drain the pages are still dirty at the exit: " + r);
+    if (!Boolean.getBoolean("yarnmemcg.measure.flusher")) {
+      return;
+    }
     Path root = memcgs.root();
     long deadline = r.firstExitNanos() + 60_000_000_000L;
     Map<String, Long> vmBefore = vmstat();

@@ -76,7 +76,8 @@ class MiniYarnClusterIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
     root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
-    cluster = YarnClusters.startCluster(YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()),
+    cluster = YarnClusters.startCluster(YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName())),
         "memcg-e2e");
     client = YarnClient.createYarnClient();
     client.init(cluster.getConfig());

@@ -31,7 +31,8 @@ class ProcfsMonitorControlIT {
     CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
     Path root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
     MiniYARNCluster cluster = YarnClusters.startCluster(
-        YarnClusters.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName()), "procfs-control");
+        YarnClusters.logsDeletedAtApplicationEnd(
+            YarnClusters.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName())), "procfs-control");
     YarnClient yarn = YarnClient.createYarnClient();
     try {
       yarn.init(cluster.getConfig());

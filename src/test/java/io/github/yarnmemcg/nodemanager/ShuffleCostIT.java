@@ -137,7 +137,8 @@ class ShuffleCostIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     CgroupDriver driver = CgroupDriver.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-shuffle-" + UUID.randomUUID().toString().substring(0, 8));
-    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     if (mode.equals("off")) {
       conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
     } else if (mode.equals("container-exit")) {

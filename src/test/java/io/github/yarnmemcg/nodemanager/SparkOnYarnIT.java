@@ -218,7 +218,8 @@ class SparkOnYarnIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     CgroupDriver driver = CgroupDriver.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-spark-" + UUID.randomUUID().toString().substring(0, 8));
-    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, RecordingExecutor.class.getName());
     if (mode.equals("off")) {
       conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
@@ -262,10 +263,14 @@ class SparkOnYarnIT {
       Await.until(() -> "no container cgroup under " + root,
           Duration.ofSeconds(120), () -> executor.memcgs().containerIds().isEmpty());
       long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
+      long t = System.nanoTime();
       DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, settle);
+      System.out.printf("[measure] spark %s: the count settled in %.1f s%n", mode, (System.nanoTime() - t) / 1e9);
       return new Run(mode, apps, executor.memcgs().counters().snapshot(), left);
     } finally {
+      long t = System.nanoTime();
       YarnClusters.stopThenRemove(driver, root, cluster);
+      System.out.printf("[measure] spark %s: the cluster stopped in %.1f s%n", mode, (System.nanoTime() - t) / 1e9);
     }
   }
 

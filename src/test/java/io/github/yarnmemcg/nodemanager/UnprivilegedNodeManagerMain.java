@@ -145,7 +145,8 @@ public final class UnprivilegedNodeManagerMain {
   }
 
   static void nodeManager(Path root, Path work) throws Exception {
-    YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
+    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     conf.set(YarnConfiguration.NM_LOCAL_DIRS, work.resolve("local").toString());
     conf.set(YarnConfiguration.NM_LOG_DIRS, work.resolve("logs").toString());
     MiniYARNCluster cluster = YarnClusters.startCluster(conf, "memcg-unprivileged");

@@ -57,6 +57,15 @@ public final class YarnClusters {
     return conf;
   }
 
+  /**
+   * Container logs deleted as each application ends, for tests that read none: a NodeManager still holding an
+   * ended application waits for it when it stops (about 7 s) and for its pending log deletion (10 s more).
+   */
+  public static YarnConfiguration logsDeletedAtApplicationEnd(YarnConfiguration conf) {
+    conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 0);
+    return conf;
+  }
+
   public static MiniYARNCluster startCluster(YarnConfiguration conf, String name) {
     MiniYARNCluster c = new MiniYARNCluster(name, 1, 1, 1);
     c.init(conf);

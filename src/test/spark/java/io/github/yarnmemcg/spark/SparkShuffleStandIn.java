@@ -106,6 +106,7 @@ public class SparkShuffleStandIn extends AuxiliaryService {
 
   @Override
   protected void serviceStop() throws Exception {
+    long t = System.nanoTime();
     try {
       if (server != null) {
         server.close();
@@ -121,6 +122,7 @@ public class SparkShuffleStandIn extends AuxiliaryService {
       transportContext = null;
       blockHandler = null;
       super.serviceStop();
+      LOG.info("Spark shuffle stand-in stopped in {} ms", (System.nanoTime() - t) / 1_000_000);
     }
   }
 
