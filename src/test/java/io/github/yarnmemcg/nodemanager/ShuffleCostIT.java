@@ -137,13 +137,7 @@ class ShuffleCostIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     CgroupDriver driver = CgroupDriver.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-shuffle-" + UUID.randomUUID().toString().substring(0, 8));
-    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
-        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
-    if (mode.equals("off")) {
-      conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
-    } else if (mode.equals("container-exit")) {
-      conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
-    }
+    YarnConfiguration conf = drainConfiguration(root, mode);
     conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 4096);
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 128);
     conf.setBoolean(MRConfig.MAPREDUCE_MINICLUSTER_CONTROL_RESOURCE_MONITORING, true);
@@ -173,18 +167,35 @@ class ShuffleCostIT {
         jobMillis.put(shape, (System.nanoTime() - began) / 1_000_000);
         perShape.put(shape, Disk.of(localDir).minus(before));
       }
-      // The applications' ends: their local dirs deleted, then every cgroup goes.
-      Await.until(() -> "no container cgroup under " + root, Duration.ofSeconds(120),
-          () -> executor.memcgs().containerIds().isEmpty());
-      // On v2 a removed memcg whose container dirtied inodes stays dying until the flusher has written them (30 s)
-      // and the writeback nudge has run: the count is polled that long there.
-      long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
-      DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, settle);
+      DyingMemcgs.Left left = leftOnceEnded(executor, driver, root, baseline, mode);
       return new Figures(mode, executor.memcgs().policy(), perShape, jobMillis,
           executor.memcgs().counters().snapshot(), left);
     } finally {
       YarnClusters.stopThenRemove(driver, root, cluster);
     }
+  }
+
+  /** An operator's configuration with one drain setting: "off", "default" or "container-exit" (the eager drain). */
+  static YarnConfiguration drainConfiguration(Path root, String mode) {
+    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
+    if (mode.equals("off")) {
+      conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
+    } else if (mode.equals("container-exit")) {
+      conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+    }
+    return conf;
+  }
+
+  /** Once the applications have ended (their local dirs deleted), every cgroup gone, and what stayed dying. */
+  static DyingMemcgs.Left leftOnceEnded(MemcgContainerExecutor executor, CgroupDriver driver, Path root,
+      long baseline, String mode) throws Exception {
+    Await.until(() -> "no container cgroup under " + root, Duration.ofSeconds(120),
+        () -> executor.memcgs().containerIds().isEmpty());
+    // On v2 a removed memcg whose container dirtied inodes stays dying until the flusher has written them (30 s)
+    // and the writeback nudge has run: the count is polled that long there.
+    long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
+    return DyingMemcgs.leftUnder(driver, root, baseline, settle);
   }
 
   /**

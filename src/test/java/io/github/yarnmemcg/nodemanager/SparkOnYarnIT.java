@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
-import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -218,14 +216,8 @@ class SparkOnYarnIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     CgroupDriver driver = CgroupDriver.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-spark-" + UUID.randomUUID().toString().substring(0, 8));
-    YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
-        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
+    YarnConfiguration conf = ShuffleCostIT.drainConfiguration(root, mode);
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, RecordingExecutor.class.getName());
-    if (mode.equals("off")) {
-      conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
-    } else if (mode.equals("container-exit")) {
-      conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
-    }
     int port = freePort();
     conf.setInt(YarnConfiguration.NM_PMEM_MB, 6144);
     conf.setInt(YarnConfiguration.NM_VCORES, 8);
@@ -260,17 +252,10 @@ class SparkOnYarnIT {
         apps.add(submit(spark, executor, mode, "oom", confDir, localDir, port, "io.github.yarnmemcg.spark.OomJob",
             List.of(Integer.toString(OFF_HEAP_MIB)), List.of("spark.executor.instances=1")));
       }
-      Await.until(() -> "no container cgroup under " + root,
-          Duration.ofSeconds(120), () -> executor.memcgs().containerIds().isEmpty());
-      long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
-      long t = System.nanoTime();
-      DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, settle);
-      System.out.printf("[measure] spark %s: the count settled in %.1f s%n", mode, (System.nanoTime() - t) / 1e9);
+      DyingMemcgs.Left left = ShuffleCostIT.leftOnceEnded(executor, driver, root, baseline, mode);
       return new Run(mode, apps, executor.memcgs().counters().snapshot(), left);
     } finally {
-      long t = System.nanoTime();
       YarnClusters.stopThenRemove(driver, root, cluster);
-      System.out.printf("[measure] spark %s: the cluster stopped in %.1f s%n", mode, (System.nanoTime() - t) / 1e9);
     }
   }
 

@@ -137,6 +137,9 @@ public final class DemoMain {
     // MiniMRYarnCluster.MR_HISTORY_MINICLUSTER_ENABLED, a constant only Hadoop 3.5 has.
     conf.setBoolean("mapreduce.jobhistory.minicluster.enabled", false);
     conf.set("test.build.data", work.resolve("cluster").toAbsolutePath().toString());
+    // The demo reads no container log, and a NodeManager stopping while it still holds an ended application's
+    // logs waits for them (17 s at the end of every demo).
+    conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 0);
     say("starting a one-node YARN cluster (MiniMRYarnCluster) with %s, settings from %s",
         DemoExecutor.class.getSuperclass().getSimpleName(), yarnSite);
     System.setProperty("test.build.data", work.resolve("cluster").toAbsolutePath().toString());
