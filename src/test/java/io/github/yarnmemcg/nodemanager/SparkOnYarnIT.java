@@ -288,9 +288,8 @@ class SparkOnYarnIT {
     command.add(spark.jobsJar().toString());
     command.add(out.toString());
     command.addAll(args);
-    // Beside the jobs' jar, kept after the test: what spark-submit said, for a failure's reader.
-    Path log = Files.createDirectories(spark.jobsJar().resolveSibling("logs")).resolve(mode + "-" + name
-        + "-submit.log");
+    // Kept after the test: what spark-submit said, for a failure's reader.
+    Path log = Files.createDirectories(spark.logs()).resolve(mode + "-" + name + "-submit.log");
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("HADOOP_CONF_DIR", confDir.toString());
     pb.environment().put("YARN_CONF_DIR", confDir.toString());
@@ -355,8 +354,11 @@ class SparkOnYarnIT {
     }
   }
 
-  /** Spark's jars and the jobs, as src/test/spark/spark-on-yarn built them. */
-  record Spark(List<Path> jars, Path jobsJar) {
+  /**
+   * Spark's jars and the jobs, as src/test/spark/spark-on-yarn built them, and where spark-submit's output goes
+   * ({@code yarnmemcg.spark.logs}, by default beside the jobs' jar).
+   */
+  record Spark(List<Path> jars, Path jobsJar, Path logs) {
     static Spark fromSystemProperties() throws IOException {
       String cp = System.getProperty("yarnmemcg.spark.classpath-file");
       String jobs = System.getProperty("yarnmemcg.spark.jobs-jar");
@@ -366,7 +368,9 @@ class SparkOnYarnIT {
       }
       List<Path> jars = Arrays.stream(Files.readString(Path.of(cp)).trim().split(File.pathSeparator))
           .map(Path::of).toList();
-      return new Spark(jars, Path.of(jobs));
+      Path jobsJar = Path.of(jobs);
+      return new Spark(jars, jobsJar, Path.of(System.getProperty("yarnmemcg.spark.logs",
+          jobsJar.resolveSibling("logs").toString())));
     }
 
     String classpath() {
