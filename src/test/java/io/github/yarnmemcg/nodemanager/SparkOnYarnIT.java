@@ -30,10 +30,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.ConfigurationException;
@@ -93,8 +96,11 @@ class SparkOnYarnIT {
   /** What one Spark application did on the node. */
   record App(String name, String appId, Path out, Disk disk, long millis, List<Row> rows) {}
 
-  /** One container of an application: the plugin's view at its end. */
-  record Row(String containerId, long allocatedMib, MemoryStats stats, CleanupResult cleanup) {}
+  /**
+   * One container of an application: the plugin's view at its end, and the largest anonymous memory the test saw in
+   * its cgroup while it ran (the kernel keeps no peak of anon alone: sampled every 100 ms).
+   */
+  record Row(String containerId, long allocatedMib, long peakAnon, MemoryStats stats, CleanupResult cleanup) {}
 
   record Run(String mode, List<App> apps, LifecycleCounters.Snapshot counters, DyingMemcgs.Left left) {
     App app(String name) {
@@ -119,9 +125,9 @@ class SparkOnYarnIT {
             a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0);
         for (Row row : a.rows()) {
           MemoryStats s = row.stats();
-          System.out.printf("[measure]   %s allocated %5d MiB, limit %s, peak %s, anon %s, page cache %s,"
+          System.out.printf("[measure]   %s allocated %5d MiB, limit %s, peak %s, peak anon %s, page cache %s,"
               + " OOM kills %s, evicted %s, removed %s%n", row.containerId(), row.allocatedMib(),
-              MemoryStats.mib(s.limit()), MemoryStats.mib(s.peak()), MemoryStats.mib(s.anon()),
+              MemoryStats.mib(s.limit()), MemoryStats.mib(s.peak()), MemoryStats.mib(row.peakAnon()),
               MemoryStats.mib(s.pageCache()), MemoryStats.count(s.oomKill()),
               MemoryStats.mib(row.cleanup().evictedBytes()), row.cleanup().removed());
         }
@@ -231,6 +237,7 @@ class SparkOnYarnIT {
     conf.setInt("spark.shuffle.service.port", port);
     MiniYARNCluster cluster = new MiniYARNCluster("memcg-spark-" + mode, 1, 1, 1);
     List<App> apps = new ArrayList<>();
+    AnonSampler anon = new AnonSampler(driver, root);
     try {
       cluster.init(conf);
       cluster.start();
@@ -243,25 +250,33 @@ class SparkOnYarnIT {
         cluster.getConfig().writeXml(o);
       }
       long baseline = DyingMemcgs.stableBaseline(driver);
-      apps.add(submit(spark, executor, mode, "shuffle", confDir, localDir, port, "io.github.yarnmemcg.spark.ShuffleJob",
+      Node node = new Node(mode, executor, confDir, localDir, port, anon);
+      apps.add(submit(spark, node, "shuffle", "io.github.yarnmemcg.spark.ShuffleJob",
           List.of(Integer.toString(MAPS), Integer.toString(MIB_PER_MAP), Integer.toString(REDUCES)), List.of(
               "spark.dynamicAllocation.enabled=true", "spark.dynamicAllocation.minExecutors=0",
               "spark.dynamicAllocation.initialExecutors=2", "spark.dynamicAllocation.maxExecutors=2",
               "spark.dynamicAllocation.executorIdleTimeout=1s")));
       if (oom) {
-        apps.add(submit(spark, executor, mode, "oom", confDir, localDir, port, "io.github.yarnmemcg.spark.OomJob",
+        apps.add(submit(spark, node, "oom", "io.github.yarnmemcg.spark.OomJob",
             List.of(Integer.toString(OFF_HEAP_MIB)), List.of("spark.executor.instances=1")));
       }
       DyingMemcgs.Left left = ShuffleCostIT.leftOnceEnded(executor, driver, root, baseline, mode);
       return new Run(mode, apps, executor.memcgs().counters().snapshot(), left);
     } finally {
+      anon.close();
       YarnClusters.stopThenRemove(driver, root, cluster);
     }
   }
 
   /** spark-submit in cluster mode, as a user runs it, waiting for the application to end. */
-  private App submit(Spark spark, RecordingExecutor executor, String mode, String name, Path confDir, Path localDir,
-      int port, String mainClass, List<String> args, List<String> settings) throws Exception {
+  /** One cluster of the test, as its applications see it. */
+  record Node(String mode, RecordingExecutor executor, Path confDir, Path localDir, int port, AnonSampler anon) {}
+
+  private App submit(Spark spark, Node node, String name, String mainClass, List<String> args,
+      List<String> settings) throws Exception {
+    String mode = node.mode();
+    RecordingExecutor executor = node.executor();
+    Path confDir = node.confDir();
     Path out = work.resolve(mode + "-" + name);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-cp", confDir + File.pathSeparator + spark.classpath(),
@@ -275,7 +290,7 @@ class SparkOnYarnIT {
         "spark.executorEnv.JAVA_HOME=" + System.getProperty("java.home"),
         "spark.driver.memory=" + HEAP_MIB + "m", "spark.executor.memory=" + HEAP_MIB + "m",
         "spark.driver.cores=1", "spark.executor.cores=1",
-        "spark.shuffle.service.enabled=true", "spark.shuffle.service.port=" + port,
+        "spark.shuffle.service.enabled=true", "spark.shuffle.service.port=" + node.port(),
         // Every fetch through the shuffle service, as from another node, not read directly from this host's disk.
         "spark.shuffle.readHostLocalDisk=false",
         "spark.ui.enabled=false",
@@ -294,7 +309,7 @@ class SparkOnYarnIT {
     pb.environment().put("HADOOP_CONF_DIR", confDir.toString());
     pb.environment().put("YARN_CONF_DIR", confDir.toString());
     pb.environment().remove("SPARK_HOME");
-    Disk before = Disk.of(localDir);
+    Disk before = Disk.of(node.localDir());
     long began = System.nanoTime();
     Process p = pb.start();
     boolean ended = p.waitFor(5, TimeUnit.MINUTES);
@@ -317,14 +332,47 @@ class SparkOnYarnIT {
           && executor.completions.get(c).cleanup().isDone());
       return done ? Optional.of(mine) : Optional.empty();
     });
-    Disk disk = Disk.of(localDir).minus(before);
+    Disk disk = Disk.of(node.localDir()).minus(before);
     List<Row> rows = new ArrayList<>();
     for (String id : ids) {
       Completion c = executor.completions.get(id);
-      rows.add(new Row(id, executor.allocatedMib.get(id), c.finalStats().orElse(MemoryStats.unknown()),
+      rows.add(new Row(id, executor.allocatedMib.get(id), node.anon().peak(id),
+          c.finalStats().orElse(MemoryStats.unknown()),
           c.cleanup().get()));
     }
     return new App(name, appId, out, disk, millis, rows);
+  }
+
+  /**
+   * The largest anonymous memory of each container cgroup under the root, read every 100 ms while the cluster runs:
+   * neither cgroup version keeps a peak of anon alone.
+   */
+  static final class AnonSampler implements AutoCloseable {
+    private final Map<String, Long> peaks = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+    AnonSampler(CgroupDriver driver, Path root) {
+      timer.scheduleWithFixedDelay(() -> {
+        try (Stream<Path> cgroups = Files.list(root)) {
+          for (Path c : (Iterable<Path>) cgroups::iterator) {
+            if (c.getFileName().toString().startsWith("container_")) {
+              peaks.merge(c.getFileName().toString(), driver.stats(c).anon(), Math::max);
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // A cgroup removed between the listing and the read, or the root not made yet: the next pass reads on.
+        }
+      }, 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    long peak(String containerId) {
+      return peaks.getOrDefault(containerId, MemoryStats.UNKNOWN);
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+    }
   }
 
   private static String tail(String s, int lines) {
