@@ -116,8 +116,14 @@ class ShuffleCostIT {
       Disk d = def.perShape().get(shape);
       assertTrue(d.readBytes() <= base.readBytes() * 1.1 + 16 * MIB, shape + ": the default reads no more than"
           + " running without the drain (+10% + 16 MiB): " + d + " vs " + base);
-      assertTrue(d.writtenBytes() <= base.writtenBytes() * 1.1 + 16 * MIB, shape + ": nor writes more: " + d
-          + " vs " + base);
+      // Writes only where the reduces start after every map exited: when they run beside the maps, the whole map
+      // output is dirty while maps still fill their memcgs, and a kick of the node's flusher (a map reclaiming at its
+      // limit) writes all of it back whatever the drain setting; it did so in one setting of a run and not the
+      // other (183.8 MiB vs 1.0 MiB, the same job time), and in every setting in earlier runs.
+      if (shape.startsWith("reduces after")) {
+        assertTrue(d.writtenBytes() <= base.writtenBytes() * 1.1 + 16 * MIB, shape + ": nor writes more: " + d
+            + " vs " + base);
+      }
     }
     // The control: the eager drain evicts the map outputs as the maps exit, so the shuffle reads them back.
     Disk eagerLate = eager.perShape().get("reduces after the maps");
