@@ -129,7 +129,8 @@ class PressureAndThrottleIT {
       Pressure calm = memcgs.pressure(Lifecycles.containerId(1)).orElseThrow();
       System.out.println("[measure] memory pressure: under pressure " + under + "; idle " + calm);
       assertTrue(under.someTotalMicros() > 0, "stalled on memory: " + under);
-      assertEquals(0, calm.someTotalMicros(), "an idle container never stalls: " + calm);
+      // Near zero, not zero: 7.3 once counted 0.5 ms for the idle one (a fault while the node reclaimed elsewhere).
+      assertTrue(calm.someTotalMicros() < 10_000, "an idle container barely stalls: " + calm);
       assertEquals(0, memcgs.counters().snapshot().memoryStallMicros(), "counted when containers complete");
       memcgs.complete(busy).cleanup().get(60, TimeUnit.SECONDS);
       assertTrue(memcgs.counters().snapshot().memoryStallMicros() >= under.fullTotalMicros(),
