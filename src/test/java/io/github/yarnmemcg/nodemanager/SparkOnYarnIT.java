@@ -94,7 +94,7 @@ class SparkOnYarnIT {
   }
 
   /** What one Spark application did on the node. */
-  record App(String name, String appId, Path out, Disk disk, long millis, List<Row> rows) {}
+  record App(String name, String appId, Path root, Path out, Disk disk, long millis, List<Row> rows) {}
 
   /**
    * One container of an application: the plugin's view at its end, and the largest anonymous memory the test saw in
@@ -195,7 +195,7 @@ class SparkOnYarnIT {
     Matcher m = Pattern.compile("Container killed by the kernel OOM killer in its memory cgroup (\\S+): limit"
         + " (\\d+) MiB, peak (\\d+) MiB").matcher(losses);
     assertTrue(m.find(), "the driver's report of the executor loss carries the plugin's diagnostic: " + losses);
-    assertTrue(m.group(1).endsWith("/" + k.containerId()), m.group(1) + " vs " + k.containerId());
+    assertEquals(a.root().resolve(k.containerId()).toString(), m.group(1), "the killed executor's own cgroup");
     assertEquals(HEAP_MIB + OVERHEAD_MIB, Long.parseLong(m.group(2)), losses);
     assertTrue(losses.contains("ExecutorLostFailure"), "and the failed task's reason does: " + losses);
   }
@@ -208,8 +208,8 @@ class SparkOnYarnIT {
       Row row = rows.get(w.containerId());
       assertTrue(row != null, mode + " " + a.name() + ": " + w + " ran in a container the NodeManager launched: "
           + rows.keySet());
-      assertEquals(Optional.of(w.containerId()), w.cgroup().map(p -> p.getFileName().toString()),
-          mode + ": " + w + " ran in its own memcg");
+      assertEquals(Optional.of(a.root().resolve(w.containerId())), w.cgroup(),
+          mode + ": " + w + " ran in its own memcg under the root");
       assertEquals(HEAP_MIB + OVERHEAD_MIB, row.allocatedMib(), mode + ": YARN allocated heap + overhead: " + w);
       assertEquals(row.allocatedMib() * MIB, w.limitBytes(), mode + ": its memcg's limit is its allocation: " + w);
     }
@@ -250,7 +250,7 @@ class SparkOnYarnIT {
         cluster.getConfig().writeXml(o);
       }
       long baseline = DyingMemcgs.stableBaseline(driver);
-      Node node = new Node(mode, executor, confDir, localDir, port, anon);
+      Node node = new Node(mode, root, executor, confDir, localDir, port, anon);
       apps.add(submit(spark, node, "shuffle", "io.github.yarnmemcg.spark.ShuffleJob",
           List.of(Integer.toString(MAPS), Integer.toString(MIB_PER_MAP), Integer.toString(REDUCES)), List.of(
               "spark.dynamicAllocation.enabled=true", "spark.dynamicAllocation.minExecutors=0",
@@ -270,7 +270,8 @@ class SparkOnYarnIT {
 
   /** spark-submit in cluster mode, as a user runs it, waiting for the application to end. */
   /** One cluster of the test, as its applications see it. */
-  record Node(String mode, RecordingExecutor executor, Path confDir, Path localDir, int port, AnonSampler anon) {}
+  record Node(String mode, Path root, RecordingExecutor executor, Path confDir, Path localDir, int port,
+      AnonSampler anon) {}
 
   private App submit(Spark spark, Node node, String name, String mainClass, List<String> args,
       List<String> settings) throws Exception {
@@ -340,7 +341,7 @@ class SparkOnYarnIT {
           c.finalStats().orElse(MemoryStats.unknown()),
           c.cleanup().get()));
     }
-    return new App(name, appId, out, disk, millis, rows);
+    return new App(name, appId, node.root(), out, disk, millis, rows);
   }
 
   /**

@@ -53,7 +53,7 @@ public final class ShuffleJob {
       JavaPairRDD<Integer, byte[]> shuffled = sc.parallelize(ids, maps)
           .mapPartitionsToPair(it -> {
             mapsRanAt.add(Where.here("job1 executor " + SparkEnv.get().executorId()).toString());
-            return records(it.next(), perMap, reduces);
+            return records(it.next(), perMap);
           })
           .partitionBy(new HashPartitioner(reduces));
       List<String> first = shuffled.mapPartitions(it -> reduce(it, "job1")).collect();
@@ -72,7 +72,7 @@ public final class ShuffleJob {
       List<String> second = shuffled.mapPartitions(it -> reduce(it, "job2")).collect();
       timeline.add(String.format("second job (reduces only, shuffle from released executors) done at %.1f s",
           seconds(t0)));
-      long expected = expectedChecksum(maps, perMap, reduces);
+      long expected = expectedChecksum(maps, perMap);
       long records = (long) maps * perMap;
       List<String> result = new ArrayList<>();
       result.add("expected\t" + records + "\t" + expected);
@@ -93,7 +93,7 @@ public final class ShuffleJob {
   }
 
   /** One map's records: deterministic random bytes, so that the shuffle cannot compress them away. */
-  static Iterator<Tuple2<Integer, byte[]>> records(int map, int count, int reduces) {
+  static Iterator<Tuple2<Integer, byte[]>> records(int map, int count) {
     Random random = new Random(map);
     return new Iterator<Tuple2<Integer, byte[]>>() {
       int i;
@@ -114,32 +114,31 @@ public final class ShuffleJob {
 
   /** A reduce partition: its executor, records and checksum, and where it ran. */
   static Iterator<String> reduce(Iterator<Tuple2<Integer, byte[]>> it, String job) {
-    long n = 0;
-    long sum = 0;
+    long[] nAndSum = new long[2];
+    checksum(it, nAndSum);
+    String executor = SparkEnv.get().executorId();
+    return Collections.singletonList(String.join("\t", executor, "", Long.toString(nAndSum[0]),
+        Long.toString(nAndSum[1]), Where.here(job + " executor " + executor).toString())).iterator();
+  }
+
+  /** The sum of every map's records' checksums, computed by the driver without Spark. */
+  static long expectedChecksum(int maps, int perMap) {
+    long[] nAndSum = new long[2];
+    for (int m = 0; m < maps; m++) {
+      checksum(records(m, perMap), nAndSum);
+    }
+    return nAndSum[1];
+  }
+
+  /** Adds the records' count and the sum of their values' CRC-32 to {@code nAndSum}. */
+  private static void checksum(Iterator<Tuple2<Integer, byte[]>> it, long[] nAndSum) {
     CRC32 crc = new CRC32();
     while (it.hasNext()) {
       crc.reset();
       crc.update(it.next()._2());
-      sum += crc.getValue();
-      n++;
+      nAndSum[0]++;
+      nAndSum[1] += crc.getValue();
     }
-    String executor = SparkEnv.get().executorId();
-    return Collections.singletonList(String.join("\t", executor, "", Long.toString(n), Long.toString(sum),
-        Where.here(job + " executor " + executor).toString())).iterator();
-  }
-
-  static long expectedChecksum(int maps, int perMap, int reduces) {
-    long sum = 0;
-    CRC32 crc = new CRC32();
-    for (int m = 0; m < maps; m++) {
-      Iterator<Tuple2<Integer, byte[]>> it = records(m, perMap, reduces);
-      while (it.hasNext()) {
-        crc.reset();
-        crc.update(it.next()._2());
-        sum += crc.getValue();
-      }
-    }
-    return sum;
   }
 
   private static long total(List<String> parts, int field) {

@@ -46,7 +46,6 @@ public class SparkShuffleStandIn extends AuxiliaryService {
   private ExternalBlockHandler blockHandler;
   private TransportContext transportContext;
   private TransportServer server;
-  private volatile int boundPort = -1;
 
   public SparkShuffleStandIn() {
     super(SERVICE_NAME);
@@ -66,8 +65,7 @@ public class SparkShuffleStandIn extends AuxiliaryService {
         localDirRoots(conf), false /* requireAppScopedLocalDirs */);
     transportContext = new TransportContext(transportConf, blockHandler, true);
     server = transportContext.createServer(conf.getInt(PORT_KEY, DEFAULT_PORT), new ArrayList<>());
-    boundPort = server.getPort();
-    LOG.info("Spark shuffle stand-in listening on port {} (no auth, no recovery)", boundPort);
+    LOG.info("Spark shuffle stand-in listening on port {} (no auth, no recovery)", server.getPort());
   }
 
   private static String[] localDirRoots(Configuration conf) {
@@ -78,10 +76,6 @@ public class SparkShuffleStandIn extends AuxiliaryService {
     return roots.toArray(new String[0]);
   }
 
-  /** Port actually bound (useful when {@code spark.shuffle.service.port} is 0 in tests). */
-  public int getBoundPort() {
-    return boundPort;
-  }
 
   @Override
   public void initializeApplication(ApplicationInitializationContext context) {
