@@ -16,15 +16,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One finished container's cleanup as named states, each step run on a cleanup thread and every delay taken
  * from a {@link Backoff}: {@code KILL} (leftover processes) then, by the node's {@link CleanupPolicy},
- * {@code WAIT} (empty and unprotected until its application has ended or a cap is reached), {@code DRAIN} (evict
+ * {@code RETIRED} (empty and unprotected until its page cache is gone or the retire budget needs its place; the
+ * retirement pass looks at it), {@code WAIT} (empty and unprotected until its application has ended or a cap is
+ * reached), {@code DRAIN} (evict
  * what is still charged, giving the thread back while dirty pages wait for the flusher) and {@code REMOVE}
  * (rmdir), ending {@code DONE}. A failed step goes back to the timer with backoff and is given up after
  * {@code reaper.give-up-ms} of failing.
  */
-final class Cleanup {
+final class Cleanup implements RetiredOrder.Retiree {
 
   private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
   private static final long NOW = -1;
+  /** Not scheduled again: the retirement pass, or the application's end, looks at a retired cgroup next. */
+  private static final long PASS = -2;
   private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   /** A failed step is retried at 1 s doubling to 60 s. */
   static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
@@ -33,13 +37,15 @@ final class Cleanup {
   /** A waiting cgroup asks whether its application has ended at 1 s doubling to 30 s (and when told it has). */
   static final Backoff APPLICATION = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
-  enum State { KILL, WAIT, DRAIN, REMOVE, DONE }
+  enum State { KILL, RETIRED, WAIT, DRAIN, REMOVE, DONE }
 
   /** Why a waiting cgroup stopped waiting. */
   enum Wake {
     APPLICATION_ENDED("its application ended"),
     AGE_CAP("it waited drain.wait.max-ms"),
-    COUNT_CAP("more than drain.wait.max-cgroups cgroups were waiting");
+    COUNT_CAP("more than drain.wait.max-cgroups cgroups were waiting"),
+    RELEASED("its page cache fell below retire.release-below-kb"),
+    OVER_BUDGET("more cgroups were retired than the retire budget allows");
 
     final String why;
 
@@ -69,6 +75,11 @@ final class Cleanup {
   private long leftCharged;
   private long waitedNanos;
   private int deleteRetries;
+  /** Of a retired cgroup, at its last look: the page cache and shmem it held, and its active file pages. */
+  private volatile long held;
+  private long active;
+  private volatile boolean reused;
+  private volatile long lastReuse;
 
   Cleanup(Cleanups owner, String containerId, Path cgroup) {
     this.owner = owner;
@@ -86,13 +97,33 @@ final class Cleanup {
     return waitingSince;
   }
 
+  @Override
+  public long retiredSince() {
+    return waitingSince;
+  }
+
+  @Override
+  public boolean reused() {
+    return reused;
+  }
+
+  @Override
+  public long lastReuse() {
+    return lastReuse;
+  }
+
+  /** Page cache and shmem a retired cgroup held when last looked at. */
+  long held() {
+    return held;
+  }
+
   void begin() {
     schedule(0, ticket.get());
   }
 
-  /** Stops waiting at once, for this reason; does nothing unless waiting. */
+  /** Stops waiting at once, for this reason; does nothing unless waiting or retired. */
   void wake(Wake why) {
-    if (state == State.WAIT) {
+    if (state == State.WAIT || state == State.RETIRED) {
       wokenBy = why;
       schedule(0, ticket.incrementAndGet());
     }
@@ -100,8 +131,15 @@ final class Cleanup {
 
   /** Asks again at once whether the application has ended (the NodeManager has just deleted some of its files). */
   void recheck() {
-    if (state == State.WAIT) {
+    if (state == State.WAIT || state == State.RETIRED) {
       schedule(0, ticket.incrementAndGet());
+    }
+  }
+
+  /** The retirement pass: reads a retired cgroup's charge now, on the caller's thread. */
+  void look() {
+    if (state == State.RETIRED) {
+      run(ticket.get());
     }
   }
 
@@ -150,6 +188,8 @@ final class Cleanup {
     switch (state) {
       case KILL:
         return kill();
+      case RETIRED:
+        return retired();
       case WAIT:
         return awaitApplication();
       case DRAIN:
@@ -173,6 +213,20 @@ final class Cleanup {
     switch (owner.policy()) {
       case AT_EXIT:
         return to(State.DRAIN);
+      case RETIRE:
+        if (charged(atExit) < owner.settings.retire().releaseBelowBytes()) {
+          // Nothing worth a memcg: what little is left is drained and the cgroup removed now.
+          wokenBy = Wake.RELEASED;
+          return to(State.DRAIN);
+        }
+        owner.driver.setSoftLimit(cgroup, 0);
+        waitingSince = System.nanoTime();
+        held = charged(atExit);
+        active = atExit.activeFile();
+        owner.counters.retiredBytes.add(held);
+        to(State.RETIRED);
+        owner.retired(this);
+        return PASS;
       case AFTER_APPLICATION:
         // Unprotected, its pages are the first that reclaim takes under pressure while it waits.
         owner.driver.setSoftLimit(cgroup, 0);
@@ -185,6 +239,36 @@ final class Cleanup {
         leftCharged = atExit.pageCache() + Math.max(0, atExit.shmem());
         return to(State.REMOVE);
     }
+  }
+
+  /**
+   * One look at a retired cgroup: released once what it holds has fallen below the threshold, drained when the budget
+   * woke it, and otherwise kept, noting whether someone read its pages again since the last look.
+   */
+  private long retired() throws IOException {
+    MemoryStats s = owner.driver.memoryStat(cgroup);
+    long now = System.nanoTime();
+    owner.counters.retiredBytes.add(charged(s) - held);
+    held = charged(s);
+    // Only a read by someone else can move an exited container's pages to its active list.
+    if (s.activeFile() > active) {
+      reused = true;
+      lastReuse = now;
+    }
+    active = s.activeFile();
+    if (wokenBy == null && held < owner.settings.retire().releaseBelowBytes()) {
+      wokenBy = Wake.RELEASED;
+    }
+    if (wokenBy == null) {
+      return PASS;
+    }
+    waitedNanos = now - waitingSince;
+    owner.stoppedWaiting(this);
+    return to(State.DRAIN);
+  }
+
+  private static long charged(MemoryStats s) {
+    return s.pageCache() + Math.max(0, s.shmem());
   }
 
   private long awaitApplication() throws IOException {
@@ -250,6 +334,12 @@ final class Cleanup {
       owner.counters.leftCharged.increment();
     }
     owner.counters.freedWithoutEviction.add(freedWithoutEviction());
+    if (wokenBy == Wake.OVER_BUDGET) {
+      owner.counters.drainedOverBudget.increment();
+      owner.counters.evictedOverBudget.add(evicted);
+    } else if (wokenBy == Wake.RELEASED) {
+      owner.counters.released.increment();
+    }
     finish(CleanupResult.Outcome.CLEANED, true);
     LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
         + " {} MiB still charged at removal", containerId, owner.policy().name().toLowerCase(Locale.ROOT),
@@ -299,7 +389,7 @@ final class Cleanup {
   }
 
   private void finish(CleanupResult.Outcome outcome, boolean removed) {
-    if (state == State.WAIT) {
+    if (state == State.WAIT || state == State.RETIRED) {
       owner.stoppedWaiting(this);
     }
     state = State.DONE;

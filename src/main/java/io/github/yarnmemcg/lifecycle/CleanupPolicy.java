@@ -11,6 +11,13 @@ public enum CleanupPolicy {
   NO_DRAIN("drain off: cgroups are removed without reclaiming their page cache"),
   /** The kernel moves a removed memcg's pages to its parent: kill and remove, nothing evicted. */
   KERNEL_REPARENTS("no drain needed: this kernel moves a removed cgroup's page cache to its parent"),
+  /**
+   * Kill, drop the cgroup's protection and keep it retired until its page cache is gone without eviction (deleted by
+   * its application, or reclaimed by the kernel), then remove it; drain only the retired cgroup least likely to be
+   * read again when more are retired than the budget allows.
+   */
+  RETIRE("retire: a finished container's cgroup is kept, empty and unprotected, until its page cache is gone"
+      + " (files deleted, or reclaimed by the kernel), and drained only over the retire budget"),
   /** Kill, drop the cgroup's protection, wait for the application to end, then drain what is left and remove. */
   AFTER_APPLICATION("drain after the application ends: a finished container's cgroup waits, unprotected, until"
       + " the NodeManager has deleted its application's local directories"),
@@ -30,7 +37,7 @@ public enum CleanupPolicy {
 
   /** Whether a cleanup reclaims page cache before removing a cgroup. */
   boolean drains() {
-    return this == AFTER_APPLICATION || this == AT_EXIT;
+    return this == RETIRE || this == AFTER_APPLICATION || this == AT_EXIT;
   }
 
   /** A node's policy and why: what the probe measured, or the setting that decided it. */
@@ -75,8 +82,10 @@ public enum CleanupPolicy {
         return AT_EXIT;
       case APPLICATION_END:
         return AFTER_APPLICATION;
+      case OVER_BUDGET:
+        return RETIRE;
       default:
-        return kernelReparents ? KERNEL_REPARENTS : AFTER_APPLICATION;
+        return kernelReparents ? KERNEL_REPARENTS : RETIRE;
     }
   }
 }

@@ -10,8 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The cleanups under way on one root and what they share: the driver, the settings, the node's policy, the
- * scheduler, the writeback nudger, the application signal, and the cgroups waiting for their applications in the
- * order they began to wait, so that the count cap drains the longest-waiting one first.
+ * scheduler, the writeback nudger, the application signal, and the cgroups kept after their containers exited
+ * (waiting for their applications, or retired) in the order they began, so that the count cap drains the
+ * longest-waiting one first and the retire budget the one {@link RetiredOrder} puts first. Every
+ * {@code retire.check-interval-ms} the retirement pass reads each retired cgroup's charge.
  */
 final class Cleanups {
 
@@ -23,10 +25,11 @@ final class Cleanups {
   private final WritebackNudger nudger;
   private final ConcurrentHashMap<String, Cleanup> byId = new ConcurrentHashMap<>();
   private final Set<Cleanup> waiting = new LinkedHashSet<>();
+  private final int retireBudget;
   private volatile CleanupPolicy policy;
 
   Cleanups(CgroupDriver driver, Path root, LifecycleSettings settings, LifecycleCounters counters,
-      Applications applications) {
+      Applications applications, int possibleCpus) {
     this.driver = driver;
     this.settings = settings;
     this.counters = counters;
@@ -34,6 +37,20 @@ final class Cleanups {
     this.scheduler = new CleanupScheduler(settings.cleanupThreads());
     this.nudger = new WritebackNudger(driver, root, settings, scheduler, counters);
     this.policy = CleanupPolicy.of(settings, false);
+    this.retireBudget = settings.retire().budget(possibleCpus);
+    scheduler.every(settings.retire().checkInterval(), () -> scheduler.now(this::lookAtRetired));
+  }
+
+  /** How many cgroups may be retired at once on this node. */
+  int retireBudget() {
+    return retireBudget;
+  }
+
+  /** The retirement pass: each retired cgroup's charge is read, and those the kernel has let go are removed. */
+  void lookAtRetired() {
+    for (Cleanup c : waitingNow()) {
+      c.look();
+    }
   }
 
   CleanupPolicy policy() {
@@ -86,25 +103,43 @@ final class Cleanups {
     return new ArrayList<>(waiting);
   }
 
+  /** A cleanup begins to wait for its application: over the count cap, the longest-waiting one is drained. */
   void waiting(Cleanup c) {
-    Cleanup longest = null;
+    Cleanup longest;
     synchronized (this) {
       waiting.add(c);
       counters.waiting.increment();
-      if (waiting.size() > settings.maxWaiting()) {
-        longest = waiting.iterator().next();
-        waiting.remove(longest);
-        counters.waiting.decrement();
-      }
+      longest = waiting.size() > settings.maxWaiting() ? waiting.iterator().next() : null;
+      stoppedWaiting(longest);
     }
     if (longest != null) {
       longest.wake(Cleanup.Wake.COUNT_CAP);
     }
   }
 
+  /** A cleanup retires: over the budget, the retired cgroup least likely to be read again is drained. */
+  void retired(Cleanup c) {
+    Cleanup first;
+    synchronized (this) {
+      waiting.add(c);
+      counters.retired.increment();
+      first = waiting.size() > retireBudget ? RetiredOrder.first(waiting) : null;
+      stoppedWaiting(first);
+    }
+    if (first != null) {
+      first.wake(Cleanup.Wake.OVER_BUDGET);
+    }
+  }
+
+  /** A cleanup stops waiting or being retired (does nothing for null or one that has already stopped). */
   synchronized void stoppedWaiting(Cleanup c) {
-    if (waiting.remove(c)) {
-      counters.waiting.decrement();
+    if (c != null && waiting.remove(c)) {
+      if (c.state() == Cleanup.State.RETIRED) {
+        counters.retired.decrement();
+        counters.retiredBytes.add(-c.held());
+      } else {
+        counters.waiting.decrement();
+      }
     }
   }
 

@@ -54,7 +54,12 @@ public final class ContainerMemcgs implements Closeable {
     this.driver = driver;
     this.root = root;
     this.settings = settings;
-    this.cleanups = new Cleanups(driver, root, settings, counters, applications);
+    this.cleanups = new Cleanups(driver, root, settings, counters, applications, RetireSettings.possibleCpus());
+  }
+
+  /** How many finished containers' cgroups may be retired at once on this node (policy {@link CleanupPolicy#RETIRE}). */
+  public int retireBudget() {
+    return cleanups.retireBudget();
   }
 
   public CgroupDriver driver() {
@@ -390,14 +395,23 @@ public final class ContainerMemcgs implements Closeable {
     cleanups.applicationCleaned(applicationId);
   }
 
-  /** The finished containers' cgroups waiting for their applications now, longest-waiting first. */
+  /**
+   * The finished containers' cgroups kept now, waiting for their applications or retired, in the order they began.
+   */
   public List<WaitingCgroup> waiting() {
     List<WaitingCgroup> all = new ArrayList<>();
     long now = System.nanoTime();
     for (Cleanup c : cleanups.waitingNow()) {
-      all.add(new WaitingCgroup(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince())));
+      all.add(new WaitingCgroup(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince()),
+          c.state() == Cleanup.State.RETIRED, c.held(),
+          c.reused() ? Optional.of(Duration.ofNanos(now - c.lastReuse())) : Optional.empty()));
     }
     return all;
+  }
+
+  /** Reads every retired cgroup's charge now, as the periodic retirement pass does, and removes those let go. */
+  public void lookAtRetired() {
+    cleanups.lookAtRetired();
   }
 
   /**

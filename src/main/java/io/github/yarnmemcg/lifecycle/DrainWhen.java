@@ -10,9 +10,15 @@ import java.util.Locale;
 public enum DrainWhen {
   /**
    * Measured at start ({@link ReparentProbe}): where the kernel moves a removed cgroup's pages to its parent, never;
-   * elsewhere, as {@link #APPLICATION_END}.
+   * elsewhere, as {@link #OVER_BUDGET}.
    */
   AUTO("auto"),
+  /**
+   * Only when more finished containers' cgroups are retired than the budget allows: a retired cgroup (empty,
+   * unprotected) is removed without eviction once its page cache is gone (its files deleted, or reclaimed by the
+   * kernel), and the one least likely to be read again is drained when the budget is exceeded.
+   */
+  OVER_BUDGET("over-budget"),
   /**
    * Only once the container's application has ended on this node and the NodeManager has deleted its local
    * directories (which frees their pages without any eviction), or when a waiting cap is reached.
@@ -32,13 +38,13 @@ public enum DrainWhen {
     return value;
   }
 
-  /** @throws IllegalArgumentException for anything but the three values */
+  /** @throws IllegalArgumentException for anything but the four values */
   public static DrainWhen parse(String value) {
     for (DrainWhen w : values()) {
       if (w.value.equals(value.trim().toLowerCase(Locale.ROOT))) {
         return w;
       }
     }
-    throw new IllegalArgumentException("expected auto, application-end or container-exit");
+    throw new IllegalArgumentException("expected auto, over-budget, application-end or container-exit");
   }
 }

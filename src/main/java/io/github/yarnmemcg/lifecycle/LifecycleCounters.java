@@ -24,6 +24,11 @@ public final class LifecycleCounters {
     private final long swept;
     private final long writebackNudges;
     private final long memoryStallMicros;
+    private final long retired;
+    private final long retiredBytes;
+    private final long released;
+    private final long drainedOverBudget;
+    private final long evictedOverBudget;
 
     Snapshot(LifecycleCounters c) {
       this.started = c.started.sum();
@@ -43,6 +48,11 @@ public final class LifecycleCounters {
       this.swept = c.swept.sum();
       this.writebackNudges = c.writebackNudges.sum();
       this.memoryStallMicros = c.memoryStallMicros.sum();
+      this.retired = c.retired.sum();
+      this.retiredBytes = c.retiredBytes.sum();
+      this.released = c.released.sum();
+      this.drainedOverBudget = c.drainedOverBudget.sum();
+      this.evictedOverBudget = c.evictedOverBudget.sum();
     }
 
     public long started() {
@@ -114,12 +124,40 @@ public final class LifecycleCounters {
       return memoryStallMicros;
     }
 
+    /** Finished containers' cgroups retired now: empty, unprotected, holding page cache someone may read again. */
+    public long retired() {
+      return retired;
+    }
+
+    /** Page cache and shmem the retired cgroups held when last looked at. */
+    public long retiredBytes() {
+      return retiredBytes;
+    }
+
+    /** Retired cgroups removed once their page cache had gone without eviction (below the release threshold). */
+    public long released() {
+      return released;
+    }
+
+    /** Retired cgroups drained because more were retired than the budget allows. */
+    public long drainedOverBudget() {
+      return drainedOverBudget;
+    }
+
+    /** Page cache evicted from those: the part of {@link #evictedBytes} the budget decided. */
+    public long evictedOverBudget() {
+      return evictedOverBudget;
+    }
+
     @Override
     public String toString() {
       return "Counters[started=" + started + ", completed=" + completed + ", cleaned=" + cleaned + ", evicted="
           + evictedBytes + ", freedWithoutEviction=" + freedWithoutEviction + ", chargedAtRemoval=" + chargedAtRemoval
           + ", leftCharged=" + leftCharged + ", givenUp=" + givenUp + ", pending=" + pendingCleanups + ", waiting="
-          + waiting + ", awaitingRetry=" + awaitingRetry + ", swept=" + swept + ", nudges=" + writebackNudges + ", memoryStallMicros=" + memoryStallMicros + "]";
+          + waiting + ", awaitingRetry=" + awaitingRetry + ", swept=" + swept + ", nudges=" + writebackNudges
+          + ", memoryStallMicros=" + memoryStallMicros + ", retired=" + retired + ", retiredBytes=" + retiredBytes
+          + ", released=" + released + ", drainedOverBudget=" + drainedOverBudget + ", evictedOverBudget="
+          + evictedOverBudget + "]";
     }
   }
 
@@ -140,6 +178,11 @@ public final class LifecycleCounters {
   final LongAdder swept = new LongAdder();
   final LongAdder writebackNudges = new LongAdder();
   final LongAdder memoryStallMicros = new LongAdder();
+  final LongAdder retired = new LongAdder();
+  final LongAdder retiredBytes = new LongAdder();
+  final LongAdder released = new LongAdder();
+  final LongAdder drainedOverBudget = new LongAdder();
+  final LongAdder evictedOverBudget = new LongAdder();
 
   public Snapshot snapshot() {
     return new Snapshot(this);

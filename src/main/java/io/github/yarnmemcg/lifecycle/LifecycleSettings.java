@@ -19,6 +19,7 @@ import java.util.Objects;
  *     lifecycle's behaviour without an application signal, and {@link #withDrainWhen} the rest
  * @param maxWait how long a finished container's cgroup may wait for its application to end
  * @param maxWaiting how many cgroups may wait at once; beyond it the longest-waiting one is drained
+ * @param retire the budget of retired cgroups and when one goes (policy {@link CleanupPolicy#RETIRE})
  */
 public final class LifecycleSettings {
 
@@ -41,16 +42,17 @@ public final class LifecycleSettings {
   private final Duration maxWait;
   private final int maxWaiting;
   private final int opportunisticHighPercent;
+  private final RetireSettings retire;
 
   public LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp) {
     this(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness, cleanupThreads,
-        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING, 0);
+        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING, 0, RetireSettings.defaults());
   }
 
   private LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp, DrainWhen drainWhen,
-      Duration maxWait, int maxWaiting, int opportunisticHighPercent) {
+      Duration maxWait, int maxWaiting, int opportunisticHighPercent, RetireSettings retire) {
     if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1
         || maxWaiting < 0 || maxWait.isNegative() || opportunisticHighPercent < 0 || opportunisticHighPercent > 100) {
       throw new IllegalArgumentException("invalid lifecycle settings " + softLimitPercent + "% " + swappiness
@@ -68,12 +70,24 @@ public final class LifecycleSettings {
     this.maxWait = maxWait;
     this.maxWaiting = maxWaiting;
     this.opportunisticHighPercent = opportunisticHighPercent;
+    this.retire = Objects.requireNonNull(retire, "retire");
   }
 
   /** These settings with the drain's timing: when it may evict, and the caps on cgroups waiting to. */
   public LifecycleSettings withDrainWhen(DrainWhen when, Duration maxWait, int maxWaiting) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting, opportunisticHighPercent);
+        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting, opportunisticHighPercent, retire);
+  }
+
+  /** These settings with this budget of retired cgroups. */
+  public LifecycleSettings withRetire(RetireSettings budget) {
+    return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, budget);
+  }
+
+  /** The budget of retired cgroups and when one goes. */
+  public RetireSettings retire() {
+    return retire;
   }
 
   /**
@@ -82,7 +96,7 @@ public final class LifecycleSettings {
    */
   public LifecycleSettings withOpportunisticHighPercent(int percent) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, percent);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, percent, retire);
   }
 
   /** Where opportunistic containers are throttled, in percent of their memory; 0: not before the hard limit. */
@@ -151,12 +165,13 @@ public final class LifecycleSettings {
         && drainWhen == other.drainWhen
         && Objects.equals(maxWait, other.maxWait)
         && maxWaiting == other.maxWaiting
-        && opportunisticHighPercent == other.opportunisticHighPercent;
+        && opportunisticHighPercent == other.opportunisticHighPercent
+        && retire.equals(other.retire);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, retire);
   }
 }

@@ -7,6 +7,7 @@ import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.DrainWhen;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import io.github.yarnmemcg.lifecycle.RetireSettings;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -119,14 +120,31 @@ public final class MemcgConfiguration {
   public static final Key DRAIN_WHEN = new Key(PREFIX + "drain.when", "auto",
       "When a finished container's page cache may be evicted. auto: the NodeManager measures at start whether the"
           + " kernel moves a removed cgroup's page cache to its parent (Linux 7.1+): there never, elsewhere as"
-          + " application-end. application-end: the empty cgroup waits, unprotected, until the NodeManager has"
-          + " deleted its application's local directories, then what is left is drained. container-exit: drained"
-          + " at once (the eager drain: map outputs a shuffle still reads are read back from disk).");
+          + " over-budget. over-budget: the empty cgroup is retired, unprotected, and removed without eviction once"
+          + " its page cache has gone (its files deleted, or reclaimed by the kernel); only when more cgroups are"
+          + " retired than the retire budget allows is the one least likely to be read again drained."
+          + " application-end: the empty cgroup waits, unprotected, until the NodeManager has deleted its"
+          + " application's local directories, then what is left is drained. container-exit: drained at once (the"
+          + " eager drain: map outputs a shuffle still reads are read back from disk).");
+  public static final Key RETIRE_MAX_CGROUPS = new Key(PREFIX + "retire.max-cgroups", "4096",
+      "drain.when=over-budget (auto before Linux 7.1): at most this many finished containers' cgroups are retired at"
+          + " once, and fewer where retire.kernel-memory-mb allows fewer; beyond it the retired cgroup least likely"
+          + " to be read again (pages never read again since it retired, the oldest first; else the one read again"
+          + " longest ago) is drained and removed. 0: none is retired.");
+  public static final Key RETIRE_KERNEL_MEMORY_MB = new Key(PREFIX + "retire.kernel-memory-mb", "64",
+      "What the retired cgroups together may cost the kernel, besides the page cache they hold (which reclaim takes"
+          + " first): each is estimated at 10 KiB plus 4 KiB per possible CPU of the node.");
+  public static final Key RETIRE_RELEASE_BELOW_KB = new Key(PREFIX + "retire.release-below-kb", "1024",
+      "A retired cgroup holding less page cache and shmem than this is drained of the rest and removed: not worth a"
+          + " memcg.");
+  public static final Key RETIRE_CHECK_INTERVAL_MS = new Key(PREFIX + "retire.check-interval-ms", "30000",
+      "How often every retired cgroup's charge is read (the cgroups of an application are also read as soon as the"
+          + " NodeManager deletes its files).");
   public static final Key DRAIN_WAIT_MAX_MS = new Key(PREFIX + "drain.wait.max-ms", "3600000",
-      "Age cap: how long a finished container's cgroup may wait for its application to end before it is drained"
+      "drain.when=application-end: age cap: how long a finished container's cgroup may wait for its application to end before it is drained"
           + " anyway (long-running applications, or a delete.debug-delay-sec that keeps their files).");
   public static final Key DRAIN_WAIT_MAX_CGROUPS = new Key(PREFIX + "drain.wait.max-cgroups", "512",
-      "Count cap: how many finished containers' cgroups may wait at once; beyond it the longest-waiting one is"
+      "drain.when=application-end: count cap: how many finished containers' cgroups may wait at once; beyond it the longest-waiting one is"
           + " drained. Each waiting cgroup costs what a live empty memcg costs the kernel (about 17 KiB on 2 CPUs,"
           + " growing with the CPU count), besides the page cache it still holds.");
   public static final Key DRAIN_TIMEOUT_MS = new Key(PREFIX + "drain.timeout-ms", "60000",
@@ -173,7 +191,8 @@ public final class MemcgConfiguration {
           + " by the kernel, v1 is read every 250 ms. false: reported when the container ends.");
 
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
-      DRAIN_WHEN, DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
+      DRAIN_WHEN, RETIRE_MAX_CGROUPS, RETIRE_KERNEL_MEMORY_MB, RETIRE_RELEASE_BELOW_KB, RETIRE_CHECK_INTERVAL_MS,
+      DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
       SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
       CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH));
 
@@ -204,7 +223,11 @@ public final class MemcgConfiguration {
         Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
         .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
             Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
-        .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100));
+        .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100))
+        .withRetire(RetireSettings.of((int) number(conf, RETIRE_MAX_CGROUPS, 0, 1_000_000),
+            number(conf, RETIRE_KERNEL_MEMORY_MB, 0, 1L << 20) << 20,
+            number(conf, RETIRE_RELEASE_BELOW_KB, 0, 1L << 30) << 10,
+            Duration.ofMillis(number(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
         Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)));

@@ -35,6 +35,16 @@ public final class MemcgMetrics implements MetricsSource {
       "Page cache still charged when a cgroup was removed: moved to the parent on kernels that do so");
   static final MetricsInfo WAITING = info("WaitingCgroups",
       "Finished containers' cgroups, empty and unprotected, waiting for their applications to end");
+  static final MetricsInfo RETIRED = info("RetiredCgroups",
+      "Finished containers' cgroups retired now: empty and unprotected, holding page cache someone may read again");
+  static final MetricsInfo RETIRED_BYTES = info("RetiredBytes",
+      "Page cache and shmem the retired cgroups held when last looked at (reclaim takes it first)");
+  static final MetricsInfo RELEASED = info("RetiredCgroupsReleased",
+      "Retired cgroups removed once their page cache had gone without eviction (deleted, or reclaimed by the kernel)");
+  static final MetricsInfo OVER_BUDGET = info("CgroupsDrainedOverBudget",
+      "Retired cgroups drained because more were retired than the retire budget allows");
+  static final MetricsInfo EVICTED_OVER_BUDGET = info("BytesEvictedOverBudget",
+      "Page cache those drains evicted (part of BytesEvicted)");
   static final MetricsInfo DRAIN_MS = info("DrainTimeMs", "Time spent in drain calls, in total (waits between them excluded)");
   static final MetricsInfo DELETE_RETRIES = info("DeleteRetries", "rmdir retries on EBUSY");
   static final MetricsInfo LEFT_CHARGED = info("RemovedStillCharged",
@@ -93,6 +103,11 @@ public final class MemcgMetrics implements MetricsSource {
         .addCounter(NUDGES, s.writebackNudges())
         .addGauge(PENDING, s.pendingCleanups())
         .addGauge(WAITING, s.waiting())
+        .addGauge(RETIRED, s.retired())
+        .addGauge(RETIRED_BYTES, s.retiredBytes())
+        .addCounter(RELEASED, s.released())
+        .addCounter(OVER_BUDGET, s.drainedOverBudget())
+        .addCounter(EVICTED_OVER_BUDGET, s.evictedOverBudget())
         .addGauge(REAPER_QUEUE, s.awaitingRetry())
         .addGauge(DYING, dying())
         .addCounter(STALL_MS, s.memoryStallMicros() / 1000);

@@ -3,10 +3,12 @@ package io.github.yarnmemcg.nodemanager;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.ContainerCpu;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
+import io.github.yarnmemcg.lifecycle.RetireSettings;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -96,12 +98,23 @@ public final class MemcgPlugin implements Closeable {
       }
       String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
-      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({})", root,
-          mount.version().name().toLowerCase(), memcgs.policy().description(), why);
+      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({}){}", root,
+          mount.version().name().toLowerCase(), memcgs.policy().description(), why,
+          memcgs.policy() == CleanupPolicy.RETIRE ? "; " + retireBudget(memcgs, settings) : "");
       return new MemcgPlugin(settings, memcgs, metrics, cpu, shares);
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
     }
+  }
+
+  /** The retire budget as the log and the doctor say it. */
+  static String retireBudget(ContainerMemcgs memcgs, MemcgConfiguration settings) {
+    RetireSettings r = settings.lifecycle().retire();
+    return "at most " + memcgs.retireBudget() + " cgroups retired at once (" + MemcgConfiguration.RETIRE_MAX_CGROUPS
+        .name() + "=" + r.maxCgroups() + ", " + MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB.name() + "="
+        + (r.kernelMemoryBytes() >> 20) + " at " + RetireSettings.bytesPerMemcg(RetireSettings.possibleCpus()) / 1024
+        + " KiB per memcg on " + RetireSettings.possibleCpus() + " possible CPUs), released below "
+        + (r.releaseBelowBytes() >> 10) + " KiB";
   }
 
   /**
@@ -114,7 +127,7 @@ public final class MemcgPlugin implements Closeable {
     try {
       return memcgs.decidePolicy(scratch);
     } catch (IOException | RuntimeException e) {
-      LOG.warn("yarn-memcg: the kernel probe in {} failed, waiting for applications to end: {}", scratch,
+      LOG.warn("yarn-memcg: the kernel probe in {} failed, retiring finished containers' cgroups: {}", scratch,
           e.toString());
       return "the probe failed: " + e.getMessage();
     }

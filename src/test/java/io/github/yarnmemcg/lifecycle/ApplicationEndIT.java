@@ -28,11 +28,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: the drain evicts nothing the workload still needs. On every kernel, with the node's own policy
+ * The cleanup evicts nothing the workload still needs. On every kernel, with the node's own policy
  * ({@code drain.when=auto}, settled by the {@link ReparentProbe}): containers of one application write their output
  * and exit; the application then deletes its files, as the NodeManager does when it ends. Nothing is evicted, and
- * nothing stays dying or under the root. On kernels that keep a removed cgroup's pages the cgroups wait for the
- * application, unprotected; on kernels that move them to the parent, they go at once and the pages stay cached.
+ * nothing stays dying or under the root. On kernels that keep a removed cgroup's pages the cgroups are retired,
+ * unprotected, until their page cache is gone; on kernels that move them to the parent, they go at once and the pages stay cached.
  * The eager drain is the control that shows the evicted-bytes measure can fail. Figures go to {@code [measure]}.
  * The tests that depend on the kernel are tagged {@code v2-stage} and run on every v2 kernel of the VM stage too;
  * the caps, the restart and the control are the lifecycle's own logic and run on the host.
@@ -154,7 +154,7 @@ class ApplicationEndIT {
   void theProbeMeasuresWhatTheKernelDoesAndLeavesNothing() throws Exception {
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
-    assertEquals(DyingMemcgs.kernelReparents() ? CleanupPolicy.KERNEL_REPARENTS : CleanupPolicy.AFTER_APPLICATION,
+    assertEquals(DyingMemcgs.kernelReparents() ? CleanupPolicy.KERNEL_REPARENTS : CleanupPolicy.RETIRE,
         memcgs.policy());
     assertEquals(List.of(), cgroups.driver().fs().subdirectories(cgroups.root()), "no probe cgroup left");
     try (var left = Files.list(files)) {
@@ -170,7 +170,7 @@ class ApplicationEndIT {
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     Path appDir = files.resolve("appcache").resolve(APP);
     List<CompletableFuture<CleanupResult>> cleanups = writers(appDir);
-    if (memcgs.policy() == CleanupPolicy.AFTER_APPLICATION) {
+    if (memcgs.policy() == CleanupPolicy.RETIRE) {
       awaitWaiting(CONTAINERS);
       assertEquals(CONTAINERS, memcgs.containerIds().size());
       for (String id : memcgs.containerIds()) {
@@ -190,8 +190,8 @@ class ApplicationEndIT {
   }
 
   /**
-   * Output still dirty when the containers exit, kept by the application: on kernels that keep a removed cgroup's
-   * pages the cgroups wait and are drained once the application ends (here: ends without deleting); on kernels
+   * Output still dirty when the containers exit, kept by the application after it ended: on kernels that keep a
+   * removed cgroup's pages the cgroups stay retired, nothing evicted, until the files are deleted; on kernels
    * that move the pages to the parent they go at once and cgroup writeback holds them dying only until the
    * flusher has written the inodes and the nudger has run.
    */
@@ -200,14 +200,24 @@ class ApplicationEndIT {
   void dirtyOutputKeptByTheApplicationLeavesNothingDying() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
-    List<CompletableFuture<CleanupResult>> cleanups = writers(files.resolve("kept"), false);
+    Path kept = files.resolve("kept");
+    List<CompletableFuture<CleanupResult>> cleanups = writers(kept, false);
     ended.add(APP);
     memcgs.applicationCleaned(APP);
+    if (memcgs.policy() == CleanupPolicy.RETIRE) {
+      // The output outlives its application: retired, nothing evicted, until its files go.
+      awaitWaiting(CONTAINERS);
+      assertEquals(0, memcgs.counters().snapshot().evictedBytes());
+      FileUtils.deleteDirectory(kept.toFile());
+      memcgs.lookAtRetired();
+    }
     Totals t = totals(cleanups);
     System.out.println("[measure] " + memcgs.policy() + ", dirty output kept: " + t + ", writeback nudges "
         + memcgs.counters().snapshot().writebackNudges());
     if (memcgs.policy() == CleanupPolicy.KERNEL_REPARENTS) {
       assertEquals(0, t.evicted(), "nothing evicted where the kernel reparents");
+    } else {
+      assertTrue(t.evicted() <= METADATA, "retired until deleted, nothing of the output evicted: " + t);
     }
     assertNothingDying(baseline);
   }

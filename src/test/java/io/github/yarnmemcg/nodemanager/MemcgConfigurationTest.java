@@ -9,6 +9,7 @@ import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.DrainWhen;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
+import io.github.yarnmemcg.lifecycle.RetireSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -66,6 +67,7 @@ class MemcgConfigurationTest {
     assertEquals(DrainWhen.AUTO, s.drainWhen());
     assertEquals(Duration.ofHours(1), s.maxWait());
     assertEquals(512, s.maxWaiting());
+    assertEquals(RetireSettings.defaults(), s.retire());
   }
 
   @Test
@@ -106,6 +108,10 @@ class MemcgConfigurationTest {
     conf.set(MemcgConfiguration.DRAIN_WHEN.name(), " Container-Exit ");
     conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_MS.name(), "0");
     conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS.name(), "100000");
+    conf.set(MemcgConfiguration.RETIRE_MAX_CGROUPS.name(), "0");
+    conf.set(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB.name(), "1048576");
+    conf.set(MemcgConfiguration.RETIRE_RELEASE_BELOW_KB.name(), "0");
+    conf.set(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS.name(), "100");
     MemcgConfiguration c = MemcgConfiguration.from(conf);
     assertEquals(Duration.ZERO, c.sweepInterval(), "0 turns the periodic sweep off");
     assertEquals(Optional.of(CgroupVersion.V2), c.mode());
@@ -122,6 +128,9 @@ class MemcgConfigurationTest {
     assertEquals(DrainWhen.CONTAINER_EXIT, s.drainWhen());
     assertEquals(Duration.ZERO, s.maxWait());
     assertEquals(100_000, s.maxWaiting());
+    assertEquals(RetireSettings.of(0, 1L << 40, 0, Duration.ofMillis(100)), s.retire());
+    assertEquals(DrainWhen.OVER_BUDGET, MemcgConfiguration.from(conf(MemcgConfiguration.DRAIN_WHEN.name(),
+        "over-budget")).lifecycle().drainWhen());
     assertEquals(DrainWhen.APPLICATION_END, MemcgConfiguration.from(conf(MemcgConfiguration.DRAIN_WHEN.name(),
         "application-end")).lifecycle().drainWhen());
   }
@@ -173,6 +182,13 @@ class MemcgConfigurationTest {
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "-1"),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "100001"),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "many"),
+        Arguments.of(MemcgConfiguration.RETIRE_MAX_CGROUPS, "-1"),
+        Arguments.of(MemcgConfiguration.RETIRE_MAX_CGROUPS, "1000001"),
+        Arguments.of(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB, "64M"),
+        Arguments.of(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB, "1048577"),
+        Arguments.of(MemcgConfiguration.RETIRE_RELEASE_BELOW_KB, "-1"),
+        Arguments.of(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS, "99"),
+        Arguments.of(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS, "86400001"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "yes"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "1"),
         Arguments.of(MemcgConfiguration.DRAIN_ENABLED, ""),

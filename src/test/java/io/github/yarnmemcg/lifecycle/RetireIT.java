@@ -1,0 +1,249 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.testing.Await;
+import io.github.yarnmemcg.testing.Disk;
+import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.Lifecycles;
+import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Workloads;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.io.FileUtils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retired cgroups ({@link CleanupPolicy#RETIRE}, the default before Linux 7.1): the page cache a finished container
+ * leaves is not evicted while someone may still read it, across applications. Application A's container reads a file
+ * no page cache holds and exits; A ends; application B's container reads the same file. The disk reads of B are
+ * compared per setting with the drain off (stock Hadoop's behaviour), and the application-end and eager drains are the
+ * controls that show the measure can fail. Once the file is deleted, the retired cgroup is released without eviction
+ * and nothing stays dying. The budget is proven by which retired cgroup it drains first. Every decision rests on the
+ * plugin's own counters and the disk's bytes over a few seconds, never on the machine being idle.
+ */
+class RetireIT {
+  private static final long MIB = FileUtils.ONE_MB;
+  private static final int HOT_MIB = Integer.getInteger("yarnmemcg.retire.hot-mib", 256);
+  private static final String APP_A = "application_1700000000000_0001";
+  private static final String APP_B = "application_1700000000000_0002";
+
+  @RegisterExtension
+  final RealCgroups cgroups = new RealCgroups();
+
+  @TempDir
+  Path files;
+
+  final Set<String> ended = ConcurrentHashMap.newKeySet();
+  ContainerMemcgs memcgs;
+
+  @AfterEach
+  void close() {
+    if (memcgs != null) {
+      memcgs.close();
+    }
+  }
+
+  ContainerMemcgs open(boolean drain, DrainWhen when, RetireSettings retire) throws Exception {
+    if (memcgs != null) {
+      memcgs.close();
+      RealCgroups.removeTree(cgroups.driver(), cgroups.root());
+    }
+    LifecycleSettings settings = Lifecycles.settings(drain).withDrainWhen(when, Duration.ofHours(1), 512)
+        .withRetire(retire);
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs.bootstrap();
+    return memcgs;
+  }
+
+  /** A container of this application that reads the file and exits; its cleanup begins. */
+  CompletableFuture<CleanupResult> reader(String app, int n, Path file) throws Exception {
+    String id = "container_" + app.substring("application_".length()) + String.format("_01_%06d", n);
+    Path cg = memcgs.start(id, 1024 * MIB, true);
+    Workloads.run(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(file)));
+    return memcgs.complete(id).cleanup();
+  }
+
+  /**
+   * @param dyingWhileCached dying memcgs added on the node while the file was still cached, after B read it
+   * @param dyingAdded of the root, once the file was deleted (not judged for the drain off: -1)
+   */
+  record Run(String setting, CleanupPolicy policy, Disk b, long evictedWhileAEnded, long dyingWhileCached,
+      long dyingAdded) {
+    @Override
+    public String toString() {
+      return String.format("%-26s policy %-17s B read %6.1f MiB from disk; the plugin evicted %6.1f MiB of A's cache"
+          + " before B read; dying memcgs while it was cached %d, once the file was deleted %d", setting, policy,
+          b.readBytes() / (double) MIB, evictedWhileAEnded / (double) MIB, dyingWhileCached, dyingAdded);
+    }
+  }
+
+  /**
+   * One setting: A reads a fresh file and ends (its local dirs gone: the application-end signal); B then reads the
+   * same file. Seconds pass between the two reads, far below the minute after which a machine's proactive reclaim
+   * may page out idle page cache.
+   */
+  Run crossApplication(String setting, boolean drain, DrainWhen when) throws Exception {
+    open(drain, when, RetireSettings.defaults());
+    CgroupDriver driver = cgroups.driver();
+    long baseline = DyingMemcgs.stableBaseline(driver);
+    Path hot = Workloads.freshFile(files, "hot-" + setting, HOT_MIB);
+    CompletableFuture<CleanupResult> a = reader(APP_A, 1, hot);
+    ended.add(APP_A);
+    memcgs.applicationCleaned(APP_A);
+    // Whatever the policy does at A's end happens before B reads: its cleanup ends, or it is kept.
+    Await.until(() -> setting + ": A's cleanup settled, " + memcgs.waiting().size() + " kept",
+        Duration.ofSeconds(60), () -> a.isDone() || memcgs.waiting().size() == 1
+            && memcgs.counters().snapshot().retired() == 1);
+    long evicted = memcgs.counters().snapshot().evictedBytes();
+    Disk before = Disk.of(files);
+    CompletableFuture<CleanupResult> b = reader(APP_B, 1, hot);
+    Disk read = Disk.of(files).minus(before);
+    long dyingWhileCached = DyingMemcgs.addedSince(driver, baseline, 0);
+    if (memcgs.policy() == CleanupPolicy.RETIRE) {
+      // Alive, not dying: A's cgroup is still there, retired, holding the file's pages.
+      assertEquals(1, memcgs.counters().snapshot().retired(), setting);
+      assertTrue(memcgs.waiting().get(0).held() >= (HOT_MIB - 1) * MIB, setting + ": " + memcgs.counters().snapshot());
+    }
+    ended.add(APP_B);
+    // The hot data goes at last (the table is dropped): whatever is retired is released, nothing stays dying.
+    Files.delete(hot);
+    memcgs.applicationCleaned(APP_A);
+    memcgs.applicationCleaned(APP_B);
+    for (CompletableFuture<CleanupResult> f : List.of(a, b)) {
+      assertEquals(CleanupResult.Outcome.CLEANED, f.get(120, TimeUnit.SECONDS).outcome(), setting);
+    }
+    assertEquals(List.of(), memcgs.containerIds(), setting + ": no cgroup left");
+    Run r = new Run(setting, memcgs.policy(), read, evicted, dyingWhileCached, drain ? dyingAdded(baseline) : -1);
+    System.out.println("[measure] cross-application hot data, " + r);
+    return r;
+  }
+
+  long dyingAdded(long baseline) throws Exception {
+    DyingMemcgs.Left left = DyingMemcgs.leftUnder(cgroups.driver(), cgroups.root(), baseline, 90_000);
+    if (cgroups.driver().mount().version() == CgroupVersion.V2) {
+      return left.underRoot().orElseThrow().descendants();
+    }
+    return left.nothingPinned() ? 0 : Math.max(1, left.nodeDyingAdded());
+  }
+
+  @Test
+  @Tag("v2-6.12")
+  void hotDataTheNextApplicationReadsStaysCachedUntilItIsDeleted() throws Exception {
+    Run off = crossApplication("drain.enabled=false", false, DrainWhen.AUTO);
+    Run def = crossApplication("default (auto)", true, DrainWhen.AUTO);
+    Run afterApp = crossApplication("drain.when=application-end", true, DrainWhen.APPLICATION_END);
+    Run eager = crossApplication("drain.when=container-exit", true, DrainWhen.CONTAINER_EXIT);
+    long hot = HOT_MIB * MIB;
+    if (!DyingMemcgs.kernelReparents()) {
+      assertEquals(CleanupPolicy.RETIRE, def.policy());
+    }
+    assertTrue(def.evictedWhileAEnded() <= MIB, "the default evicted nothing of A's page cache: " + def);
+    assertTrue(def.b().readBytes() <= off.b().readBytes() * 1.1 + 16 * MIB,
+        "B reads no more from disk with the default than with the drain off (+10% + 16 MiB): " + def + " vs " + off);
+    assertEquals(0, def.dyingAdded(), "the default leaves nothing dying once the file is deleted: " + def);
+    // The controls: both drains evict A's page cache, and B reads it all back from the disk.
+    for (Run control : List.of(afterApp, eager)) {
+      assertTrue(control.evictedWhileAEnded() >= hot * 9 / 10, "the control evicted A's page cache: " + control);
+      assertTrue(control.b().readBytes() >= hot * 9 / 10, "so B read it back from disk: " + control);
+    }
+    if (!DyingMemcgs.kernelReparents()) {
+      assertTrue(off.dyingWhileCached() > 0, "without the drain A's memcg stayed dying while the file was cached"
+          + " (the count can fail): " + off);
+    }
+  }
+
+  /** Three containers read a file each; with room for two, the third's retirement drains one of the first two. */
+  @Test
+  void overTheBudgetTheRetiredCgroupNotReadAgainGoesFirst() throws Exception {
+    String reused = budgetVictim(true);
+    assertEquals("second", reused, "the first container's file was read again, so the second one went first");
+    String control = budgetVictim(false);
+    assertEquals("first", control, "the control: with no file read again, the oldest retirement goes first");
+  }
+
+  /** @return which container the budget drained: "first", "second" or "third" */
+  String budgetVictim(boolean readFirstAgain) throws Exception {
+    open(true, DrainWhen.OVER_BUDGET, RetireSettings.of(2, 1L << 30, MIB, Duration.ofHours(1)));
+    List<String> names = List.of("first", "second", "third");
+    List<Path> inputs = new ArrayList<>();
+    List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      inputs.add(Workloads.freshFile(files, names.get(i) + "-" + readFirstAgain, 16));
+      cleanups.add(reader(APP_A, i + 1, inputs.get(i)));
+    }
+    Await.until("two retired", Duration.ofSeconds(30), () -> memcgs.counters().snapshot().retired() == 2);
+    if (readFirstAgain) {
+      // Someone else (this test's own process, outside the root) reads the first container's file again.
+      Workloads.run(Workloads.readNoAtime(inputs.get(0)));
+    }
+    memcgs.lookAtRetired();
+    inputs.add(Workloads.freshFile(files, "third-" + readFirstAgain, 16));
+    cleanups.add(reader(APP_A, 3, inputs.get(2)));
+    Await.until("one drained over the budget", Duration.ofSeconds(60),
+        () -> memcgs.counters().snapshot().drainedOverBudget() == 1 && memcgs.counters().snapshot().retired() == 2
+            && cleanups.stream().anyMatch(CompletableFuture::isDone));
+    String victim = null;
+    for (int i = 0; i < 3; i++) {
+      CompletableFuture<CleanupResult> c = cleanups.get(i);
+      if (c.isDone()) {
+        assertTrue(victim == null, "only one drained: " + victim + " and " + names.get(i));
+        victim = names.get(i);
+        assertTrue(c.get().evictedBytes() >= 15 * MIB, victim + " was drained: " + c.get().evictedBytes());
+      }
+    }
+    LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
+    System.out.printf("[measure] retire budget 2, first read again: %s; drained: %s; %s%n", readFirstAgain, victim, s);
+    assertEquals(2, s.retired(), "two stay retired");
+    assertEquals(1, s.drainedOverBudget());
+    assertTrue(s.evictedOverBudget() >= 15 * MIB);
+    for (WaitingCgroup w : memcgs.waiting()) {
+      assertTrue(w.retired() && w.held() >= 15 * MIB, "the others hold their page cache: " + w.containerId());
+    }
+    for (Path p : inputs) {
+      Files.delete(p);
+    }
+    memcgs.lookAtRetired();
+    Await.until("all released", Duration.ofSeconds(30), () -> memcgs.containerIds().isEmpty());
+    assertEquals(2, memcgs.counters().snapshot().released(), "released once their files were deleted");
+    return victim;
+  }
+
+  /** A NodeManager restart: the new lifecycle's sweep adopts retired cgroups as retired, evicting nothing. */
+  @Test
+  void aRestartAdoptsRetiredCgroups() throws Exception {
+    open(true, DrainWhen.OVER_BUDGET, RetireSettings.defaults());
+    Path input = Workloads.freshFile(files, "kept", 16);
+    reader(APP_A, 1, input);
+    Await.until("retired", Duration.ofSeconds(30), () -> memcgs.counters().snapshot().retired() == 1);
+    memcgs.close();
+
+    LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1),
+        512);
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs.bootstrap();
+    assertEquals(1, memcgs.sweep(OrphanRule.claimedBy(id -> false)).size(), "the restart's sweep");
+    Await.until("adopted as retired", Duration.ofSeconds(30), () -> memcgs.counters().snapshot().retired() == 1);
+    assertFalse(memcgs.containerIds().isEmpty());
+    assertEquals(0, memcgs.counters().snapshot().evictedBytes(), "nothing evicted by the restart");
+    Files.delete(input);
+    memcgs.lookAtRetired();
+    Await.until("released", Duration.ofSeconds(30), () -> memcgs.containerIds().isEmpty());
+    assertTrue(memcgs.counters().snapshot().evictedBytes() <= MIB);
+  }
+}
