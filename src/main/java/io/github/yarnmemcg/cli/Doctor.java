@@ -13,6 +13,7 @@ import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import io.github.yarnmemcg.lifecycle.ReparentProbe;
+import io.github.yarnmemcg.lifecycle.RetireSettings;
 import io.github.yarnmemcg.nodemanager.LocalDirApplications;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import java.io.IOException;
@@ -110,8 +111,8 @@ public final class Doctor {
     }
     dying(driver, out);
     if (fs.isDirectory(root)) {
-      cleanupPolicy(driver, root, out);
-      leftovers(out);
+      CleanupPolicy policy = cleanupPolicy(driver, root, out);
+      leftovers(policy, out);
     }
     yarnSite(out);
     cpu(driver, root, out);
@@ -332,12 +333,13 @@ public final class Doctor {
    * Which way this node treats finished containers' page cache, measured as the NodeManager measures it at start
    * (a probe cgroup and a 1 MiB file in the first local dir, both removed).
    */
-  private void cleanupPolicy(CgroupDriver driver, Path root, List<Finding> out) {
+  /** @return the node's policy, or null when it could not be decided */
+  private CleanupPolicy cleanupPolicy(CgroupDriver driver, Path root, List<Finding> out) {
     LifecycleSettings settings;
     try {
       settings = target.settings().lifecycle();
     } catch (IllegalArgumentException e) {
-      return; // reported with the settings
+      return null; // reported with the settings
     }
     List<Path> localDirs = LocalDirApplications.localDirs(target.conf());
     Path scratch = localDirs.isEmpty() || !Files.isDirectory(localDirs.get(0))
@@ -350,9 +352,16 @@ public final class Doctor {
       out.add(Finding.ok("cleanup: " + policy.description() + " (" + d.why() + ")"));
     } catch (IOException e) {
       out.add(Finding.warn("cannot measure whether this kernel moves a removed cgroup's page cache to its parent"
-          + " (probe in " + scratch + "): " + e.getMessage() + "; the NodeManager then waits for applications to"
-          + " end"));
-      return;
+          + " (probe in " + scratch + "): " + e.getMessage() + "; the NodeManager then retires finished"
+          + " containers' cgroups"));
+      return null;
+    }
+    if (policy == CleanupPolicy.RETIRE) {
+      RetireSettings r = settings.retire();
+      int cpus = RetireSettings.possibleCpus();
+      out.add(Finding.info("retire budget: " + r.budget(cpus) + " cgroups at once (" + r.maxCgroups() + " at most, "
+          + (r.kernelMemoryBytes() >> 20) + " MiB of kernel memory at about " + RetireSettings.bytesPerMemcg(cpus) / 1024
+          + " KiB each on " + cpus + " possible CPUs); released below " + (r.releaseBelowBytes() >> 10) + " KiB"));
     }
     // Hadoop's default is 0 (delete at once); it has no constant for it.
     long debugDelay = target.conf().getLong(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 0);
@@ -362,6 +371,7 @@ public final class Doctor {
           + (debugDelay < 0 ? "until" : "that long, or until")
           + " drain.wait.max-ms (" + settings.maxWait().toMillis() + " ms)"));
     }
+    return policy;
   }
 
   private static void dying(CgroupDriver driver, List<Finding> out) {
@@ -375,7 +385,7 @@ public final class Doctor {
     }
   }
 
-  private void leftovers(List<Finding> out) {
+  private void leftovers(CleanupPolicy policy, List<Finding> out) {
     try (ContainerMemcgs memcgs = target.lifecycle()) {
       Sweep sweep = new Sweep(memcgs, sweepMinAge, target.applications());
       List<Sweep.Found> found = sweep.find();
@@ -386,7 +396,18 @@ public final class Doctor {
         out.add(Finding.info("container cgroups waiting for their application to end: " + waiting.size() + " "
             + waiting));
       }
-      if (orphans.isEmpty()) {
+      if (policy == CleanupPolicy.RETIRE && !orphans.isEmpty()) {
+        // Empty cgroups of ended applications are what a retiring NodeManager keeps while their page cache may be
+        // read again: not leftovers while it runs.
+        long held = 0;
+        for (Sweep.Found f : found) {
+          held += f.state() == OrphanRule.State.ORPHAN ? f.chargedBytes() : 0;
+        }
+        out.add(Finding.info("retired container cgroups (empty, their page cache kept for whoever reads it next; the"
+            + " NodeManager removes each once that is gone, or over its budget): " + orphans.size() + " holding "
+            + (held >> 20) + " MiB; if the NodeManager no longer runs with yarn-memcg, 'yarn-memcg sweep --apply'"
+            + " drains and removes them"));
+      } else if (orphans.isEmpty()) {
         out.add(Finding.ok("leftover container cgroups: none (" + running.size() + " in use)"));
       } else {
         out.add(Finding.warn("leftover container cgroups with no process: " + orphans.size() + " " + orphans

@@ -221,7 +221,7 @@ public final class Main {
         if (cmd.hasOption("json")) {
           out.println(Stats.json(root, rows));
         } else {
-          out.println(rows.size() + " container cgroup(s) under " + root);
+          out.println(rows.size() + " container cgroup(s) under " + root + Stats.exited(rows));
           out.print(Stats.table(rows));
         }
         out.flush();

@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * {@code yarn-memcg stats}: one reading of every container cgroup under the root (its application, whether it runs
- * or, empty, waits for its application to end before the NodeManager cleans it, anon, page cache, shmem, peak,
+ * or its container has exited, the cgroup kept by the NodeManager, retired or waiting for its application, until it
+ * cleans it; anon, page cache, shmem, peak,
  * limit, limit hits, OOM kills), as a table for people or JSON for scripts. Read-only.
  */
 public final class Stats {
@@ -37,7 +38,10 @@ public final class Stats {
   public static final class Row {
     private final String containerId;
     private final String applicationId;
-    /** running, or waiting: empty, its application not ended yet, or its cleanup under way. */
+    /**
+     * running, or exited: empty, kept by the NodeManager (retired while its page cache may be read again, or waiting
+     * for its application to end, by the node's policy) or being cleaned.
+     */
     private final String state;
     private final long processes;
     private final long anonBytes;
@@ -58,7 +62,7 @@ public final class Stats {
         long peakBytes, long limitBytes, long limitHits, long oomKills, Optional<Pressure> pressure) {
       this.containerId = containerId;
       this.applicationId = Applications.applicationOf(containerId);
-      this.state = processes > 0 ? "running" : "waiting";
+      this.state = processes > 0 ? RUNNING : EXITED;
       this.processes = processes;
       this.anonBytes = anonBytes;
       this.pageCacheBytes = pageCacheBytes;
@@ -136,7 +140,24 @@ public final class Stats {
     }
   }
 
+  static final String RUNNING = "running";
+  static final String EXITED = "exited";
+
   private final ContainerMemcgs memcgs;
+
+  /** What the exited containers' cgroups hold, for the table's heading: empty when there is none. */
+  public static String exited(List<Row> rows) {
+    long n = 0;
+    long held = 0;
+    for (Row r : rows) {
+      if (EXITED.equals(r.state())) {
+        n++;
+        held += r.pageCacheBytes() + Math.max(0, r.shmemBytes());
+      }
+    }
+    return n == 0 ? "" : String.format(Locale.ROOT, "; %d exited (kept retired or waiting, by the node's policy:"
+        + " see doctor), holding %.1f MiB of page cache and shmem", n, held / (double) (1 << 20));
+  }
 
   public Stats(ContainerMemcgs memcgs) {
     this.memcgs = memcgs;

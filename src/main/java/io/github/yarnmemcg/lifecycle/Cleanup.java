@@ -29,6 +29,8 @@ final class Cleanup implements RetiredOrder.Retiree {
   private static final long NOW = -1;
   /** Not scheduled again: the retirement pass, or the application's end, looks at a retired cgroup next. */
   private static final long PASS = -2;
+  /** The kernel's periodic flush of memcg statistics runs every 2 s; a second reading this much later is fresh. */
+  static final long STATS_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(2_500);
   private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   /** A failed step is retried at 1 s doubling to 60 s. */
   static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
@@ -80,6 +82,8 @@ final class Cleanup implements RetiredOrder.Retiree {
   private long active;
   private volatile boolean reused;
   private volatile long lastReuse;
+  /** Since when a retired cgroup's charge has read below the release threshold; 0 while it has not. */
+  private long lowSince;
 
   Cleanup(Cleanups owner, String containerId, Path cgroup) {
     this.owner = owner;
@@ -117,6 +121,11 @@ final class Cleanup implements RetiredOrder.Retiree {
     return held;
   }
 
+  /** Set by {@link Cleanups} only, under its lock, with the gauge of what all retired cgroups hold. */
+  void held(long bytes) {
+    held = bytes;
+  }
+
   void begin() {
     schedule(0, ticket.get());
   }
@@ -136,10 +145,10 @@ final class Cleanup implements RetiredOrder.Retiree {
     }
   }
 
-  /** The retirement pass: reads a retired cgroup's charge now, on the caller's thread. */
+  /** The retirement pass: reads a retired cgroup's charge now, on the caller's thread (a new ticket, as a wake-up). */
   void look() {
     if (state == State.RETIRED) {
-      run(ticket.get());
+      run(ticket.incrementAndGet());
     }
   }
 
@@ -214,19 +223,13 @@ final class Cleanup implements RetiredOrder.Retiree {
       case AT_EXIT:
         return to(State.DRAIN);
       case RETIRE:
-        if (charged(atExit) < owner.settings.retire().releaseBelowBytes()) {
-          // Nothing worth a memcg: what little is left is drained and the cgroup removed now.
-          wokenBy = Wake.RELEASED;
-          return to(State.DRAIN);
-        }
         owner.driver.setSoftLimit(cgroup, 0);
         waitingSince = System.nanoTime();
-        held = charged(atExit);
         active = atExit.activeFile();
-        owner.counters.retiredBytes.add(held);
         to(State.RETIRED);
-        owner.retired(this);
-        return PASS;
+        owner.retired(this, charged(atExit));
+        // The first look, from the reading just made: one holding almost nothing is released after a second one.
+        return retired(atExit);
       case AFTER_APPLICATION:
         // Unprotected, its pages are the first that reclaim takes under pressure while it waits.
         owner.driver.setSoftLimit(cgroup, 0);
@@ -246,10 +249,12 @@ final class Cleanup implements RetiredOrder.Retiree {
    * woke it, and otherwise kept, noting whether someone read its pages again since the last look.
    */
   private long retired() throws IOException {
-    MemoryStats s = owner.driver.memoryStat(cgroup);
+    return retired(owner.driver.memoryStat(cgroup));
+  }
+
+  private long retired(MemoryStats s) {
     long now = System.nanoTime();
-    owner.counters.retiredBytes.add(charged(s) - held);
-    held = charged(s);
+    owner.held(this, charged(s));
     // Only a read by someone else can move an exited container's pages to its active list.
     if (s.activeFile() > active) {
       reused = true;
@@ -257,7 +262,18 @@ final class Cleanup implements RetiredOrder.Retiree {
     }
     active = s.activeFile();
     if (wokenBy == null && held < owner.settings.retire().releaseBelowBytes()) {
+      // The kernel flushes a memcg's per-CPU statistics into memory.stat only past a batch of changes or every 2 s,
+      // so one reading may lag by up to a batch per CPU: a second one after the periodic flush confirms it.
+      if (lowSince == 0) {
+        lowSince = now;
+        return STATS_FLUSH_NANOS;
+      }
+      if (now - lowSince < STATS_FLUSH_NANOS) {
+        return STATS_FLUSH_NANOS - (now - lowSince);
+      }
       wokenBy = Wake.RELEASED;
+    } else {
+      lowSince = 0;
     }
     if (wokenBy == null) {
       return PASS;

@@ -117,17 +117,26 @@ final class Cleanups {
     }
   }
 
-  /** A cleanup retires: over the budget, the retired cgroup least likely to be read again is drained. */
-  void retired(Cleanup c) {
+  /** A cleanup retires holding this much: over the budget, the retired cgroup least likely to be read again goes. */
+  void retired(Cleanup c, long held) {
     Cleanup first;
     synchronized (this) {
       waiting.add(c);
       counters.retired.increment();
+      held(c, held);
       first = waiting.size() > retireBudget ? RetiredOrder.first(waiting) : null;
       stoppedWaiting(first);
     }
     if (first != null) {
       first.wake(Cleanup.Wake.OVER_BUDGET);
+    }
+  }
+
+  /** What a retired cgroup holds now, counted in the gauge while it is retired (a victim already left it). */
+  synchronized void held(Cleanup c, long bytes) {
+    if (waiting.contains(c)) {
+      counters.retiredBytes.add(bytes - c.held());
+      c.held(bytes);
     }
   }
 

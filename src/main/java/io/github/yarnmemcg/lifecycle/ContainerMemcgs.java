@@ -70,6 +70,10 @@ public final class ContainerMemcgs implements Closeable {
     return root;
   }
 
+  public LifecycleSettings settings() {
+    return settings;
+  }
+
   public LifecycleCounters counters() {
     return counters;
   }

@@ -133,7 +133,7 @@ public final class MemcgConfiguration {
           + " longest ago) is drained and removed. 0: none is retired.");
   public static final Key RETIRE_KERNEL_MEMORY_MB = new Key(PREFIX + "retire.kernel-memory-mb", "64",
       "What the retired cgroups together may cost the kernel, besides the page cache they hold (which reclaim takes"
-          + " first): each is estimated at 10 KiB plus 4 KiB per possible CPU of the node.");
+          + " first): each is estimated at 22 KiB plus 2 KiB per possible CPU of the node.");
   public static final Key RETIRE_RELEASE_BELOW_KB = new Key(PREFIX + "retire.release-below-kb", "1024",
       "A retired cgroup holding less page cache and shmem than this is drained of the rest and removed: not worth a"
           + " memcg.");

@@ -209,7 +209,7 @@ class ApplicationEndIT {
       awaitWaiting(CONTAINERS);
       assertEquals(0, memcgs.counters().snapshot().evictedBytes());
       FileUtils.deleteDirectory(kept.toFile());
-      memcgs.lookAtRetired();
+      Await.until("released once deleted", Duration.ofSeconds(60), () -> RetireIT.released(memcgs));
     }
     Totals t = totals(cleanups);
     System.out.println("[measure] " + memcgs.policy() + ", dirty output kept: " + t + ", writeback nudges "

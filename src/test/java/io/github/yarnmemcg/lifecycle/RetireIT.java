@@ -218,10 +218,18 @@ class RetireIT {
     for (Path p : inputs) {
       Files.delete(p);
     }
-    memcgs.lookAtRetired();
-    Await.until("all released", Duration.ofSeconds(30), () -> memcgs.containerIds().isEmpty());
+    Await.until("all released", Duration.ofSeconds(30), () -> released(memcgs));
     assertEquals(2, memcgs.counters().snapshot().released(), "released once their files were deleted");
     return victim;
+  }
+
+  /**
+   * Whether every retired cgroup has been released, looking at them now as the periodic pass would (a cgroup goes
+   * after two readings below the threshold a statistics flush apart).
+   */
+  static boolean released(ContainerMemcgs memcgs) throws Exception {
+    memcgs.lookAtRetired();
+    return memcgs.containerIds().isEmpty();
   }
 
   /** A NodeManager restart: the new lifecycle's sweep adopts retired cgroups as retired, evicting nothing. */
@@ -242,8 +250,7 @@ class RetireIT {
     assertFalse(memcgs.containerIds().isEmpty());
     assertEquals(0, memcgs.counters().snapshot().evictedBytes(), "nothing evicted by the restart");
     Files.delete(input);
-    memcgs.lookAtRetired();
-    Await.until("released", Duration.ofSeconds(30), () -> memcgs.containerIds().isEmpty());
+    Await.until("released", Duration.ofSeconds(30), () -> released(memcgs));
     assertTrue(memcgs.counters().snapshot().evictedBytes() <= MIB);
   }
 }

@@ -29,18 +29,18 @@ class RetireSettingsTest {
 
   @Test
   void theKernelMemoryOfAMemcgGrowsWithThePossibleCpus() {
-    assertEquals(18 << 10, RetireSettings.bytesPerMemcg(2));
-    assertEquals((10 + 4 * 64) << 10, RetireSettings.bytesPerMemcg(64));
+    assertEquals(26 << 10, RetireSettings.bytesPerMemcg(2));
+    assertEquals((22 + 2 * 64) << 10, RetireSettings.bytesPerMemcg(64));
     assertEquals(RetireSettings.bytesPerMemcg(1), RetireSettings.bytesPerMemcg(0), "never fewer than one CPU");
   }
 
   @Test
   void theBudgetIsTheSmallerOfTheCountAndWhatTheKernelMemoryAllows() {
     RetireSettings defaults = RetireSettings.defaults();
-    // 64 MiB at 18 KiB each on 2 CPUs: 3640, under the 4096 cap.
-    assertEquals(3640, defaults.budget(2));
-    // 64 MiB at 266 KiB each on 64 CPUs: 246.
-    assertEquals(246, defaults.budget(64));
+    // 64 MiB at 26 KiB each on 2 CPUs: 2520, under the 4096 cap.
+    assertEquals(2520, defaults.budget(2));
+    // 64 MiB at 150 KiB each on 64 CPUs: 436.
+    assertEquals(436, defaults.budget(64));
     assertEquals(4096, RetireSettings.of(4096, 1L << 30, 0, Duration.ofSeconds(1)).budget(2), "the count caps it");
     assertEquals(0, RetireSettings.of(0, 1L << 30, 0, Duration.ofSeconds(1)).budget(2));
   }

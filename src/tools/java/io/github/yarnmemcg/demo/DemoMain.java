@@ -7,6 +7,9 @@ import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cli.Table;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.Completion;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.LifecycleCounters;
+import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -196,7 +199,8 @@ public final class DemoMain {
       awaitApplication(yarn, app.getValue(), deadline);
     }
     yarn.stop();
-    awaitCleanups(deadline);
+    retiredThenDeleted(executor, inputs, readerInput);
+    awaitCleanups(executor.memcgs(), deadline);
     peaks.close();
     completions.forEach((id, c) -> c.finalStats().ifPresent(s -> peaks.add(id, s)));
 
@@ -292,9 +296,49 @@ public final class DemoMain {
     }
   }
 
+  /**
+   * What stays cached once the applications ended, and why: on a kernel that keeps a removed cgroup's page cache the
+   * finished containers' cgroups that still hold some are retired (their files may be read again by the next
+   * application, as a hot table is); then the demo deletes its input, as a dropped table would go, and they go
+   * without eviction.
+   */
+  private void retiredThenDeleted(DemoExecutor executor, List<Path> inputs, Path readerInput) throws Exception {
+    ContainerMemcgs memcgs = executor.memcgs();
+    // Every cleanup has retired its cgroup or ended, and those holding almost nothing have been released.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (int attempt = 0; !settled(memcgs) && Backoff.STANDARD.pause(attempt, deadline); attempt++) {
+      // polls
+    }
+    List<WaitingCgroup> kept = memcgs.waiting();
+    say("the applications ended; cleanup policy: %s", memcgs.policy().description());
+    long heldAll = 0;
+    for (WaitingCgroup w : kept) {
+      heldAll += w.held();
+      say("  retired %-44s %-10s holds %6s MiB of page cache (the input it read first: still cached for the next"
+          + " reader)", w.containerId(), roles.getOrDefault(w.containerId(), "?"), Table.mib(w.held()));
+    }
+    say("%d cgroup(s) retired, holding %s MiB; the rest held less than retire.release-below-kb and went at once.",
+        kept.size(), Table.mib(heldAll));
+    say("deleting the demo's input files (as a dropped table or an expired data set goes): retired cgroups holding"
+        + " them are released without eviction");
+    for (Path p : inputs) {
+      Files.delete(p);
+    }
+    Files.delete(readerInput);
+  }
+
+  private boolean settled(ContainerMemcgs memcgs) {
+    LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
+    long threshold = memcgs.settings().retire().releaseBelowBytes();
+    return roles.keySet().stream().allMatch(completions::containsKey) && s.pendingCleanups() == s.retired()
+        && memcgs.waiting().stream().allMatch(w -> w.held() >= threshold);
+  }
+
   /** Waits until every container that started has completed and its cgroup's cleanup has ended. */
-  private void awaitCleanups(long deadline) {
+  private void awaitCleanups(ContainerMemcgs memcgs, long deadline) {
     for (int attempt = 0; ; attempt++) {
+      // As the NodeManager's periodic pass would, sooner: released cgroups go once a reading confirms it.
+      memcgs.lookAtRetired();
       List<String> pending = new ArrayList<>();
       for (String id : roles.keySet()) {
         if (!cleanups.containsKey(id)) {
@@ -383,7 +427,7 @@ public final class DemoMain {
         + " readings every 100 ms while it ran and the final reading at completion. cache at exit: page cache"
         + " charged once its processes were gone. freed w/o eviction: of that, what went before any drain (the"
         + " application deleting its files when it ended). evicted: what the plugin's drain reclaimed. waited: how"
-        + " long the empty cgroup waited for its application to end. dying if removed at exit: page cache or"
+        + " long the empty cgroup was kept (retired until its page cache went, or waiting for its application). dying if removed at exit: page cache or"
         + " shmem (even one page) was charged when its processes were gone, so removing it then, undrained, would"
         + " have left a dying memcg.");
     out.println();
