@@ -168,6 +168,56 @@ class RetireIT {
     }
   }
 
+  /**
+   * A long-running application (it never ends here) releases containers whose files it reads again later, for longer
+   * than the age cap of the application-end policy (shortened to 2 s for the test): retired, they keep their page
+   * cache with no clock, and a later reader reads nothing from the disk. The control, the application-end policy with
+   * the same 2 s cap, evicts them and the reader reads it all back.
+   */
+  @Test
+  void aLongRunningApplicationsReleasedContainersKeepTheirPageCacheWithoutAClock() throws Exception {
+    long retired = releasedThenReadAgain(DrainWhen.OVER_BUDGET);
+    long capped = releasedThenReadAgain(DrainWhen.APPLICATION_END);
+    assertTrue(retired <= 4 * MIB, "retired: read again from the page cache, " + retired / MIB + " MiB from disk");
+    assertTrue(capped >= 4 * 15 * MIB, "the control, the 2 s age cap, evicted them: " + capped / MIB
+        + " MiB read back");
+  }
+
+  /** @return what reading the released containers' files again read from the disk */
+  long releasedThenReadAgain(DrainWhen when) throws Exception {
+    memcgs = null;
+    LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(when, Duration.ofSeconds(2), 512)
+        .withRetire(RetireSettings.defaults());
+    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs.bootstrap();
+    List<Path> shuffle = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      shuffle.add(Workloads.freshFile(files, "shuffle-" + when.value() + "-" + i, 16));
+      reader(APP_A, i, shuffle.get(i - 1));
+    }
+    // Longer than the age cap, and the application still runs.
+    Thread.sleep(4_000);
+    memcgs.lookAtRetired();
+    Disk before = Disk.of(files);
+    for (Path p : shuffle) {
+      Workloads.run(Workloads.readNoAtime(p));
+    }
+    long read = Disk.of(files).minus(before).readBytes();
+    LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
+    System.out.printf("[measure] long-running application, %s: after 4 s its released containers' files read %.1f MiB"
+        + " from disk; evicted %.1f MiB; %d retired%n", when.value(), read / (double) MIB,
+        s.evictedBytes() / (double) MIB, s.retired());
+    for (Path p : shuffle) {
+      Files.delete(p);
+    }
+    ended.add(APP_A);
+    memcgs.applicationCleaned(APP_A);
+    Await.until("all gone", Duration.ofSeconds(60), () -> released(memcgs));
+    memcgs.close();
+    ended.clear();
+    return read;
+  }
+
   /** Three containers read a file each; with room for two, the third's retirement drains one of the first two. */
   @Test
   void overTheBudgetTheRetiredCgroupNotReadAgainGoesFirst() throws Exception {
