@@ -81,6 +81,13 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   @Override
+  public MemoryStats memoryStat(CgroupFs.Located cgroup) throws IOException {
+    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+      return memoryStat(d);
+    }
+  }
+
+  @Override
   public MemorySample sample(CgroupFs.Located cgroup) throws IOException {
     try (CgroupFs.Directory d = fs.directory(cgroup)) {
       return sample(d, cgroup.path());

@@ -141,6 +141,9 @@ public interface CgroupDriver {
    */
   MemoryStats memoryStat(Path cgroup) throws IOException;
 
+  /** {@link #memoryStat(Path)} of a cgroup found once with {@link CgroupFs#locate}: reopened in one open(2). */
+  MemoryStats memoryStat(CgroupFs.Located cgroup) throws IOException;
+
   /**
    * {@link #memoryStat} and the CPU time in one visit to a cgroup found once with {@link CgroupFs#locate}: the
    * container monitor's reading. v2 reads {@code cpu.stat}; v1 lists the processes instead.

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.Backoff;
+import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.IOException;
@@ -82,6 +83,8 @@ final class Cleanup implements RetiredOrder.Retiree {
   private long active;
   private volatile boolean reused;
   private volatile long lastReuse;
+  /** A retired cgroup as the link-free walk found it, reopened in one call by every later look. */
+  private CgroupFs.Located located;
   /** Since when a retired cgroup's charge has read below the release threshold; 0 while it has not. */
   private long lowSince;
 
@@ -249,7 +252,10 @@ final class Cleanup implements RetiredOrder.Retiree {
    * woke it, and otherwise kept, noting whether someone read its pages again since the last look.
    */
   private long retired() throws IOException {
-    return retired(owner.driver.memoryStat(cgroup));
+    if (located == null) {
+      located = owner.driver.fs().locate(cgroup);
+    }
+    return retired(owner.driver.memoryStat(located));
   }
 
   private long retired(MemoryStats s) {
