@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.lifecycle.CleanupPolicy;
+import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
@@ -24,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
@@ -279,17 +282,9 @@ class MapReduceIT {
     return ids;
   }
 
-  static void awaitNoContainerCgroups() throws Exception {
-    Await.until(() -> "no container cgroup under " + root + ", still: " + containerIds(), Duration.ofSeconds(120),
-        () -> executor().memcgs().containerIds().isEmpty());
-  }
-
-  private static List<String> containerIds() {
-    try {
-      return executor().memcgs().containerIds();
-    } catch (IOException e) {
-      return List.of(e.toString());
-    }
+  /** Every container cgroup removed, or retired with page cache someone may read again. @return the retired ones */
+  static List<WaitingCgroup> awaitNoContainerCgroups() throws Exception {
+    return YarnClusters.awaitEveryCgroupCleaned(executor().memcgs());
   }
 
   /** Lines in every file of a directory, as TextInputFormat reads them: a last line without a newline counts. */
@@ -352,7 +347,8 @@ class MapReduceIT {
       assertTrue(containers.add(t.containerId()), "each attempt in its own container: " + tasks);
       assertEquals(Optional.of(root.resolve(t.containerId())), t.cgroup(), t.attempt() + " ran in its own memcg");
     }
-    awaitNoContainerCgroups();
+    List<WaitingCgroup> retired = awaitNoContainerCgroups();
+    long retiredAll = executor().memcgs().counters().snapshot().retiredBytes();
     Set<String> launched = launchedContainers(appOf(job));
     containers.add(ContainerId.newContainerId(ApplicationAttemptId.newInstance(appOf(job), 1), 1).toString());
     assertEquals(containers, launched, "every launched container is the AM or a recorded attempt");
@@ -364,6 +360,21 @@ class MapReduceIT {
         executor().memcgs().counters().snapshot());
     System.out.println("[measure] MapReduce job: metrics through JMX " + YarnClusters.metricsThroughJmx());
     assertTrue(left.nothingPinned(), "the job's containers left no dying memcg: " + left);
+    if (executor().memcgs().policy() == CleanupPolicy.RETIRE) {
+      // The maps were first to read the fresh input: it stays cached, in their retired cgroups, for the next job.
+      long inputBytes = (long) files * (mibPerFile - 1) * MIB;
+      long held = retired.stream().filter(w -> containers.contains(w.containerId())).mapToLong(WaitingCgroup::held)
+          .sum();
+      System.out.printf("[measure] MapReduce job: %d of its containers retired once it ended, holding %.1f MiB%n",
+          retired.stream().filter(w -> containers.contains(w.containerId())).count(), held / (double) MIB);
+      assertTrue(held >= inputBytes, "the maps' retired cgroups keep their fresh input cached: " + retired.size());
+      // Deleted (the data set dropped), it goes without eviction.
+      FileUtils.deleteDirectory(input.toFile());
+      Await.until("the input's page cache gone from the retired cgroups", Duration.ofSeconds(60), () -> {
+        executor().memcgs().lookAtRetired();
+        return executor().memcgs().counters().snapshot().retiredBytes() <= retiredAll - inputBytes;
+      });
+    }
   }
 
   @Test

@@ -105,7 +105,7 @@ class MiniYarnClusterIT {
     String procSelfCgroup = Files.readString(seen);
     assertEquals(Optional.of(cgroup), driver.mount().cgroupOfProcess(procSelfCgroup),
         "the container ran in its own memory cgroup: " + procSelfCgroup);
-    YarnClusters.awaitRemoved(cgroup);
+    YarnClusters.awaitCleaned(cgroup);
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
     long reported = executor().memcgs().counters().snapshot().leftCharged() - reportedBefore;
     System.out.println("[measure] MiniYARNCluster container read 64 MiB: " + left + ", cleanups that reported"
@@ -128,7 +128,7 @@ class MiniYarnClusterIT {
     // Reported by the watcher while the container ran, or at its completion if that came first: the same words.
     assertTrue(ran.diagnostics().contains("Container killed by the kernel OOM killer"), ran.diagnostics());
     assertTrue(ran.diagnostics().contains("limit 128 MiB, peak 128 MiB"), ran.diagnostics());
-    YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
+    YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
     assertTrue(executor().memcgs().counters().snapshot().oomKills() >= 1);
   }
 
@@ -173,7 +173,7 @@ class MiniYarnClusterIT {
     }
     client.killApplication(app);
     YarnClusters.awaitEnd(client, app);
-    YarnClusters.awaitRemoved(root.resolve(container.getContainerId().toString()));
+    YarnClusters.awaitCleaned(root.resolve(container.getContainerId().toString()));
   }
 
   @Test
@@ -242,7 +242,7 @@ class MiniYarnClusterIT {
       nm.stopContainer(granted.getId(), granted.getNodeId());
       rm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "", "");
       // Its cgroup waits for the application to end (drain.when=auto on this kernel), then goes.
-      YarnClusters.awaitRemoved(cgroup);
+      YarnClusters.awaitCleaned(cgroup);
     } finally {
       nm.stop();
       rm.stop();
@@ -268,7 +268,7 @@ class MiniYarnClusterIT {
     assertEquals(0, YarnClusters.exitCode(ran),
         "mapping 512 MiB of cached file pages under a 128 MiB container is fine: " + ran.diagnostics());
     assertFalse(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
-    YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
+    YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
   }
 
   @Test
@@ -276,7 +276,7 @@ class MiniYarnClusterIT {
     YarnClusters.Ran ran = YarnClusters.runContainer(client,
         "cat " + Workloads.freshFile(work, "input-jmx", 16) + " > /dev/null", 128);
     assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
-    YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
+    YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
 
     MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
     ObjectName bean = YarnClusters.metricsBean();

@@ -110,7 +110,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
           () -> !driver.pids(liveLeftover).isEmpty());
       cluster.init(conf);
       cluster.start();
-      YarnClusters.awaitRemoved(emptyLeftover);
+      YarnClusters.awaitCleaned(emptyLeftover);
       assertTrue(Files.isDirectory(liveLeftover) && live.isAlive(),
           "a cgroup with a running process may be a reacquired container's: kept");
     } finally {
@@ -188,11 +188,11 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     assertEquals(256 * MIB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
         "the handler limited the cgroup to the container's memory before the container started");
 
-    YarnClusters.awaitRemoved(cgroup);
+    YarnClusters.awaitCleaned(cgroup);
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
     System.out.println("[measure] LCE container read 64 MiB: " + left);
     assertTrue(left.nothingPinned(), "the container left no dying memcg: " + left);
-    assertEquals(List.of(), containerCgroups());
+    assertEquals(List.of(), containerCgroupsInUse(), "none left but retired ones");
   }
 
   @Test
@@ -207,12 +207,12 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     assertTrue(wrote.find());
 
     client.killApplication(app);
-    YarnClusters.awaitRemoved(cgroup);
+    YarnClusters.awaitCleaned(cgroup);
     String log = Files.readString(standInLog);
     assertTrue(log.contains("signal 15: sent to process group " + wrote.group(1) + "\n"),
         "the NodeManager stopped the container through the stand-in's signal command:\n" + log);
     assertTrue(log.contains("launch " + id + ": pid " + wrote.group(1) + " exited 143\n"), log);
-    assertEquals(List.of(), containerCgroups());
+    assertEquals(List.of(), containerCgroupsInUse(), "none left but retired ones");
   }
 
   @Test
@@ -222,7 +222,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     System.out.println("[lce] OOM container diagnostics: " + ran.diagnostics());
     assertEquals(137, YarnClusters.exitCode(ran), ran.diagnostics());
     assertTrue(Files.readString(standInLog).contains("launch " + ran.containerId() + ": pid "), "launched by the stand-in");
-    YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
+    YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
   }
 
   /** The application's first attempt, once the RM has made it (the command never registers as an AM). */
@@ -231,11 +231,13 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
         () -> Optional.ofNullable(client.getApplicationReport(app).getCurrentApplicationAttemptId()));
   }
 
-  private static List<String> containerCgroups() throws Exception {
+  /** The container cgroups under the root that are neither removed nor retired (empty and unprotected). */
+  private static List<String> containerCgroupsInUse() throws Exception {
     try (Stream<Path> dirs = Files.list(root)) {
       return dirs.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+          .filter(p -> ContainerMemcgs.CONTAINER_ID.matcher(p.getFileName().toString()).matches())
+          .filter(p -> !YarnClusters.isRetired(p))
           .map(p -> p.getFileName().toString())
-          .filter(n -> ContainerMemcgs.CONTAINER_ID.matcher(n).matches())
           .toList();
     }
   }

@@ -40,7 +40,7 @@ class ProcfsMonitorControlIT {
       YarnClusters.Ran ran = YarnClusters.runContainer(yarn,
           PageCacheHolder.command(YarnClusters.cachedFile(work, 512), 30), 128);
       assertTrue(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
-      YarnClusters.awaitRemoved(root.resolve(ran.containerId().toString()));
+      YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
     } finally {
       yarn.stop();
       cluster.stop();

@@ -174,7 +174,7 @@ public final class UnprivilegedNodeManagerMain {
     System.out.println(label + ".exitCode=" + YarnClusters.exitCode(ran));
     System.out.println(label + ".diagnostics=" + ran.diagnostics().replace('\n', ' '));
     Path cgroup = root.resolve(ran.containerId().toString());
-    YarnClusters.awaitRemoved(cgroup);
+    YarnClusters.awaitCleaned(cgroup);
     System.out.println(label + ".cgroupRemoved=" + !Files.exists(cgroup));
     System.out.println(label + ".joined=" + (Files.exists(seen) && MemoryMount.discover(Optional.empty())
         .cgroupOfProcess(Files.readString(seen)).equals(java.util.Optional.of(cgroup))));

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
 import io.github.yarnmemcg.nodemanager.MemcgMetrics;
@@ -128,9 +132,48 @@ public final class YarnClusters {
     });
   }
 
-  /** Waits for the background cleanup to remove the container's cgroup. */
-  public static void awaitRemoved(Path cgroup) throws Exception {
-    Await.until(cgroup + " to be removed", Duration.ofSeconds(90), () -> !Files.exists(cgroup));
+  /**
+   * Waits for the background cleanup to have cleaned the container's cgroup: removed, or retired (before Linux 7.1,
+   * the default keeps a finished container's cgroup, empty and unprotected, while the page cache it was first to read
+   * may be read again: the JDK's and the tools' files on a machine that pages idle page cache out). Read from the
+   * kernel, so that it holds for a NodeManager in another JVM too.
+   */
+  public static void awaitCleaned(Path cgroup) throws Exception {
+    Await.until(() -> cgroup + " to be removed or retired (empty and unprotected)", Duration.ofSeconds(90),
+        () -> !Files.exists(cgroup) || isRetired(cgroup));
+  }
+
+  /** A container cgroup the plugin keeps retired, read from the kernel: no process, and no protection. */
+  public static boolean isRetired(Path cgroup) {
+    try {
+      CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+      String protection = driver.mount().version() == CgroupVersion.V1 ? "memory.soft_limit_in_bytes" : "memory.low";
+      return driver.pids(cgroup).isEmpty() && driver.fs().read(cgroup.resolve(protection)).trim().equals("0");
+    } catch (IOException gone) {
+      return !Files.exists(cgroup);
+    }
+  }
+
+  /**
+   * Waits until every container cgroup under the lifecycle's root has been cleaned: removed, or retired by the
+   * lifecycle itself (what stays after the applications ended is then the page cache that others may read again).
+   *
+   * @return the retired ones, as the lifecycle lists them
+   */
+  public static List<WaitingCgroup> awaitEveryCgroupCleaned(ContainerMemcgs memcgs) throws Exception {
+    Await.until("every container cgroup under " + memcgs.root() + " removed or retired", Duration.ofSeconds(120),
+        () -> unsettled(memcgs).isEmpty());
+    return memcgs.waiting();
+  }
+
+  private static Set<String> unsettled(ContainerMemcgs memcgs) throws IOException {
+    Set<String> left = new java.util.TreeSet<>(memcgs.containerIds());
+    for (WaitingCgroup w : memcgs.waiting()) {
+      if (w.retired()) {
+        left.remove(w.containerId());
+      }
+    }
+    return left;
   }
 
   public static int exitCode(Ran ran) {
