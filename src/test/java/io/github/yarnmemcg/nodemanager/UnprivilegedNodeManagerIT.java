@@ -106,7 +106,7 @@ class UnprivilegedNodeManagerIT {
     // application's state, tells whether it ran.
     assertEquals("0", out.get("first.exitCode"), out.toString());
     assertEquals("true", out.get("first.joined"), "the container ran in its own cgroup: " + out);
-    assertEquals("true", out.get("first.cgroupRemoved"), out.toString());
+    assertEquals("true", out.get("first.cgroupCleaned"), "removed, or retired: " + out);
 
     assertEquals("-1", out.get("denied.exitCode"), "the launch failed: " + out);
     String diagnostics = out.get("denied.diagnostics");
