@@ -197,7 +197,8 @@ public final class YarnClusters {
     StringBuilder seen = new StringBuilder();
     for (String attribute : List.of("ContainersStarted", "ContainersCompleted", "CgroupsRemoved", "BytesEvicted",
         "DrainTimeMs", "DeleteRetries", "RemovedStillCharged", "OomKills", "CgroupsGivenUp", "CgroupsSwept",
-        "WritebackNudges", "PendingCleanups", "ReaperQueueLength", "DyingMemcgs")) {
+        "WritebackNudges", "PendingCleanups", "ReaperQueueLength", "DyingMemcgs", "RetiredCgroups", "RetiredBytes",
+        "RetiredCgroupsReleased", "CgroupsDrainedOverBudget", "BytesEvictedOverBudget")) {
       seen.append(attribute).append('=').append(jmx.getAttribute(bean, attribute)).append(' ');
     }
     return seen.toString().trim();
