@@ -16,6 +16,7 @@ import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.MachineReclaim;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Residency;
+import io.github.yarnmemcg.testing.TreeIo;
 import io.github.yarnmemcg.testing.Warm;
 import io.github.yarnmemcg.testing.WatchingExecutor;
 import io.github.yarnmemcg.testing.YarnClusters;
@@ -59,8 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  * executor, so it reads their shuffle output through the shuffle service. Decided by what the plugin evicted:
  * as the second stage begins on new executors, the default has evicted about nothing (its counter) and the shuffle
  * files are cached but for what the machine itself paged out meanwhile (DAMON, global reclaim: {@link
- * MachineReclaim}), as fincore shows; the eager drain, the control, has evicted at least half of them. The disk reads
- * of the default stay within those without the drain + 10% + 16 MiB + what the machine paged out. Under the default
+ * MachineReclaim}), as fincore shows; the eager drain, the control, has evicted at least half of them. What this
+ * JVM's process tree read from disk ({@link TreeIo}) under the default stays within what it read without the drain
+ * + 10% + 16 MiB + what the machine paged out. Under the default
  * an executor that allocates off the heap past its overhead is OOM-killed in its cgroup and the driver's report of
  * the loss carries the plugin's diagnostic. Run by src/test/spark/spark-on-yarn, which builds Spark's classpath and
  * the jobs (tag "spark", left out of {@code mvn verify}).
@@ -80,12 +82,15 @@ class SparkOnYarnIT {
   Path work;
 
   /**
-   * What one Spark application did on the node: the disk under the local dirs and the machine's own reclaim from
+   * What one Spark application did on the node: the disk under the local dirs (whoever read or wrote it), what this
+   * JVM's process tree read from disk (spark-submit, the NodeManager and its shuffle service, every container), and
+   * the machine's own reclaim, from
    * its submission until its containers were cleaned, and, if a stage began on new containers after some of its
    * containers had ended (the shuffle job's second stage), what the plugin had evicted by then and how much of the
    * shuffle files was cached.
    */
-  record App(String name, String appId, Path root, Path out, Disk disk, long millis, MachineReclaim machine,
+  record App(String name, String appId, Path root, Path out, Disk disk, TreeIo io, long millis,
+      MachineReclaim machine,
       Optional<WatchingExecutor.StageSample> stage, long evictedBeforeStage, MachineReclaim machineBeforeStage,
       List<Row> rows) {
 
@@ -118,9 +123,10 @@ class SparkOnYarnIT {
     runs.add(run(spark, "container-exit", false));
     for (Run r : runs) {
       for (App a : r.apps()) {
-        System.out.printf("[measure] spark %-14s %-8s %s: disk read %6.1f MiB, written %6.1f MiB, %5.1f s; %s%n",
-            r.mode(), a.name(), a.appId(), a.disk().readBytes() / (double) MIB,
-            a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0, a.machine());
+        System.out.printf("[measure] spark %-14s %-8s %s: read %6.1f MiB (the device: read %6.1f MiB, written"
+            + " %6.1f MiB), %5.1f s; %s%n", r.mode(), a.name(), a.appId(), a.io().readBytes() / (double) MIB,
+            a.disk().readBytes() / (double) MIB, a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0,
+            a.machine());
         a.stage().ifPresent(st -> System.out.printf("[measure]   as new executors started after others ended:"
             + " shuffle files %s; plugin evicted %.1f MiB since the submission; %s%n",
             a.shuffleFiles().map(Residency::toString).orElse("not looked at (no fincore)"),
@@ -168,14 +174,15 @@ class SparkOnYarnIT {
       assertTrue(e.sizeBytes() >= shuffleBytes && e.residentBytes() <= e.sizeBytes() / 2, "the control: under the"
           + " eager drain the second stage found at most half the shuffle cached: " + e);
     }
-    // The disk, with headroom for what the machine itself paged out while the default's job ran.
+    // What this JVM's process tree read from disk, with headroom for what the machine itself paged out while the
+    // default's job ran (the device's counters count every process on the machine: reported, not bounded).
     App baseline = off.app("shuffle");
-    assertTrue(shuffle.disk().readBytes() <= baseline.disk().readBytes() * 1.1 + 16 * MIB
+    assertTrue(shuffle.io().readBytes() <= baseline.io().readBytes() * 1.1 + 16 * MIB
         + shuffle.machine().pagedOut(), "the default drain reads no more from the disk than running without it"
-        + " (+10% + 16 MiB + " + shuffle.machine() + "): " + shuffle.disk() + " vs " + baseline.disk());
-    assertTrue(eagerShuffle.disk().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
+        + " (+10% + 16 MiB + " + shuffle.machine() + "): " + shuffle.io() + " vs " + baseline.io());
+    assertTrue(eagerShuffle.io().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
         + " released executors' shuffle files, so the second stage reads them from the disk: "
-        + eagerShuffle.disk());
+        + eagerShuffle.io());
     assertTrue(ShuffleCostIT.noneDying(def.left()), "the default leaves no memcg dying: " + def.left());
     assertTrue(ShuffleCostIT.noneDying(eager.left()), "nor does the eager drain: " + eager.left());
     if (!DyingMemcgs.kernelReparents()) {
@@ -341,6 +348,7 @@ class SparkOnYarnIT {
     spark.warm();
     Warm.files(List.of(Path.of(System.getProperty("java.home"), "lib")));
     Disk before = Disk.of(node.localDir());
+    TreeIo ioBefore = TreeIo.now();
     MachineReclaim machineBefore = MachineReclaim.now();
     long evictedBefore = executor.memcgs().counters().snapshot().evictedBytes();
     long began = System.nanoTime();
@@ -366,6 +374,7 @@ class SparkOnYarnIT {
       return done ? Optional.of(mine) : Optional.empty();
     });
     Disk disk = Disk.of(node.localDir()).minus(before);
+    TreeIo io = TreeIo.now().minus(ioBefore);
     MachineReclaim machine = MachineReclaim.now().minus(machineBefore);
     Optional<WatchingExecutor.StageSample> stage = Optional.ofNullable(executor.stageSamples.get(appId));
     List<Row> rows = new ArrayList<>();
@@ -375,7 +384,7 @@ class SparkOnYarnIT {
           c.finalStats().orElse(MemoryStats.unknown()),
           c.cleanup().get()));
     }
-    return new App(name, appId, node.root(), out, disk, millis, machine, stage,
+    return new App(name, appId, node.root(), out, disk, io, millis, machine, stage,
         stage.map(x -> x.evictedBytes() - evictedBefore).orElse(0L),
         stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), rows);
   }
