@@ -218,7 +218,7 @@ class ShuffleCostIT {
     assertTrue(eagerLate.evicted() >= MAP_OUTPUT / 2, "the control: the eager drain evicted at least half the map"
         + " output while the job ran: " + eagerLate.evicted() + " bytes");
 
-    // 2. What the reduces found cached of the map output as they started, if this machine can tell (fincore).
+    // 2. What the reduces found cached of the map output as they started, where fincore can tell.
     if (Residency.available()) {
       Shape d = def.perShape().get(late);
       Residency r = d.mapOutput().orElseThrow(() -> new AssertionError("default: no sample of the map output as the"
