@@ -304,7 +304,7 @@ class ShuffleCostIT {
         TreeIo io = TreeIo.now().minus(ioBefore);
         Disk disk = Disk.of(localDir).minus(before);
         String appId = MapReduceIT.appOf(job).toString();
-        Optional<WatchingExecutor.StageSample> stage = Optional.ofNullable(executor.stageSamples.get(appId));
+        Optional<WatchingExecutor.StageSample> stage = executor.lastStage(appId);
         perShape.put(shape, new Shape(shape, appId, disk, io, millis, evicted, machine, stage,
             stage.map(x -> x.evictedBytes() - evictedBefore).orElse(0L),
             stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), List.of()));

@@ -376,7 +376,7 @@ class SparkOnYarnIT {
     Disk disk = Disk.of(node.localDir()).minus(before);
     TreeIo io = TreeIo.now().minus(ioBefore);
     MachineReclaim machine = MachineReclaim.now().minus(machineBefore);
-    Optional<WatchingExecutor.StageSample> stage = Optional.ofNullable(executor.stageSamples.get(appId));
+    Optional<WatchingExecutor.StageSample> stage = executor.lastStage(appId);
     List<Row> rows = new ArrayList<>();
     for (String id : ids) {
       Completion c = executor.completions.get(id);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -22,10 +23,11 @@ import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
 
 /**
  * The plugin's executor as a workload-cost test watches it: what YARN allocated each container, what the lifecycle
- * saw at each container's end, and one {@link StageSample} per application taken at the moment its next stage
- * begins, which is the first launch of one of its containers after another of its containers has ended (a
- * MapReduce job's first reduce once every map exited; a Spark job's new executors once dynamic allocation released
- * the first stage's). At that moment, before the new container runs a line of code, the sample records how much of
+ * saw at each container's end, and a {@link StageSample} each time one of an application's stages may begin: at the
+ * first launch of one of its containers after others of its containers have ended (a MapReduce job's first reduce
+ * once every map exited; a Spark job's new executors once dynamic allocation released the first stage's; an
+ * executor released before it ran a task also ends, so the stage a test wants is the application's last sample,
+ * {@link #lastStage}). At that moment, before the new container runs a line of code, the sample records how much of
  * the application's intermediate files (the ones the next stage will read: relative paths under its
  * {@code usercache/<user>/appcache/<app>} dirs matching {@link #STAGE_FILES}) is still cached, and how much the
  * plugin has evicted so far. Set the NodeManager's {@code yarn.nodemanager.container-executor.class} to this class.
@@ -50,8 +52,10 @@ public class WatchingExecutor extends MemcgContainerExecutor {
   /** Each container's launch commands, joined: what it runs (a MapReduce task's attempt id is in them). */
   public final Map<String, String> commands = new ConcurrentHashMap<>();
   public final Map<String, Completion> completions = new ConcurrentHashMap<>();
-  public final Map<String, StageSample> stageSamples = new ConcurrentHashMap<>();
+  private final Map<String, List<StageSample>> stageSamples = new ConcurrentHashMap<>();
   private final Set<String> ended = ConcurrentHashMap.newKeySet();
+  /** Applications with a container ended since their last sample. */
+  private final Set<String> endedSinceSample = ConcurrentHashMap.newKeySet();
 
   @Override
   public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
@@ -59,9 +63,10 @@ public class WatchingExecutor extends MemcgContainerExecutor {
     allocatedMib.put(id.toString(), ctx.getContainer().getResource().getMemorySize());
     commands.put(id.toString(), String.join(" ", ctx.getContainer().getLaunchContext().getCommands()));
     String app = id.getApplicationAttemptId().getApplicationId().toString();
-    if (!stageSamples.containsKey(app) && ended.stream().anyMatch(c -> appOf(c).equals(app))) {
+    if (endedSinceSample.remove(app)) {
       try {
-        stageSamples.put(app, sample(app, id.toString()));
+        stageSamples.computeIfAbsent(app, a -> new CopyOnWriteArrayList<>())
+            .add(sample(app, id.toString()));
       } catch (IOException | RuntimeException e) {
         // A measurement, not the launch: a missing sample is reported by the test.
       } catch (InterruptedException e) {
@@ -75,6 +80,13 @@ public class WatchingExecutor extends MemcgContainerExecutor {
   protected void completed(ContainerId containerId, Completion completion) {
     completions.putIfAbsent(containerId.toString(), completion);
     ended.add(containerId.toString());
+    endedSinceSample.add(appOf(containerId.toString()));
+  }
+
+  /** The application's last stage sample, if a container of it was launched after another had ended. */
+  public Optional<StageSample> lastStage(String applicationId) {
+    List<StageSample> all = stageSamples.getOrDefault(applicationId, List.of());
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
   /** This application's containers YARN launched here so far, in launch order by id. */
