@@ -37,6 +37,7 @@ import java.util.Map;
 public record MachineReclaim(long damonPagedOut, long globalReclaim, long refaultedFile, boolean damonSeen) {
   private static final Path KDAMONDS = Path.of("/sys/kernel/mm/damon/admin/kdamonds");
   private static final Path DAMON_RECLAIM = Path.of("/sys/module/damon_reclaim/parameters");
+  private static final double MIB = 1 << 20;
 
   /** The machine's counters now (cumulative since boot, or since each kdamond started). */
   public static MachineReclaim now() throws IOException {
@@ -91,8 +92,6 @@ public record MachineReclaim(long damonPagedOut, long globalReclaim, long refaul
         pagedOut() / MIB, damonSeen ? String.format("%.1f MiB", damonPagedOut / MIB) : "none running",
         globalReclaim / MIB, refaultedFile / MIB);
   }
-
-  private static final double MIB = 1 << 20;
 
   private static List<Path> kdamonds() throws IOException {
     List<Path> all = new ArrayList<>();
