@@ -13,7 +13,12 @@ import io.github.yarnmemcg.lifecycle.LifecycleCounters;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.Disk;
 import io.github.yarnmemcg.testing.DyingMemcgs;
+import io.github.yarnmemcg.testing.MachineReclaim;
 import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.Residency;
+import io.github.yarnmemcg.testing.TreeIo;
+import io.github.yarnmemcg.testing.Warm;
+import io.github.yarnmemcg.testing.WatchingExecutor;
 import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.File;
 import java.io.IOException;
@@ -37,11 +42,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
-import org.apache.hadoop.yarn.exceptions.ConfigurationException;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
-import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerStartContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +57,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>One shuffle job with dynamic allocation runs once per drain setting: off (as stock Hadoop runs it), the
  * default, and the eager drain as the control. Its second stage runs after dynamic allocation released every
- * executor, so it reads their shuffle output through the shuffle service: with the default drain from the page
- * cache as without the drain (disk reads within 10% + 16 MiB), with the eager drain from the disk. Under the default
+ * executor, so it reads their shuffle output through the shuffle service. Decided by what the plugin evicted:
+ * as the second stage begins on new executors, the default has evicted about nothing (its counter) and the shuffle
+ * files are cached but for what the machine itself paged out meanwhile (DAMON, global reclaim: {@link
+ * MachineReclaim}), as fincore shows; the eager drain, the control, has evicted at least half of them. What this
+ * JVM's process tree read from disk ({@link TreeIo}) under the default stays within what it read without the drain
+ * + 10% + 16 MiB + what the machine paged out. Under the default
  * an executor that allocates off the heap past its overhead is OOM-killed in its cgroup and the driver's report of
  * the loss carries the plugin's diagnostic. Run by src/test/spark/spark-on-yarn, which builds Spark's classpath and
  * the jobs (tag "spark", left out of {@code mvn verify}).
@@ -75,26 +81,23 @@ class SparkOnYarnIT {
   @TempDir
   Path work;
 
-  /** The plugin's executor, recording what YARN allocated each container and what the lifecycle saw at its end. */
-  public static class RecordingExecutor extends MemcgContainerExecutor {
-    final Map<String, Long> allocatedMib = new ConcurrentHashMap<>();
-    final Map<String, Completion> completions = new ConcurrentHashMap<>();
+  /**
+   * What one Spark application did on the node: the disk under the local dirs (whoever read or wrote it), what this
+   * JVM's process tree read from disk (spark-submit, the NodeManager and its shuffle service, every container), and
+   * the machine's own reclaim, from
+   * its submission until its containers were cleaned, and, if a stage began on new containers after some of its
+   * containers had ended (the shuffle job's second stage), what the plugin had evicted by then and how much of the
+   * shuffle files was cached.
+   */
+  record App(String name, String appId, Path root, Path out, Disk disk, TreeIo io, long millis,
+      MachineReclaim machine,
+      Optional<WatchingExecutor.StageSample> stage, long evictedBeforeStage, MachineReclaim machineBeforeStage,
+      List<Row> rows) {
 
-    @Override
-    public int launchContainer(ContainerStartContext ctx) throws IOException, ConfigurationException {
-      allocatedMib.put(ctx.getContainer().getContainerId().toString(),
-          ctx.getContainer().getResource().getMemorySize());
-      return super.launchContainer(ctx);
-    }
-
-    @Override
-    protected void completed(ContainerId containerId, Completion completion) {
-      completions.putIfAbsent(containerId.toString(), completion);
+    Optional<Residency> shuffleFiles() {
+      return stage.flatMap(WatchingExecutor.StageSample::files);
     }
   }
-
-  /** What one Spark application did on the node. */
-  record App(String name, String appId, Path root, Path out, Disk disk, long millis, List<Row> rows) {}
 
   /**
    * One container of an application: the plugin's view at its end, and the largest anonymous memory the test saw in
@@ -120,9 +123,14 @@ class SparkOnYarnIT {
     runs.add(run(spark, "container-exit", false));
     for (Run r : runs) {
       for (App a : r.apps()) {
-        System.out.printf("[measure] spark %-14s %-8s %s: disk read %6.1f MiB, written %6.1f MiB, %5.1f s%n",
-            r.mode(), a.name(), a.appId(), a.disk().readBytes() / (double) MIB,
-            a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0);
+        System.out.printf("[measure] spark %-14s %-8s %s: read %6.1f MiB (the device: read %6.1f MiB, written"
+            + " %6.1f MiB), %5.1f s; %s%n", r.mode(), a.name(), a.appId(), a.io().readBytes() / (double) MIB,
+            a.disk().readBytes() / (double) MIB, a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0,
+            a.machine());
+        a.stage().ifPresent(st -> System.out.printf("[measure]   as new executors started after others ended:"
+            + " shuffle files %s; plugin evicted %.1f MiB since the submission; %s%n",
+            a.shuffleFiles().map(Residency::toString).orElse("not looked at (no fincore)"),
+            a.evictedBeforeStage() / (double) MIB, a.machineBeforeStage()));
         for (Row row : a.rows()) {
           MemoryStats s = row.stats();
           System.out.printf("[measure]   %s allocated %5d MiB, limit %s, peak %s, peak anon %s, page cache %s,"
@@ -143,15 +151,38 @@ class SparkOnYarnIT {
     }
     checkOomJob(def.app("oom"));
 
-    App baseline = off.app("shuffle");
-    App shuffle = def.app("shuffle");
-    assertTrue(shuffle.disk().readBytes() <= baseline.disk().readBytes() * 1.1 + 16 * MIB,
-        "the default drain reads no more from the disk than running without it (+10% + 16 MiB): "
-            + shuffle.disk() + " vs " + baseline.disk());
+    // The decision: what the plugin evicted, and what the second stage found cached, as it began on new executors
+    // (the first's released); the eager drain is the control that shows both measures can fail.
     long shuffleBytes = (long) MAPS * MIB_PER_MAP * MIB;
-    assertTrue(eager.app("shuffle").disk().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
+    App shuffle = def.app("shuffle");
+    App eagerShuffle = eager.app("shuffle");
+    WatchingExecutor.StageSample defStage = shuffle.stage().orElseThrow(() -> new AssertionError("default: no"
+        + " sample as the second stage began"));
+    WatchingExecutor.StageSample eagerStage = eagerShuffle.stage().orElseThrow(() -> new AssertionError("eager: no"
+        + " sample as the second stage began"));
+    assertTrue(shuffle.evictedBeforeStage() <= 16 * MIB, "the default evicted about nothing (at most 16 MiB) of"
+        + " the released executors before the second stage: " + shuffle.evictedBeforeStage() + " bytes; " + defStage);
+    assertTrue(eagerShuffle.evictedBeforeStage() >= shuffleBytes / 2, "the control: the eager drain evicted at"
+        + " least half the shuffle before the second stage: " + eagerShuffle.evictedBeforeStage() + " bytes");
+    if (Residency.available()) {
+      Residency r = shuffle.shuffleFiles().orElseThrow();
+      assertTrue(r.sizeBytes() >= shuffleBytes, "default: every map's shuffle file found: " + r);
+      assertTrue(r.residentBytes() + shuffle.machineBeforeStage().pagedOut() >= r.sizeBytes() * 0.9, "default:"
+          + " the second stage found the shuffle cached, but for what the machine paged out meanwhile ("
+          + shuffle.machineBeforeStage() + ") and 10%: " + r);
+      Residency e = eagerShuffle.shuffleFiles().orElseThrow();
+      assertTrue(e.sizeBytes() >= shuffleBytes && e.residentBytes() <= e.sizeBytes() / 2, "the control: under the"
+          + " eager drain the second stage found at most half the shuffle cached: " + e);
+    }
+    // What this JVM's process tree read from disk, with headroom for what the machine itself paged out while the
+    // default's job ran (the device's counters count every process on the machine: reported, not bounded).
+    App baseline = off.app("shuffle");
+    assertTrue(shuffle.io().readBytes() <= baseline.io().readBytes() * 1.1 + 16 * MIB
+        + shuffle.machine().pagedOut(), "the default drain reads no more from the disk than running without it"
+        + " (+10% + 16 MiB + " + shuffle.machine() + "): " + shuffle.io() + " vs " + baseline.io());
+    assertTrue(eagerShuffle.io().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
         + " released executors' shuffle files, so the second stage reads them from the disk: "
-        + eager.app("shuffle").disk());
+        + eagerShuffle.io());
     assertTrue(ShuffleCostIT.noneDying(def.left()), "the default leaves no memcg dying: " + def.left());
     assertTrue(ShuffleCostIT.noneDying(eager.left()), "nor does the eager drain: " + eager.left());
     if (!DyingMemcgs.kernelReparents()) {
@@ -223,7 +254,9 @@ class SparkOnYarnIT {
     CgroupDriver driver = CgroupDriver.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-spark-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = ShuffleCostIT.drainConfiguration(root, mode);
-    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, RecordingExecutor.class.getName());
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, WatchingExecutor.class.getName());
+    // Spark's shuffle files, under the executors' local dirs (the application's appcache dir).
+    conf.set(WatchingExecutor.STAGE_FILES, "blockmgr-[^/]+/[^/]+/shuffle_.*\\.data");
     int port = freePort();
     conf.setInt(YarnConfiguration.NM_PMEM_MB, 6144);
     conf.setInt(YarnConfiguration.NM_VCORES, 8);
@@ -241,7 +274,7 @@ class SparkOnYarnIT {
     try {
       cluster.init(conf);
       cluster.start();
-      RecordingExecutor executor = (RecordingExecutor) cluster.getNodeManager(0).getNMContext()
+      WatchingExecutor executor = (WatchingExecutor) cluster.getNodeManager(0).getNMContext()
           .getContainerExecutor();
       Path localDir = Path.of(cluster.getNodeManager(0).getConfig()
           .getTrimmedStrings(YarnConfiguration.NM_LOCAL_DIRS)[0]);
@@ -270,13 +303,13 @@ class SparkOnYarnIT {
 
   /** spark-submit in cluster mode, as a user runs it, waiting for the application to end. */
   /** One cluster of the test, as its applications see it. */
-  record Node(String mode, Path root, RecordingExecutor executor, Path confDir, Path localDir, int port,
+  record Node(String mode, Path root, WatchingExecutor executor, Path confDir, Path localDir, int port,
       AnonSampler anon) {}
 
   private App submit(Spark spark, Node node, String name, String mainClass, List<String> args,
       List<String> settings) throws Exception {
     String mode = node.mode();
-    RecordingExecutor executor = node.executor();
+    WatchingExecutor executor = node.executor();
     Path confDir = node.confDir();
     Path out = work.resolve(mode + "-" + name);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -310,7 +343,14 @@ class SparkOnYarnIT {
     pb.environment().put("HADOOP_CONF_DIR", confDir.toString());
     pb.environment().put("YARN_CONF_DIR", confDir.toString());
     pb.environment().remove("SPARK_HOME");
+    // Spark's jars and the JDK read again now: a pause of a minute before (the previous run) and a node's DAMON
+    // would have paged them out, to be read back from the disk in this run and not another.
+    spark.warm();
+    Warm.files(List.of(Path.of(System.getProperty("java.home"), "lib")));
     Disk before = Disk.of(node.localDir());
+    TreeIo ioBefore = TreeIo.now();
+    MachineReclaim machineBefore = MachineReclaim.now();
+    long evictedBefore = executor.memcgs().counters().snapshot().evictedBytes();
     long began = System.nanoTime();
     Process p = pb.start();
     boolean ended = p.waitFor(5, TimeUnit.MINUTES);
@@ -334,6 +374,9 @@ class SparkOnYarnIT {
       return done ? Optional.of(mine) : Optional.empty();
     });
     Disk disk = Disk.of(node.localDir()).minus(before);
+    TreeIo io = TreeIo.now().minus(ioBefore);
+    MachineReclaim machine = MachineReclaim.now().minus(machineBefore);
+    Optional<WatchingExecutor.StageSample> stage = executor.lastStage(appId);
     List<Row> rows = new ArrayList<>();
     for (String id : ids) {
       Completion c = executor.completions.get(id);
@@ -341,7 +384,9 @@ class SparkOnYarnIT {
           c.finalStats().orElse(MemoryStats.unknown()),
           c.cleanup().get()));
     }
-    return new App(name, appId, node.root(), out, disk, millis, rows);
+    return new App(name, appId, node.root(), out, disk, io, millis, machine, stage,
+        stage.map(x -> x.evictedBytes() - evictedBefore).orElse(0L),
+        stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), rows);
   }
 
   /**
