@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7, load: 1000 container lifecycles from 16 threads on the real memory controller, each with a real
+ * Load: 1000 container lifecycles from 16 threads on the real memory controller, each with a real
  * process that joins its cgroup and reads its own fresh file, with the drain on. The run must end without an
  * error, with nothing left under the root, with no dying memcg added and within a generous bound (a deadlock
  * guard, not a performance figure: the figures are printed as {@code [measure]} lines).

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8: dying memcgs left by 20 containers of each workload shape, with the drain of {@link ContainerMemcgs}
+ * Dying memcgs left by 20 containers of each workload shape, with the drain of {@link ContainerMemcgs}
  * and, as a control that proves the counts can fail, without it. Each container runs in its own cgroup and
  * touches its own fresh 8 MiB file, so all the page cache it leaves is its own. Figures go to the test output
  * as {@code [measure]} lines.

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 7, faults reproduced on the real kernel: a straggler that escaped its process group and session, a
+ * Faults reproduced on the real kernel: a straggler that escaped its process group and session, a
  * drain that runs out of budget, storms of rmdir EBUSY from processes that linger after SIGKILL (held in a
  * frozen v1 freezer cgroup, the way a task in uninterruptible sleep lingers), and the plugin's root removed
  * underneath it.

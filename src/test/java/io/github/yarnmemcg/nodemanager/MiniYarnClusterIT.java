@@ -119,7 +119,7 @@ class MiniYarnClusterIT {
     System.out.println("[measure] MiniYARNCluster container read 64 MiB: " + left + ", cleanups that reported"
         + " memory still charged at the drain budget " + reported);
     // On cgroup v2 over ext4, a container that was the first to touch a filesystem metadata block can leave that one
-    // page held by the filesystem past the drain budget while the disk is idle (issue 8's note). The contract then:
+    // page held by the filesystem past the drain budget while the disk is idle. The contract then:
     // the cleanup reported and counted it, and it is a metadata page or two, not the 64 MiB read.
     boolean reportedMetadataOnly = left.underRoot().map(u -> u.descendants() <= reported).orElse(false)
         && left.pagesAtOnce() <= 64 * 1024;

@@ -68,7 +68,7 @@ class NodeManagerStartupIT {
       "yarn.nodemanager.memcg.drain.enabled|maybe",
       "yarn.nodemanager.memcg.root|hadoop-yarn/../../etc",
       "yarn.nodemanager.memcg.root|/tmp/not-a-cgroup",
-      // Issue 7: more kinds, each through a real NodeManager's init.
+      // More kinds, each through a real NodeManager's init.
       "yarn.nodemanager.memcg.cleanup.threads|0",
       "yarn.nodemanager.memcg.cleanup.threads|65",
       "yarn.nodemanager.memcg.kill.timeout-ms|86400001",

@@ -29,7 +29,7 @@ public final class Workloads {
     return file;
   }
 
-  /** Reads a file through the page cache without updating atime (a friendly reader; see issue 8). */
+  /** Reads a file through the page cache without updating atime (a friendly reader: an atime update dirties a metadata page). */
   public static List<String> readNoAtime(Path file) {
     return List.of("dd", "if=" + file, "of=/dev/null", "bs=1M", "iflag=noatime", "status=none");
   }
