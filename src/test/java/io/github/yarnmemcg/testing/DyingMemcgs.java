@@ -59,10 +59,24 @@ public final class DyingMemcgs {
   /**
    * Like {@link #heldByRemovedChildren} but only user pages (page cache, shmem, anon, swap), which pin a dying
    * memcg. On v1 the root's usage also counts kernel objects of removed children (about 4 KiB each), which the
-   * kernel reparents to the root, so they pin no memcg but add up over a thousand containers.
+   * kernel reparents to the root, so they pin no memcg but add up over a thousand containers. Children still there
+   * (retired cgroups, alive) are not removed ones: what they hold is left out.
    */
   public static long pagesHeldByRemovedChildren(CgroupDriver driver, Path root) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(driver.fs().read(root.resolve("memory.stat")));
+    long held = userPages(driver, root);
+    for (String child : driver.fs().subdirectories(root)) {
+      try {
+        held -= userPages(driver, root.resolve(child));
+      } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+        // counted as removed: what it held, if anything, still shows in the root's figure
+      }
+    }
+    return Math.max(0, held);
+  }
+
+  /** A cgroup's user pages, its descendants' included. */
+  private static long userPages(CgroupDriver driver, Path cgroup) throws IOException {
+    Map<String, Long> stat = MemoryStats.parseKeyValues(driver.fs().read(cgroup.resolve("memory.stat")));
     // v1 memory.stat is per-cgroup except the total_* keys; v2 memory.stat is hierarchical.
     String prefix = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1 ? "total_" : "";
     long held = 0;
