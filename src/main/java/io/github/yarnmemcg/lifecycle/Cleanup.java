@@ -42,7 +42,7 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   enum State { KILL, RETIRED, WAIT, DRAIN, REMOVE, DONE }
 
-  /** Why a waiting cgroup stopped waiting. */
+  /** Why a waiting or retired cgroup stopped being kept. */
   enum Wake {
     APPLICATION_ENDED("its application ended"),
     AGE_CAP("it waited drain.wait.max-ms"),
@@ -242,7 +242,7 @@ final class Cleanup implements RetiredOrder.Retiree {
         return NOW;
       default:
         // Removed undrained, next: what is charged now stays charged (moved to the parent on 7.1+).
-        leftCharged = atExit.pageCache() + Math.max(0, atExit.shmem());
+        leftCharged = charged(atExit);
         return to(State.REMOVE);
     }
   }
