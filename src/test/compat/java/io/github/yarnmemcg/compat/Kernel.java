@@ -136,6 +136,37 @@ final class Kernel {
     return held;
   }
 
+  /**
+   * User pages charged under the cgroup but to none of its children still there: what removed children hold, which
+   * keeps them dying (children kept by the plugin, retired, are alive).
+   */
+  long userPagesOfRemovedUnder(Path cgroup) throws IOException {
+    long held = userPagesUnder(cgroup);
+    for (String child : children(cgroup)) {
+      try {
+        held -= userPagesUnder(cgroup.resolve(child));
+      } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+        // what it held, if anything, still shows in the parent's figure
+      }
+    }
+    return Math.max(0, held);
+  }
+
+  /**
+   * A container cgroup the plugin keeps retired once its container ended (before Linux 7.1, while its page cache may
+   * be read again): no process, and no protection left (v1 soft limit, v2 memory.low, 0).
+   */
+  boolean retired(Path cgroup) {
+    try {
+      String procs = new String(Files.readAllBytes(cgroup.resolve("cgroup.procs")), StandardCharsets.US_ASCII);
+      String low = new String(Files.readAllBytes(cgroup.resolve(v2 ? "memory.low" : "memory.soft_limit_in_bytes")),
+          StandardCharsets.US_ASCII);
+      return procs.trim().isEmpty() && low.trim().equals("0");
+    } catch (IOException gone) {
+      return false;
+    }
+  }
+
   /** v2 only: the root's own count of dying descendants (cgroup.stat), -1 on v1. */
   long dyingUnder(Path cgroup) throws IOException {
     if (!v2) {

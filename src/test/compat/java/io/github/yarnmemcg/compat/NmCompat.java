@@ -53,8 +53,9 @@ import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
  *   the memory YARN allocated it, as read from inside the container;</li>
  *   <li>a container allocating past its limit, OOM-killed by the kernel, with the plugin's message in the
  *   diagnostics the client sees;</li>
- *   <li>after they exit: no cgroup directory under the root and no user page still charged under it (what would
- *   pin a removed v1 memcg, i.e. keep it dying); the node-wide dying count is reported before and after;</li>
+ *   <li>after they exit: no cgroup directory under the root but those the plugin keeps retired (empty and
+ *   unprotected) and no user page still charged under it to a removed one (what would pin a removed v1 memcg, i.e.
+ *   keep it dying); the node-wide dying count is reported before and after;</li>
  *   <li>a real MapReduce job (2 maps, 1 reduce over fresh input) with its result checked, every container of it in
  *   its own memcg with its limit, and the same "nothing left" check once the application has ended.</li>
  * </ol>
@@ -683,31 +684,46 @@ public final class NmCompat {
   }
 
   /**
-   * After the applications ended: every container cgroup under the root is removed (polled, 90 s at most), no
-   * user page is still charged under the root (polled to 0, 10 s at most: v1 memory.stat lags by up to 2 s), and,
-   * reported only, the node's dying count against the baseline taken before the containers.
+   * After the applications ended: every container cgroup under the root is removed or retired by the plugin (polled,
+   * 90 s at most), no user page is still charged under the root to a removed one (polled to 0, 10 s at most: v1
+   * memory.stat lags by up to 2 s), and, reported only, the node's dying count against the baseline taken before the
+   * containers.
    */
+  private List<String> notRetired() throws IOException {
+    List<String> left = new ArrayList<>();
+    for (String child : Kernel.children(root)) {
+      if (!kernel.retired(root.resolve(child))) {
+        left.add(child);
+      }
+    }
+    return left;
+  }
+
+  /** See {@link #notRetired}. */
   private void nothingLeft(String what, long baseline, long lastEnd) throws Exception {
     long deadline = System.nanoTime() + 90_000_000_000L;
-    List<String> left = Kernel.children(root);
+    List<String> left = notRetired();
     for (int attempt = 0; !left.isEmpty() && pause(attempt, deadline); attempt++) {
-      left = Kernel.children(root);
+      left = notRetired();
     }
     long removedMs = ms(lastEnd);
-    check(left.isEmpty(), what + ": no container cgroup left under " + root + ": " + left);
-    long pagesAtOnce = kernel.userPagesUnder(root);
+    List<String> retired = Kernel.children(root);
+    check(left.isEmpty(), what + ": no container cgroup left under " + root + " but retired ones: " + left);
+    long pagesAtOnce = kernel.userPagesOfRemovedUnder(root);
     long pages = pagesAtOnce;
     long settle = System.nanoTime() + SETTLE_MS * 1_000_000;
     for (int attempt = 0; pages > 0 && pause(attempt, settle); attempt++) {
-      pages = kernel.userPagesUnder(root);
+      pages = kernel.userPagesOfRemovedUnder(root);
     }
     long dying = kernel.nodeDying();
     for (int attempt = 0; dying > baseline && pause(attempt, settle); attempt++) {
       dying = kernel.nodeDying();
     }
     long dyingUnderRoot = kernel.dyingUnder(root);
-    measure("nothing left after " + what, "cgroups left under the root " + left.size() + " (all removed "
-        + removedMs + " ms after the last application ended); user pages charged under the root " + pagesAtOnce
+    measure("nothing left after " + what, "cgroups left under the root " + left.size() + " (all removed or retired "
+        + removedMs + " ms after the last application ended; retired " + retired.size() + ": " + retired + ", holding "
+        + (kernel.userPagesUnder(root) - pagesAtOnce) + " B); user pages of removed cgroups under the root "
+        + pagesAtOnce
         + " B at once, " + pages + " B settled; node-wide dying memcgs before " + baseline + ", after " + dying
         + (dyingUnderRoot >= 0 ? "; dying under the root " + dyingUnderRoot : ""));
     check(pages == 0, what + ": no user page still charged under the root (what would keep a removed memcg dying): "
