@@ -33,6 +33,8 @@ final class Cleanup implements RetiredOrder.Retiree {
   /** The kernel's periodic flush of memcg statistics runs every 2 s; a second reading this much later is fresh. */
   static final long STATS_FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(2_500);
   private static final long DRAIN_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** How long the drain of a released cgroup's remainder may wait for it before the cgroup is retired again. */
+  static final long RELEASE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
   /** A failed step is retried at 1 s doubling to 60 s. */
   static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
   /** A drain that made no progress looks again at 250 ms doubling to 8 s. */
@@ -315,7 +317,9 @@ final class Cleanup implements RetiredOrder.Retiree {
     if (first) {
       drainBegun = now;
     }
-    long deadline = drainBegun + owner.settings.drainTimeout().toNanos();
+    // A released cgroup holds next to nothing: what will not go at once may go later, and it stays retired meanwhile.
+    long budget = wokenBy == Wake.RELEASED ? RELEASE_DRAIN_NANOS : owner.settings.drainTimeout().toNanos();
+    long deadline = drainBegun + budget;
     DrainResult d = owner.driver.drain(cgroup, deadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : deadline);
     if (first) {
       chargedAtDrain = d.pageCacheBefore();
@@ -328,6 +332,17 @@ final class Cleanup implements RetiredOrder.Retiree {
       // journal, pinned by another process): at once after progress, else with backoff, never past the budget.
       long delay = d.drainedBytes() > 0 ? (rounds = 0) : PAGES.delayNanos(rounds++);
       return Math.max(0, Math.min(delay, deadline - System.nanoTime()));
+    }
+    if (d.leftCharged() > 0 && wokenBy == Wake.RELEASED) {
+      // Kept rather than removed still charged, which would leave it dying: a page a filesystem's journal holds, or
+      // dirty pages until the flusher writes them, go later; the next pass looks again.
+      LOG.debug("{}: {} bytes still charged after the release's drain, retired again", containerId, d.leftCharged());
+      drainBegun = 0;
+      wokenBy = null;
+      lowSince = 0;
+      to(State.RETIRED);
+      owner.retired(this, d.leftCharged());
+      return PASS;
     }
     leftCharged = d.leftCharged();
     if (leftCharged > 0) {

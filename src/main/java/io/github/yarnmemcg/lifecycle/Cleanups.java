@@ -146,6 +146,7 @@ final class Cleanups {
       if (c.state() == Cleanup.State.RETIRED) {
         counters.retired.decrement();
         counters.retiredBytes.add(-c.held());
+        c.held(0);
       } else {
         counters.waiting.decrement();
       }
