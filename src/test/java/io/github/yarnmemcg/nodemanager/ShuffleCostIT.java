@@ -339,15 +339,7 @@ class ShuffleCostIT {
   /** Every container cgroup left under the root is empty and unprotected: kept by the policy, not running. */
   private static boolean allKept(CgroupDriver driver, Path root, WatchingExecutor executor) {
     try {
-      for (String id : executor.memcgs().containerIds()) {
-        Path c = root.resolve(id);
-        String protection = driver.mount().version() == CgroupVersion.V1 ? "memory.soft_limit_in_bytes"
-            : "memory.low";
-        if (!driver.pids(c).isEmpty() || !driver.fs().read(c.resolve(protection)).trim().equals("0")) {
-          return false;
-        }
-      }
-      return true;
+      return executor.memcgs().containerIds().stream().allMatch(id -> YarnClusters.isRetired(root.resolve(id)));
     } catch (IOException e) {
       return false;
     }
