@@ -377,7 +377,10 @@ class ShuffleCostIT {
       long baseline, String mode) throws Exception {
     // Removed, or retired with page cache others may read again (the JDK's files a task JVM read back after the
     // machine paged them out): what the retired ones hold is reported, not bounded; none is dying.
-    List<WaitingCgroup> retired = YarnClusters.awaitEveryCgroupCleaned(executor.memcgs());
+    YarnClusters.awaitEveryCgroupCleaned(executor.memcgs());
+    // Read now, as the periodic pass would: what they hold once the applications' (and the test's) files are gone.
+    executor.memcgs().lookAtRetired();
+    List<WaitingCgroup> retired = executor.memcgs().waiting();
     System.out.printf("[measure] shuffle cost, %s: once the applications ended %d cgroup(s) retired, holding %.1f"
         + " MiB%n", mode, retired.size(), retired.stream().mapToLong(WaitingCgroup::held).sum() / (double) MIB);
     // On v2 a removed memcg whose container dirtied inodes stays dying until the flusher has written them (30 s)
