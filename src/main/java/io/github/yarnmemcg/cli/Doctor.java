@@ -357,11 +357,7 @@ public final class Doctor {
       return null;
     }
     if (policy == CleanupPolicy.RETIRE) {
-      RetireSettings r = settings.retire();
-      int cpus = RetireSettings.possibleCpus();
-      out.add(Finding.info("retire budget: " + r.budget(cpus) + " cgroups at once (" + r.maxCgroups() + " at most, "
-          + (r.kernelMemoryBytes() >> 20) + " MiB of kernel memory at about " + RetireSettings.bytesPerMemcg(cpus) / 1024
-          + " KiB each on " + cpus + " possible CPUs); released below " + (r.releaseBelowBytes() >> 10) + " KiB"));
+      out.add(Finding.info("retire budget: " + settings.retire().describe(RetireSettings.possibleCpus())));
     }
     // Hadoop's default is 0 (delete at once); it has no constant for it.
     long debugDelay = target.conf().getLong(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 0);

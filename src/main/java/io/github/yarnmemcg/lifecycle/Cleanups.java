@@ -41,11 +41,6 @@ final class Cleanups {
     scheduler.every(settings.retire().checkInterval(), () -> scheduler.now(this::lookAtRetired));
   }
 
-  /** How many cgroups may be retired at once on this node. */
-  int retireBudget() {
-    return retireBudget;
-  }
-
   /** The retirement pass: each retired cgroup's charge is read, and those the kernel has let go are removed. */
   void lookAtRetired() {
     for (Cleanup c : waitingNow()) {

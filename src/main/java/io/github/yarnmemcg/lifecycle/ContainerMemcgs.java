@@ -57,11 +57,6 @@ public final class ContainerMemcgs implements Closeable {
     this.cleanups = new Cleanups(driver, root, settings, counters, applications, RetireSettings.possibleCpus());
   }
 
-  /** How many finished containers' cgroups may be retired at once on this node (policy {@link CleanupPolicy#RETIRE}). */
-  public int retireBudget() {
-    return cleanups.retireBudget();
-  }
-
   public CgroupDriver driver() {
     return driver;
   }

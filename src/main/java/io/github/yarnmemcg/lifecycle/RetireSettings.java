@@ -91,6 +91,16 @@ public final class RetireSettings {
   }
 
   /**
+   * The budget on a node with this many possible CPUs and how it follows from the settings: one wording for the
+   * start-up log line and the doctor.
+   */
+  public String describe(int possibleCpus) {
+    return budget(possibleCpus) + " cgroups retired at once at most (" + maxCgroups + " by count, "
+        + (kernelMemoryBytes >> 20) + " MiB of kernel memory at about " + bytesPerMemcg(possibleCpus) / 1024
+        + " KiB each on " + possibleCpus + " possible CPUs); released below " + (releaseBelowBytes >> 10) + " KiB";
+  }
+
+  /**
    * The CPUs the kernel allocates every memcg's per-CPU parts for ({@code /sys/devices/system/cpu/possible}), or the
    * CPUs this JVM sees when that cannot be read.
    */

@@ -100,21 +100,12 @@ public final class MemcgPlugin implements Closeable {
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
       LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({}){}", root,
           mount.version().name().toLowerCase(), memcgs.policy().description(), why,
-          memcgs.policy() == CleanupPolicy.RETIRE ? "; " + retireBudget(memcgs, settings) : "");
+          memcgs.policy() == CleanupPolicy.RETIRE
+              ? "; retire budget: " + settings.lifecycle().retire().describe(RetireSettings.possibleCpus()) : "");
       return new MemcgPlugin(settings, memcgs, metrics, cpu, shares);
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("yarn-memcg cannot start: " + e.getMessage(), e);
     }
-  }
-
-  /** The retire budget as the log and the doctor say it. */
-  static String retireBudget(ContainerMemcgs memcgs, MemcgConfiguration settings) {
-    RetireSettings r = settings.lifecycle().retire();
-    return "at most " + memcgs.retireBudget() + " cgroups retired at once (" + MemcgConfiguration.RETIRE_MAX_CGROUPS
-        .name() + "=" + r.maxCgroups() + ", " + MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB.name() + "="
-        + (r.kernelMemoryBytes() >> 20) + " at " + RetireSettings.bytesPerMemcg(RetireSettings.possibleCpus()) / 1024
-        + " KiB per memcg on " + RetireSettings.possibleCpus() + " possible CPUs), released below "
-        + (r.releaseBelowBytes() >> 10) + " KiB";
   }
 
   /**

@@ -292,7 +292,7 @@ class ShuffleCostIT {
         // files that were not deleted (input pages it was first to read back) may keep some: after 60 s, those.
         Await.until(() -> "no container cgroup left before the next job under " + root, Duration.ofSeconds(120),
             () -> executor.memcgs().containerIds().isEmpty()
-                || System.nanoTime() - jobEnded > 60_000_000_000L && allKept(driver, root, executor));
+                || System.nanoTime() - jobEnded > 60_000_000_000L && allKept(root, executor));
         Job job = job(cluster.getConfig(), mode + "-" + perShape.size(), input,
             shape.startsWith("reduces after") ? 1.0f : 0.0f);
         // What the job's JVMs and maps read, cached now, whatever the pause before (DAMON pages out after ~60 s).
@@ -337,7 +337,7 @@ class ShuffleCostIT {
   }
 
   /** Every container cgroup left under the root is empty and unprotected: kept by the policy, not running. */
-  private static boolean allKept(CgroupDriver driver, Path root, WatchingExecutor executor) {
+  private static boolean allKept(Path root, WatchingExecutor executor) {
     try {
       return executor.memcgs().containerIds().stream().allMatch(id -> YarnClusters.isRetired(root.resolve(id)));
     } catch (IOException e) {
