@@ -29,7 +29,9 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /** One reclaim call; EAGAIN/EBUSY-style partial results must not throw. */
-  abstract void drainStep(Path cgroup, MemoryStats current) throws IOException;
+  interface DrainStep {
+    void reclaim(Path cgroup, MemoryStats current) throws IOException;
+  }
 
   @Override
   public boolean create(Path cgroup) throws IOException {
@@ -94,6 +96,16 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     }
   }
 
+  /** The file of the cgroup's memory use now. */
+  abstract String usageFile();
+
+  @Override
+  public long usage(CgroupFs.Located cgroup) throws IOException {
+    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+      return MemoryStats.parseValue(d.read(usageFile()));
+    }
+  }
+
   /** The monitor's reading of an open cgroup directory. */
   abstract MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException;
 
@@ -104,6 +116,11 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   @Override
   public void signalKill(Path cgroup) throws IOException {
+    signalEach(cgroup);
+  }
+
+  /** SIGKILL to each process listed now (not this JVM); children forked after the listing are not among them. */
+  void signalEach(Path cgroup) throws IOException {
     List<Long> pids = pids(cgroup);
     pids.remove(Processes.self());
     Processes.kill(pids);
@@ -122,8 +139,8 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     }
   }
 
-  @Override
-  public DrainResult drain(Path cgroup, long deadlineNanos) throws IOException {
+  /** Reclaims with {@code step} until no page cache is left or the deadline passes (see {@link #drain}). */
+  DrainResult drain(Path cgroup, long deadlineNanos, DrainStep step) throws IOException {
     long start = System.nanoTime();
     MemoryStats s = memoryStat(cgroup);
     long before = s.pageCache();
@@ -131,7 +148,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     int stalls = 0;
     while (s.pageCache() > 0) {
       long previous = s.pageCache();
-      drainStep(cgroup, s);
+      step.reclaim(cgroup, s);
       steps++;
       s = memoryStat(cgroup);
       // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.

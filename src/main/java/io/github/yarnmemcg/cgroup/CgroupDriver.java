@@ -110,14 +110,25 @@ public interface CgroupDriver {
   /** The processes in the cgroup; empty when it does not exist. */
   List<Long> pids(Path cgroup) throws IOException;
 
-  /** Sends SIGKILL to everything in the cgroup and returns at once (v2 {@code cgroup.kill} where present). */
+  /**
+   * The interface this driver uses for each function in a container-level cgroup such as {@code cgroup} (an existing
+   * cgroup below the top of the hierarchy, where every interface file the kernel has shows): the best the kernel
+   * offers, found by the files it shows.
+   */
+  KernelInterfaces interfaces(Path cgroup) throws IOException;
+
+  /**
+   * Sends SIGKILL to everything in the cgroup and returns within moments, as {@link #interfaces} says: v2
+   * {@code cgroup.kill}, else v2 freeze, signal and thaw, else a signal to each process listed.
+   */
   void signalKill(Path cgroup) throws IOException;
 
   /** Kills everything in the cgroup until it is empty or the deadline passes. @return true when empty */
   boolean killAll(Path cgroup, long deadlineNanos) throws IOException;
 
   /**
-   * Reclaims the cgroup's page cache (v1 {@code memory.force_empty}, v2 {@code memory.reclaim} in steps)
+   * Reclaims the cgroup's page cache (v1 {@code memory.force_empty}, v2 {@code memory.reclaim} in steps, or on v2
+   * without it {@code memory.high} set to 0, only in a cgroup without processes: see {@link KernelInterfaces.Drain})
    * until none is left or the deadline passes. Dirty and writeback pages need the flusher first, so this
    * keeps trying with {@link Backoff#STANDARD} while they remain.
    */
@@ -143,6 +154,12 @@ public interface CgroupDriver {
 
   /** {@link #memoryStat(Path)} of a cgroup found once with {@link CgroupFs#locate}: reopened in one open(2). */
   MemoryStats memoryStat(CgroupFs.Located cgroup) throws IOException;
+
+  /**
+   * The cgroup's memory use now ({@code memory.current} or {@code memory.usage_in_bytes}), of a cgroup found once with
+   * {@link CgroupFs#locate}: what a peak is sampled from on kernels that keep none.
+   */
+  long usage(CgroupFs.Located cgroup) throws IOException;
 
   /**
    * {@link #memoryStat} and the CPU time in one visit to a cgroup found once with {@link CgroupFs#locate}: the

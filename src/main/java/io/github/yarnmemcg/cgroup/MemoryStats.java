@@ -48,6 +48,12 @@ public final class MemoryStats {
     this.oomKill = oomKill;
   }
 
+  /** These figures with another peak: one the plugin sampled where the kernel keeps none (see {@link KernelInterfaces.Peak}). */
+  public MemoryStats withPeak(long newPeak) {
+    return new MemoryStats(anon, file, shmem, mappedFile, activeFile, inactiveFile, dirty, writeback, swap, usage,
+        newPeak, limit, limitHits, oom, oomKill);
+  }
+
   public long anon() {
     return anon;
   }

@@ -80,7 +80,11 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
-  void drainStep(Path cgroup, MemoryStats current) throws IOException {
+  public DrainResult drain(Path cgroup, long deadlineNanos) throws IOException {
+    return drain(cgroup, deadlineNanos, this::forceEmpty);
+  }
+
+  private void forceEmpty(Path cgroup, MemoryStats current) throws IOException {
     try {
       write(cgroup.resolve("memory.force_empty"), "0");
     } catch (CgroupIoException e) {
@@ -90,6 +94,21 @@ public final class V1Driver extends AbstractCgroupDriver {
         throw e;
       }
     }
+  }
+
+  /**
+   * v1 always drains with {@code memory.force_empty} and keeps its own high mark; its freezer is a hierarchy of its own,
+   * so processes are killed one by one; PSI is not per cgroup there.
+   */
+  @Override
+  public KernelInterfaces interfaces(Path cgroup) {
+    return KernelInterfaces.of(KernelInterfaces.Drain.FORCE_EMPTY, KernelInterfaces.Kill.SIGNAL_EACH,
+        KernelInterfaces.Peak.KERNEL, KernelInterfaces.Psi.NOT_ON_V1);
+  }
+
+  @Override
+  String usageFile() {
+    return "memory.usage_in_bytes";
   }
 
   @Override

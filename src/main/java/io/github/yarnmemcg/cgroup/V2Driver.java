@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -86,17 +87,87 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
-  public void signalKill(Path cgroup) throws IOException {
-    Path kill = cgroup.resolve("cgroup.kill");
-    if (fs().exists(kill)) {
-      write(kill, "1");
-    } else {
-      super.signalKill(cgroup);
+  public KernelInterfaces interfaces(Path cgroup) throws IOException {
+    return KernelInterfaces.of(drainVia(cgroup), killVia(cgroup),
+        fs().exists(cgroup.resolve("memory.peak")) ? KernelInterfaces.Peak.KERNEL : KernelInterfaces.Peak.SAMPLED,
+        memoryPressure(cgroup).isPresent() ? KernelInterfaces.Psi.ON : KernelInterfaces.Psi.OFF);
+  }
+
+  private KernelInterfaces.Drain drainVia(Path cgroup) {
+    return fs().exists(cgroup.resolve("memory.reclaim")) ? KernelInterfaces.Drain.RECLAIM
+        : KernelInterfaces.Drain.HIGH_ZERO;
+  }
+
+  private KernelInterfaces.Kill killVia(Path cgroup) {
+    if (fs().exists(cgroup.resolve("cgroup.kill"))) {
+      return KernelInterfaces.Kill.CGROUP_KILL;
     }
+    return fs().exists(cgroup.resolve("cgroup.freeze")) ? KernelInterfaces.Kill.FREEZE_THEN_SIGNAL
+        : KernelInterfaces.Kill.SIGNAL_EACH;
   }
 
   @Override
-  void drainStep(Path cgroup, MemoryStats current) throws IOException {
+  public void signalKill(Path cgroup) throws IOException {
+    switch (killVia(cgroup)) {
+      case CGROUP_KILL:
+        write(cgroup.resolve("cgroup.kill"), "1");
+        return;
+      case FREEZE_THEN_SIGNAL:
+        freezeThenSignal(cgroup);
+        return;
+      default:
+        signalEach(cgroup);
+    }
+  }
+
+  /**
+   * Kills without {@code cgroup.kill} and without a race against fork: a process listed and signalled could otherwise
+   * fork a child that is in no list yet. Frozen, nothing in the cgroup runs, and a child forked while the freeze
+   * spreads starts frozen (it inherits the cgroup's state); frozen processes still die of SIGKILL. The wait for
+   * {@code frozen 1} is bounded ({@link #FREEZE_WAIT_NANOS}): a process in uninterruptible sleep freezes only when it
+   * returns, and what is listed is signalled anyway ({@link #killAll} repeats). Never while this JVM is inside: it
+   * would freeze itself.
+   */
+  void freezeThenSignal(Path cgroup) throws IOException {
+    List<Long> pids = pids(cgroup);
+    if (pids.isEmpty()) {
+      return;
+    }
+    if (pids.contains(Processes.self())) {
+      signalEach(cgroup);
+      return;
+    }
+    Path freeze = cgroup.resolve("cgroup.freeze");
+    write(freeze, "1");
+    try {
+      long deadline = System.nanoTime() + FREEZE_WAIT_NANOS;
+      for (int attempt = 0; !frozen(cgroup) && Backoff.STANDARD.pause(attempt, deadline); attempt++) {
+        // waits for the last process to stop
+      }
+      Processes.kill(pids(cgroup));
+    } finally {
+      try {
+        write(freeze, "0");
+      } catch (NoSuchFileException e) {
+        // The cgroup was removed meanwhile: nothing is left frozen.
+      }
+    }
+  }
+
+  /** How long a freeze may take to reach every process before they are signalled anyway. */
+  static final long FREEZE_WAIT_NANOS = 200_000_000L;
+
+  private boolean frozen(Path cgroup) throws IOException {
+    return get(MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.events"))), "frozen") == 1;
+  }
+
+  @Override
+  public DrainResult drain(Path cgroup, long deadlineNanos) throws IOException {
+    return drainVia(cgroup) == KernelInterfaces.Drain.RECLAIM ? drain(cgroup, deadlineNanos, this::reclaim)
+        : drainThroughHigh(cgroup, deadlineNanos);
+  }
+
+  private void reclaim(Path cgroup, MemoryStats current) throws IOException {
     long bytes = Math.min(Math.max(current.pageCache(), 4096), RECLAIM_STEP_BYTES);
     try {
       write(cgroup.resolve("memory.reclaim"), Long.toString(bytes));
@@ -106,6 +177,37 @@ public final class V2Driver extends AbstractCgroupDriver {
         throw e;
       }
     }
+  }
+
+  /**
+   * The drain of a kernel without {@code memory.reclaim} (before 5.19): each step writes 0 to {@code memory.high},
+   * whose write reclaims the cgroup down to the new value before it returns (up to 16 rounds of reclaim, fewer when
+   * nothing more can go, such as dirty pages before the flusher writes them; the loop then waits for them as a reclaim
+   * drain does). A zero {@code memory.max} would also reclaim but counts an {@code oom} event. Only in a cgroup with no
+   * process, which a zero limit would throttle; the previous value is written back in any case.
+   */
+  DrainResult drainThroughHigh(Path cgroup, long deadlineNanos) throws IOException {
+    List<Long> pids = pids(cgroup);
+    if (!pids.isEmpty()) {
+      throw new CgroupIoException("drain through memory.high", cgroup, "processes " + pids + " are still in it",
+          CgroupIoException.Kind.OTHER, null);
+    }
+    Path high = cgroup.resolve("memory.high");
+    String previous = read(high).trim();
+    try {
+      return drain(cgroup, deadlineNanos, (c, s) -> write(high, "0"));
+    } finally {
+      try {
+        write(high, previous);
+      } catch (NoSuchFileException e) {
+        // Removed meanwhile: nothing to restore.
+      }
+    }
+  }
+
+  @Override
+  String usageFile() {
+    return "memory.current";
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.github.yarnmemcg.cli;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.KernelInterfaces;
 import io.github.yarnmemcg.cgroup.Delegation;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MountInfo;
@@ -100,6 +101,9 @@ public final class Doctor {
       boolean probeHasMemory = probe != null && (mount.version() == CgroupVersion.V1
           || fs.exists(probe.resolve("memory.stat")));
       features(fs, mount, probeHasMemory ? probe : nearestExisting(fs, mount, root), probeHasMemory, out);
+      if (probeHasMemory) {
+        interfaces(driver, probe, out);
+      }
     } finally {
       if (probe != null) {
         try {
@@ -304,17 +308,31 @@ public final class Doctor {
     }
     String v2Only = "cgroup v2 only";
     feature(fs, out, where, "memory.force_empty", !v2, v2 ? "cgroup v1 only" : "drains page cache on v1");
-    feature(fs, out, where, "memory.reclaim", v2, v2 ? "drains page cache on v2, kernel 5.19+" : v2Only);
+    feature(fs, out, where, "memory.reclaim", false, v2 ? "drains page cache on v2, kernel 5.19+; without it the drain"
+        + " sets memory.high to 0 in the emptied cgroup" : v2Only);
     feature(fs, out, where, "cgroup.kill", false, v2 ? "kills a whole cgroup at once, kernel 5.14+; without it"
-        + " processes are killed one by one" : v2Only);
+        + " the cgroup is frozen (cgroup.freeze, 5.2+), its processes killed one by one, then thawed" : v2Only);
     feature(fs, out, where, "memory.peak", false, v2 ? "peak in the final figures, kernel 5.19+; without it the peak"
-        + " is unknown" : v2Only + "; v1 has memory.max_usage_in_bytes");
+        + " is memory.current as sampled" : v2Only + "; v1 has memory.max_usage_in_bytes");
     feature(fs, out, where, "memory.oom.group", false, v2 ? "whole-cgroup OOM kill, kernel 4.19+; yarn-memcg sets it on"
         + " every container cgroup, so an OOM takes the whole container" : v2Only);
     feature(fs, out, where, "memory.events", false, v2 ? "OOM kills in running containers are reported as the kernel"
         + " signals them (inotify)" : v2Only + "; on v1 they are read from memory.oom_control every "
         + OomWatcher.V1_POLL.toMillis() + " ms, because v1's only notification, an eventfd registered through"
         + " cgroup.event_control, cannot be created from Java (and Linux 6.12 deprecates it)");
+  }
+
+  /** What the NodeManager will use for each function on this kernel, as it says in its start-up line. */
+  private static void interfaces(CgroupDriver driver, Path probe, List<Finding> out) {
+    try {
+      KernelInterfaces k = driver.interfaces(probe);
+      out.add(Finding.ok("kernel " + System.getProperty("os.version") + " interfaces: " + k.describe()));
+      if (k.psi() == KernelInterfaces.Psi.OFF) {
+        out.add(Finding.info("memory pressure (PSI) of containers is not reported: " + k.psi().description()));
+      }
+    } catch (IOException e) {
+      out.add(Finding.warn("cannot read which kernel interfaces " + probe + " offers: " + e.getMessage()));
+    }
   }
 
   private static void feature(CgroupFs fs, List<Finding> out, Path where, String file, boolean needed,

@@ -14,14 +14,24 @@ public final class Completion {
   private final Path cgroup;
   private final Optional<MemoryStats> finalStats;
   private final CompletableFuture<CleanupResult> cleanup;
+  /** How a peak the plugin sampled is named wherever it is reported. */
+  static final String SAMPLED = "sampled every " + PeakSampler.PERIOD.getSeconds() + " s, the kernel keeps no peak";
+
   private final long reportedKills;
+  private final boolean peakSampled;
 
   Completion(Path cgroup, Optional<MemoryStats> finalStats, CompletableFuture<CleanupResult> cleanup,
-      long reportedKills) {
+      long reportedKills, boolean peakSampled) {
     this.cgroup = cgroup;
     this.finalStats = finalStats;
     this.cleanup = cleanup;
     this.reportedKills = reportedKills;
+    this.peakSampled = peakSampled;
+  }
+
+  /** Whether the peak of {@link #finalStats} was sampled by the plugin rather than kept by the kernel. */
+  public boolean peakSampled() {
+    return peakSampled;
   }
 
   /** The final figures, read by the first completion only (later calls return the cleanup under way). */
@@ -40,8 +50,9 @@ public final class Completion {
    */
   public Optional<String> oomKill() {
     return finalStats.filter(s -> s.oomKill() > reportedKills).map(s -> String.format(Locale.ROOT,
-        "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB,"
-            + " %s, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB, reportedKills == 0
+        "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB%s,"
+            + " %s, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB,
+        peakSampled ? " (" + SAMPLED + ")" : "", reportedKills == 0
             ? s.oomKill() + " process(es) OOM-killed"
             : (s.oomKill() - reportedKills) + " more process(es) OOM-killed since the last report (" + s.oomKill()
                 + " in all)", s.limitHits()));

@@ -3,6 +3,7 @@ package io.github.yarnmemcg.lifecycle;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.Delegation;
+import io.github.yarnmemcg.cgroup.KernelInterfaces;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cgroup.Pressure;
 import java.io.Closeable;
@@ -43,6 +44,9 @@ public final class ContainerMemcgs implements Closeable {
   private final LifecycleCounters counters = new LifecycleCounters();
   private final Cleanups cleanups;
   private volatile OomWatcher oomWatcher;
+  private volatile KernelInterfaces interfaces;
+  /** Present where the kernel keeps no peak: see {@link PeakSampler}. */
+  private volatile PeakSampler peaks;
 
   /** A lifecycle without an application signal, for tools that run apart from a NodeManager. */
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
@@ -119,8 +123,21 @@ public final class ContainerMemcgs implements Closeable {
       dir = child;
     }
     driver.enableMemoryForChildren(root);
-    WritebackNudger.emptyChild(driver, root, "yarn-memcg-probe-", settings.deleteTimeout());
+    interfaces = WritebackNudger.emptyChild(driver, root, "yarn-memcg-probe-", settings.deleteTimeout());
+    if (interfaces.peak() == KernelInterfaces.Peak.SAMPLED && peaks == null) {
+      PeakSampler sampler = new PeakSampler(driver);
+      cleanups.scheduler.every(PeakSampler.PERIOD, sampler::sampleAll);
+      peaks = sampler;
+    }
     new Delegation(driver).checkCanMoveInto(root);
+  }
+
+  /** The kernel interface used for each function, as read in a probe cgroup by {@link #bootstrap}. */
+  public KernelInterfaces interfaces() {
+    if (interfaces == null) {
+      throw new IllegalStateException("bootstrap() has not run");
+    }
+    return interfaces;
   }
 
   /** The cgroup of a container, refusing any id that is not a YARN container id. */
@@ -230,6 +247,14 @@ public final class ContainerMemcgs implements Closeable {
       throw e;
     }
     counters.started.increment();
+    PeakSampler sampler = peaks;
+    if (sampler != null) {
+      try {
+        sampler.track(containerId, cgroup);
+      } catch (IOException e) {
+        LOG.debug("{}: cannot sample its peak: {}", containerId, e.toString());
+      }
+    }
     watchOomKills(containerId);
     LOG.debug("{}: memcg {} limit {} MiB ({})", containerId, cgroup, memoryBytes / MIB,
         guaranteed ? "guaranteed" : "opportunistic");
@@ -352,13 +377,20 @@ public final class ContainerMemcgs implements Closeable {
     long reported = watcher == null ? 0 : watcher.unwatch(containerId);
     Cleanup running = cleanups.underWay(containerId);
     if (running != null) {
-      return new Completion(cgroup, Optional.empty(), running.future, reported);
+      return new Completion(cgroup, Optional.empty(), running.future, reported, false);
     }
     if (!driver.fs().isDirectory(cgroup)) {
       return new Completion(cgroup, Optional.empty(),
-          CompletableFuture.completedFuture(CleanupResult.absent(containerId)), reported);
+          CompletableFuture.completedFuture(CleanupResult.absent(containerId)), reported, false);
     }
+    PeakSampler sampler = peaks;
     Optional<MemoryStats> last = stats(containerId);
+    if (sampler != null) {
+      last = last.map(s -> sampler.finalPeak(containerId, s));
+      if (!last.isPresent()) {
+        sampler.forget(containerId);
+      }
+    }
     Optional<Pressure> pressure = pressure(containerId);
     try {
       driver.signalKill(cgroup);
@@ -369,21 +401,22 @@ public final class ContainerMemcgs implements Closeable {
     Cleanup begun = cleanups.begin(cleanup);
     if (begun != cleanup) {
       // Another completion of the same container got there first: it reports the final figures.
-      return new Completion(cgroup, Optional.empty(), begun.future, reported);
+      return new Completion(cgroup, Optional.empty(), begun.future, reported, false);
     }
     last.ifPresent(s -> {
       if (s.oomKill() > reported) {
         counters.oomKills.add(s.oomKill() - reported);
       }
-      LOG.info("{}: memcg final: limit={} MiB peak={} MiB anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
+      LOG.info("{}: memcg final: limit={} MiB peak={} MiB{} anon={} MiB cache={} MiB shmem={} MiB failcnt={}"
           + " oom_kill={}{}; cleanup: {}", containerId, MemoryStats.mib(s.limit()), MemoryStats.mib(s.peak()),
+          sampler != null ? " (" + Completion.SAMPLED + ")" : "",
           MemoryStats.mib(s.anon()), MemoryStats.mib(s.file()), MemoryStats.mib(s.shmem()), s.limitHits(), s.oomKill(),
           pressure.map(p -> "; memory pressure " + p).orElse(""),
           cleanups.policy() == CleanupPolicy.AFTER_APPLICATION ? "waits for " + cleanup.applicationId + " to end"
               : cleanups.policy().name().toLowerCase(Locale.ROOT));
     });
     pressure.ifPresent(p -> counters.memoryStallMicros.add(p.fullTotalMicros()));
-    return new Completion(cgroup, last, cleanup.future, reported);
+    return new Completion(cgroup, last, cleanup.future, reported, sampler != null);
   }
 
   /**

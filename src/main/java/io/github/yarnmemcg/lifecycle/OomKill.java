@@ -64,10 +64,18 @@ public final class OomKill {
    */
   public String message() {
     return String.format(Locale.ROOT, "Container killed by the kernel OOM killer in its memory cgroup %s: limit %s MiB,"
-        + " peak %s MiB, %d process(es) OOM-killed at %s (%d so far); usage %s MiB, anon %s MiB, shmem %s MiB,"
-        + " page cache %s MiB; limit hit %s times.", cgroup, wholeMib(stats.limit()), wholeMib(stats.peak()), newKills,
+        + " peak %s, %d process(es) OOM-killed at %s (%d so far); usage %s MiB, anon %s MiB, shmem %s MiB,"
+        + " page cache %s MiB; limit hit %s times.", cgroup, wholeMib(stats.limit()), peak(), newKills,
         seenAt, totalKills, MemoryStats.mib(stats.usage()), MemoryStats.mib(stats.anon()),
         MemoryStats.mib(stats.shmem()), MemoryStats.mib(stats.pageCache()), MemoryStats.count(stats.limitHits()));
+  }
+
+  /** The kernel's peak, or where it keeps none (v2 before 5.19) the limit the kernel counted the use reaching. */
+  private String peak() {
+    if (stats.peak() == MemoryStats.UNKNOWN && stats.limitHits() > 0) {
+      return wholeMib(stats.limit()) + " MiB (the limit, reached; the kernel keeps no peak)";
+    }
+    return wholeMib(stats.peak()) + " MiB";
   }
 
   private static String wholeMib(long bytes) {

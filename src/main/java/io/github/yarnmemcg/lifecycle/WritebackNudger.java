@@ -3,6 +3,7 @@ package io.github.yarnmemcg.lifecycle;
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.KernelInterfaces;
 import io.github.yarnmemcg.cgroup.Processes;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,11 +46,20 @@ final class WritebackNudger {
     this.counters = counters;
   }
 
-  /** Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container. */
-  static void emptyChild(CgroupDriver driver, Path root, String prefix, Duration deleteTimeout) throws IOException {
+  /**
+   * Creates and removes one empty cgroup under the root, named so that no sweep takes it for a container.
+   *
+   * @return the interfaces the driver uses in a container-level cgroup, read in that one meanwhile
+   */
+  static KernelInterfaces emptyChild(CgroupDriver driver, Path root, String prefix, Duration deleteTimeout)
+      throws IOException {
     Path child = root.resolve(prefix + Processes.self());
     driver.create(child);
-    driver.delete(child, System.nanoTime() + deleteTimeout.toNanos());
+    try {
+      return driver.interfaces(child);
+    } finally {
+      driver.delete(child, System.nanoTime() + deleteTimeout.toNanos());
+    }
   }
 
   /** A container cgroup was removed: watch the root for its dying descendants (v2 only). */

@@ -98,8 +98,9 @@ public final class MemcgPlugin implements Closeable {
       }
       String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
-      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}); {} ({}){}", root,
-          mount.version().name().toLowerCase(), memcgs.policy().description(), why,
+      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}, kernel {}: {}); {} ({}){}", root,
+          mount.version().name().toLowerCase(), System.getProperty("os.version"), memcgs.interfaces().describe(),
+          memcgs.policy().description(), why,
           memcgs.policy() == CleanupPolicy.RETIRE
               ? "; retire budget: " + settings.lifecycle().retire().describe(RetireSettings.possibleCpus()) : "");
       return new MemcgPlugin(settings, memcgs, metrics, cpu, shares);

@@ -135,14 +135,43 @@ class V2DriverIT {
       assertEquals(0, p.waitFor());
     }
     long current = value(holder, "memory.current");
+    assertTrue(current < 16 * MIB, "after the process freed it, memory.current is low again: " + current);
+    if (!Files.exists(holder.resolve("memory.peak"))) {
+      // Before 5.19: the driver says the peak is unknown and that it samples it instead.
+      assertEquals(MemoryStats.UNKNOWN, driver.stats(holder).peak());
+      assertEquals(KernelInterfaces.Peak.SAMPLED, driver.interfaces(holder).peak());
+      return;
+    }
     long peak = value(holder, "memory.peak");
     assertTrue(peak >= 64 * MIB, "memory.peak keeps the 64 MiB high-water mark: " + peak);
-    assertTrue(current < 16 * MIB, "after the process freed it, memory.current is low again: " + current);
     assertEquals(peak, driver.stats(holder).peak());
+    assertEquals(KernelInterfaces.Peak.KERNEL, driver.interfaces(holder).peak());
   }
 
+  /**
+   * A drain of a cgroup a process still pins: with {@code memory.reclaim} (5.19+) partial, its EAGAIN no error; without
+   * it refused, because the zero {@code memory.high} it would set would throttle that process.
+   */
   @Test
-  void memoryReclaimAnsweringEagainIsAPartialDrainNotAnError() throws Exception {
+  void drainOfAPinnedCgroupIsPartialWithMemoryReclaimAndRefusedWithout() throws Exception {
+    boolean reclaim = Files.exists(cg.resolve("memory.reclaim"));
+    assertEquals(reclaim ? KernelInterfaces.Drain.RECLAIM : KernelInterfaces.Drain.HIGH_ZERO,
+        driver.interfaces(cg).drain(), "the drain follows the kernel's files");
+    if (!reclaim) {
+      Path locked = Workloads.freshFile(files, "locked", 8);
+      Process pin = startIn(cg, Workloads.mlock(locked));
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(pin.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        assertEquals("ready", out.readLine());
+        CgroupIoException refused = assertThrows(CgroupIoException.class,
+            () -> driver.drain(cg, System.nanoTime() + Duration.ofSeconds(2).toNanos()));
+        System.out.println("[measure] drain without memory.reclaim, a process inside: " + refused.getMessage());
+        assertEquals("max", Files.readString(cg.resolve("memory.high")).trim(), "memory.high untouched");
+      } finally {
+        pin.destroyForcibly().waitFor();
+      }
+      return;
+    }
     // The kernel answers EAGAIN when it reclaimed less than asked; here it can reclaim nothing (anon, no swap).
     Process anon = startIn(cg, Workloads.holdAnon(32));
     try (BufferedReader out = new BufferedReader(new InputStreamReader(anon.getInputStream(), StandardCharsets.UTF_8))) {
@@ -173,23 +202,99 @@ class V2DriverIT {
     }
   }
 
+  /**
+   * The drain of kernels without {@code memory.reclaim} (5.10 to 5.18), run on every kernel: {@code memory.high} set
+   * to 0 on the emptied cgroup takes its page cache without an OOM event, waits for dirty pages, and the previous
+   * value comes back; the cgroup then goes without a dying memcg. With a process inside it is refused, limit untouched.
+   */
   @Test
-  void cgroupKillTakesAForkingStragglerInOneCall() throws Exception {
-    assertTrue(Files.exists(cg.resolve("cgroup.kill")), "this kernel has cgroup.kill (5.14+)");
-    // An escaped shell that keeps forking: a signal per listed pid can miss the children forked meanwhile,
-    // cgroup.kill cannot.
-    assertEquals(0, startIn(cg, List.of("sh", "-c",
+  void drainThroughMemoryHighEmptiesAnEmptiedCgroupAndRestoresItsValue() throws Exception {
+    V2Driver v2 = (V2Driver) driver;
+    driver.setThrottleLimit(cg, 48 * MIB);
+    Path clean = Workloads.freshFile(files, "clean", 24);
+    assertEquals(0, startIn(cg, Workloads.readNoAtime(clean)).waitFor());
+    // 8 MiB written without fsync: dirty until the flusher or the drain's wait gets them written.
+    assertEquals(0, startIn(cg, List.of("dd", "if=/dev/zero", "of=" + files.resolve("dirty"), "bs=1M", "count=8",
+        "status=none")).waitFor());
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)));
+    MemoryStats before = driver.memoryStat(cg);
+    assertTrue(before.pageCache() >= 30 * MIB, "24 MiB read and 8 MiB written are charged: " + before);
+
+    long dyingBefore = driver.dyingMemcgsUnder(cgroups.root());
+    DrainResult r = v2.drainThroughHigh(cg, System.nanoTime() + Duration.ofSeconds(30).toNanos());
+    System.out.printf("[measure] drain through memory.high on %s: %s%n", System.getProperty("os.version"), r);
+    assertTrue(r.complete(), "every page went, the dirty ones once written: " + r);
+    assertEquals(48 * MIB, value(cg, "memory.high"), "the previous memory.high is back");
+    assertEquals(0, keyValues(cg, "memory.events").get("oom"), "a zero memory.high counts no OOM event");
+    driver.delete(cg, System.nanoTime() + Duration.ofSeconds(5).toNanos());
+    assertTrue(Await.within(Duration.ofSeconds(10), () -> driver.dyingMemcgsUnder(cgroups.root()) == dyingBefore),
+        "removed after the drain, it left no dying memcg: " + driver.dyingMemcgsUnder(cgroups.root()));
+
+    Path busy = child("busy");
+    Process holder = startIn(busy, Workloads.holdAnon(4));
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      CgroupIoException refused = assertThrows(CgroupIoException.class,
+          () -> v2.drainThroughHigh(busy, System.nanoTime() + Duration.ofSeconds(5).toNanos()));
+      assertTrue(refused.getMessage().contains(busy.toString()), refused.getMessage());
+      assertEquals("max", Files.readString(busy.resolve("memory.high")).trim(), "untouched with a process inside");
+    } finally {
+      holder.destroyForcibly().waitFor();
+    }
+  }
+
+  /** An escaped shell that keeps forking sleepers: a signal per listed pid misses the children forked meanwhile. */
+  private List<Long> startForkingStraggler(Path cgroup) throws Exception {
+    assertEquals(0, startIn(cgroup, List.of("sh", "-c",
         "setsid sh -c 'i=0; while [ $i -lt 5000 ]; do sleep 600 & i=$((i+1)); done; wait' > /dev/null 2>&1 &"))
         .waitFor());
-    Await.until("the straggler to fork", Duration.ofSeconds(10), () -> driver.pids(cg).size() >= 5);
-    List<Long> before = driver.pids(cg);
+    Await.until("the straggler to fork", Duration.ofSeconds(10), () -> driver.pids(cgroup).size() >= 5);
+    return driver.pids(cgroup);
+  }
+
+  @Test
+  void killTakesAForkingStragglerInOneCall() throws Exception {
+    KernelInterfaces.Kill kill = driver.interfaces(cg).kill();
+    assertEquals(Files.exists(cg.resolve("cgroup.kill")) ? KernelInterfaces.Kill.CGROUP_KILL
+        : KernelInterfaces.Kill.FREEZE_THEN_SIGNAL, kill, "cgroup.kill where the kernel has it (5.14+), else freeze");
+    List<Long> before = startForkingStraggler(cg);
     driver.signalKill(cg);
-    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "one write to cgroup.kill emptied the cgroup: "
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "one call (" + kill + ") emptied the cgroup: "
         + driver.pids(cg));
     for (long pid : before) {
       assertTrue(Workloads.isDeadOrZombie(pid), "process " + pid + " is dead");
     }
     driver.delete(cg, System.nanoTime() + Duration.ofSeconds(5).toNanos());
     assertFalse(Files.exists(cg));
+  }
+
+  /**
+   * The kill of kernels without {@code cgroup.kill} (5.10 to 5.13), run on every kernel: freeze, signal, thaw empties
+   * a cgroup that forks as fast as it can in one call; the control, one signal per listed process, leaves some behind.
+   */
+  @Test
+  void freezeThenSignalTakesAForkingStragglerInOneCallWhereOneSignalPerPidDoesNot() throws Exception {
+    Path control = child("control");
+    startForkingStraggler(control);
+    ((AbstractCgroupDriver) driver).signalEach(control);
+    Thread.sleep(200);
+    List<Long> survivors = driver.pids(control);
+    System.out.printf("[measure] one SIGKILL per listed pid left %d process(es) of a forking straggler%n",
+        survivors.size());
+    assertFalse(survivors.isEmpty(), "the control: children forked after the listing survive one pass");
+    driver.killAll(control, System.nanoTime() + Duration.ofSeconds(10).toNanos());
+
+    List<Long> before = startForkingStraggler(cg);
+    long start = System.nanoTime();
+    ((V2Driver) driver).freezeThenSignal(cg);
+    System.out.printf("[measure] freeze, signal, thaw took %.1f ms%n", (System.nanoTime() - start) / 1e6);
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "freeze, signal, thaw emptied the cgroup in one call: "
+        + driver.pids(cg));
+    for (long pid : before) {
+      assertTrue(Workloads.isDeadOrZombie(pid), "process " + pid + " is dead");
+    }
+    assertEquals(0, keyValues(cg, "cgroup.events").get("frozen"), "and nothing is left frozen");
+    assertEquals("0", Files.readString(cg.resolve("cgroup.freeze")).trim());
   }
 }

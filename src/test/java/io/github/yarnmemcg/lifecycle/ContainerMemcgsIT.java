@@ -134,6 +134,38 @@ class ContainerMemcgsIT {
     });
   }
 
+  /**
+   * The final figures' peak: the kernel's where it keeps one, else sampled while the container ran (v2 before 5.19) and
+   * named so. The container held 64 MiB for a few sampling periods and freed it before it ended, so its use at the
+   * end is low: a peak read only then would be far below.
+   */
+  @Test
+  void finalFiguresHaveThePeakOfTheRunningContainerKeptOrSampled() throws Exception {
+    open(true);
+    String id = Lifecycles.containerId(1);
+    Path cg = memcgs.start(id, 128 * MIB, true);
+    Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.holdAnon(64))).start();
+    try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      assertEquals("ready", out.readLine());
+      Thread.sleep(3 * PeakSampler.PERIOD.toMillis());
+      p.getOutputStream().close();
+      assertEquals(0, p.waitFor());
+    }
+    long atEnd = cgroups.driver().stats(cg).usage();
+    boolean kernelKeepsPeak = cgroups.driver().interfaces(cg).peak()
+        == io.github.yarnmemcg.cgroup.KernelInterfaces.Peak.KERNEL;
+    Completion c = memcgs.complete(id);
+    MemoryStats s = c.finalStats().orElseThrow();
+    System.out.printf("[measure] final figures of a container that held 64 MiB: peak %s MiB (%s), use at its end"
+        + " %s MiB%n", MemoryStats.mib(s.peak()), c.peakSampled() ? "sampled" : "the kernel's",
+        MemoryStats.mib(atEnd));
+    assertEquals(!kernelKeepsPeak, c.peakSampled(), "sampled exactly where the kernel keeps no peak");
+    assertTrue(atEnd < 32 * MIB, "the control: its use at the end was low: " + MemoryStats.mib(atEnd));
+    assertTrue(s.peak() >= 64 * MIB, "the peak is the 64 MiB it held: " + s);
+    assertEquals(CleanupResult.Outcome.CLEANED, c.cleanup().get(60, TimeUnit.SECONDS).outcome());
+  }
+
   @Test
   void leftoverProcessIsKilledAndTheCgroupDeleted() throws Exception {
     open(true);
