@@ -1,0 +1,42 @@
+package io.github.yarnmemcg.lifecycle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.github.yarnmemcg.cgroup.MemoryStats;
+import org.junit.jupiter.api.Test;
+
+/** The final peak where the kernel keeps none; the sampling itself runs on real cgroups (ContainerMemcgsIT). */
+class PeakSamplerTest {
+  private static final long MIB = 1 << 20;
+  private static final long U = MemoryStats.UNKNOWN;
+
+  static MemoryStats stats(long usage, long peak, long limit, long limitHits) {
+    return new MemoryStats(0, 0, 0, 0, 0, 0, 0, 0, 0, usage, peak, limit, limitHits, 0, 0);
+  }
+
+  final PeakSampler sampler = new PeakSampler(null);
+
+  @Test
+  void aPeakTheKernelKeptIsLeftAsItIs() {
+    MemoryStats kept = stats(4 * MIB, 90 * MIB, 128 * MIB, 3);
+    assertSame(kept, sampler.finalPeak("container_1700000000000_0001_01_000001", kept));
+  }
+
+  @Test
+  void withoutSamplesTheUseAtTheEndIsTheLeastThePeakWas() {
+    assertEquals(4 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, 128 * MIB, 0)).peak());
+  }
+
+  @Test
+  void aLimitTheKernelCountedTheUseReachingIsThePeak() {
+    assertEquals(128 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, 128 * MIB, 1)).peak());
+    // No limit ("max" reads as a huge value) says nothing about the peak.
+    assertEquals(4 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, Long.MAX_VALUE, 1)).peak());
+  }
+
+  @Test
+  void nothingKnownStaysUnknown() {
+    assertEquals(U, sampler.finalPeak("c", stats(U, U, U, U)).peak());
+  }
+}
