@@ -54,6 +54,15 @@ public final class MemoryStats {
         newPeak, limit, limitHits, oom, oomKill);
   }
 
+  /**
+   * These figures once the kernel's exact charge counter reads zero: nothing at all is charged, whatever the
+   * per-CPU-batched {@code memory.stat} counters still say (before Linux 5.13 they can lag by 32 pages per CPU for as
+   * long as the cgroup stays idle).
+   */
+  public MemoryStats withNothingCharged() {
+    return new MemoryStats(0, 0, 0, 0, 0, 0, 0, 0, swap, 0, peak, limit, limitHits, oom, oomKill);
+  }
+
   public long anon() {
     return anon;
   }
