@@ -20,6 +20,9 @@ public final class Delegation {
   /** Where systemd drop-ins that delegate a subtree are shipped (the binary distribution's conf/). */
   public static final String SYSTEMD_DROP_IN = "conf/systemd/yarn-memcg-v2.conf";
 
+  /** The drop-in for systemd 249-253 (no DelegateSubgroup=): bin/yarn-memcg-leaf in ExecStart=; works on 254+ too. */
+  public static final String SYSTEMD_DROP_IN_249 = "conf/systemd/yarn-memcg-v2-systemd249.conf";
+
   private final MemoryMount mount;
   private final CgroupFs fs;
 
@@ -104,7 +107,8 @@ public final class Delegation {
     return "Delegate a cgroup v2 subtree that holds both the NodeManager's own cgroup (now "
         + ownCgroup().map(Path::toString).orElse("unknown") + ") and the root to that user. With systemd:"
         + " Delegate=yes and DelegateSubgroup=nodemanager on the NodeManager's unit, memory enabled in the unit's"
-        + " cgroup.subtree_control (" + SYSTEMD_DROP_IN + "), and " + rootKey + " inside the unit's cgroup (see"
+        + " cgroup.subtree_control (" + SYSTEMD_DROP_IN + ", systemd 254+; before 254, bin/yarn-memcg-leaf in"
+        + " ExecStart= as in " + SYSTEMD_DROP_IN_249 + "), and " + rootKey + " inside the unit's cgroup (see"
         + " /proc/<NodeManager pid>/cgroup). By hand, as root: mkdir " + subtree + " " + nodeManager
         + "; echo +memory into cgroup.subtree_control of every cgroup from " + mount.path() + " down to " + subtree
         + "; chown " + user + " " + subtree + " " + subtree + "/cgroup.procs " + subtree + "/cgroup.subtree_control "

@@ -243,7 +243,9 @@ public final class Doctor {
     return Finding.fail(user + " cannot move container processes into " + root + ": on cgroup v2 that needs write"
         + " access to cgroup.procs of the common ancestor of the NodeManager's cgroup and the root, and " + user
         + " may write cgroup.procs of no cgroup above the root. Delegate a subtree holding both to " + user
-        + ": systemd Delegate=yes and DelegateSubgroup= (conf/systemd/yarn-memcg-v2.conf), or as root chown "
+        + ": systemd Delegate=yes and DelegateSubgroup= (conf/systemd/yarn-memcg-v2.conf, systemd 254+), or"
+        + " Delegate=yes and bin/yarn-memcg-leaf in ExecStart= (conf/systemd/yarn-memcg-v2-systemd249.conf, systemd"
+        + " 249+), or as root chown "
         + user + " " + subtree + " and its cgroup.procs, cgroup.subtree_control and cgroup.threads, and run the"
         + " NodeManager in a child of " + subtree + " other than the root");
   }

@@ -116,7 +116,9 @@ public final class ContainerMemcgs implements Closeable {
           throw new IOException("cgroup " + dir + " does not delegate the memory controller to its children"
               + " (its cgroup.subtree_control lacks memory); enable it there before the NodeManager starts: as root,"
               + " echo +memory > " + dir.resolve("cgroup.subtree_control") + " (for a systemd service with"
-              + " Delegate=yes, an ExecStartPre doing so, as in " + Delegation.SYSTEMD_DROP_IN + ")");
+              + " Delegate=yes: under systemd 254+ an ExecStartPre doing so with DelegateSubgroup=, as in "
+              + Delegation.SYSTEMD_DROP_IN + "; under 249-253 bin/yarn-memcg-leaf in ExecStart=, as in "
+              + Delegation.SYSTEMD_DROP_IN_249 + ")");
         }
       }
       parentOurs = driver.create(child);
