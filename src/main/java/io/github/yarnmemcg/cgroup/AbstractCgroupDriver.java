@@ -29,19 +29,28 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /**
-   * Whether the kernel's charge counter of the cgroup ({@code memory.current}, {@code memory.usage_in_bytes}) reads
-   * zero, for a drain whose {@code memory.stat} still shows pages. That counter is the page counter every charge goes
-   * through, exact once the per-CPU charge caches are drained (a {@code memory.high} write and
-   * {@code memory.force_empty} drain them); {@code memory.stat} before Linux 5.13 folds each CPU's changes in only past
-   * 32 pages and never on a timer, so an idle drained cgroup can show up to 32 pages per CPU that are gone. Measured
-   * on 5.10 (v2): 132 KiB of file in {@code memory.stat} with {@code memory.current} at 0, for as long as it was read.
+   * The figures of a drain step, bounded by the kernel's charge counter ({@code memory.current},
+   * {@code memory.usage_in_bytes}) where it reads less page cache than {@code memory.stat} shows. That counter is the
+   * page counter every charge goes through, exact once the per-CPU charge caches are drained (a {@code memory.high}
+   * write and {@code memory.force_empty} drain them); {@code memory.stat} before Linux 5.13 folds each CPU's changes
+   * in only past 32 pages and never on a timer, so an idle drained cgroup can show up to 32 pages per CPU that are
+   * gone. Measured on 5.10 (v2): 132 KiB of file in {@code memory.stat} for as long as it was read, with
+   * {@code memory.current} at 0, or at 4 KiB while another process held a pipe page the cgroup was charged for.
    */
-  boolean nothingCharged(Path cgroup) throws IOException {
-    try {
-      return MemoryStats.parseValue(read(cgroup.resolve(usageFile()))) == 0;
-    } catch (NoSuchFileException e) {
-      return false;
+  MemoryStats boundedByCharge(Path cgroup, MemoryStats s) throws IOException {
+    if (s.pageCache() <= 0) {
+      return s;
     }
+    long charged;
+    try {
+      charged = MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
+    } catch (NoSuchFileException e) {
+      return s;
+    }
+    if (charged == 0) {
+      return s.withNothingCharged();
+    }
+    return charged < s.pageCache() ? s.withPageCacheAtMost(charged) : s;
   }
 
   /** One reclaim call; EAGAIN/EBUSY-style partial results must not throw. */
@@ -166,10 +175,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       long previous = s.pageCache();
       step.reclaim(cgroup, s);
       steps++;
-      s = memoryStat(cgroup);
-      if (s.pageCache() > 0 && nothingCharged(cgroup)) {
-        s = s.withNothingCharged();
-      }
+      s = boundedByCharge(cgroup, memoryStat(cgroup));
       // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.
       if (s.pageCache() > 0 && s.pageCache() >= previous && !Backoff.STANDARD.pause(stalls++, deadlineNanos)) {
         break;

@@ -63,6 +63,17 @@ public final class MemoryStats {
     return new MemoryStats(0, 0, 0, 0, 0, 0, 0, 0, swap, 0, peak, limit, limitHits, oom, oomKill);
   }
 
+  /**
+   * These figures with page cache of at most {@code bytes}: what the exact charge counter allows when it reads less
+   * than the per-CPU-batched statistics still show (see {@link #withNothingCharged}).
+   */
+  public MemoryStats withPageCacheAtMost(long bytes) {
+    long newFile = Math.min(file, Math.max(0, bytes) + Math.max(0, shmem));
+    return new MemoryStats(anon, newFile, shmem, Math.min(mappedFile, newFile), Math.min(activeFile, newFile),
+        Math.min(inactiveFile, newFile), Math.min(dirty, newFile), Math.min(writeback, newFile), swap, usage, peak,
+        limit, limitHits, oom, oomKill);
+  }
+
   public long anon() {
     return anon;
   }

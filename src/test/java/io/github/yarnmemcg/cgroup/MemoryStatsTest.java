@@ -254,6 +254,27 @@ class MemoryStatsTest {
     assertEquals(0L, stats(MemoryStats.UNKNOWN, 300, MemoryStats.UNKNOWN).containerMemory());
   }
 
+  /** The charge counter bounds what per-CPU-batched statistics still show (kernels before 5.13). */
+  @Test
+  void theChargeCounterBoundsStalePageCache() {
+    MemoryStats stale = new MemoryStats(77824, 135168, 0, 0, 131072, 4096, 8192, 0, 0, 4096, 1 << 26, 1 << 26, 3, 0,
+        0);
+    MemoryStats bounded = stale.withPageCacheAtMost(4096);
+    assertEquals(4096L, bounded.pageCache());
+    assertEquals(4096L, bounded.activeFile());
+    assertEquals(4096L, bounded.dirty());
+    assertEquals(77824L, bounded.anon(), "the rest is kept");
+    assertEquals(135168L, stale.withPageCacheAtMost(1 << 20).pageCache(), "never raised");
+    MemoryStats none = stale.withNothingCharged();
+    assertEquals(0L, none.pageCache());
+    assertEquals(0L, none.anon());
+    assertEquals(0L, none.usage());
+    assertEquals(3L, none.limitHits(), "the event counts are kept");
+    // shmem stays within the file figure it is part of
+    MemoryStats withShmem = new MemoryStats(0, 10 << 20, 4 << 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    assertEquals(1L << 20, withShmem.withPageCacheAtMost(1 << 20).pageCache());
+  }
+
   private static MemoryStats stats(long anon, long file, long shmem) {
     long u = MemoryStats.UNKNOWN;
     return new MemoryStats(anon, file, shmem, u, u, u, u, u, u, u, u, u, u, u, u);

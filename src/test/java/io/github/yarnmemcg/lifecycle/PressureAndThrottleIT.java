@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("v2-stage")
 @Tag("cgroup-v2")
-// On the oldest and newest guest kernels: the 6.12 guest already carries the drain's workload shapes (CI time).
+// Not on 6.12 (CI time): on 5.10 booted with PSI off as RHEL's kernels are, on 6.1 and 7.3 with it on.
 @Tag("not-v2-6.12")
 class PressureAndThrottleIT {
   private static final long MIB = 1 << 20;
@@ -157,6 +157,10 @@ class PressureAndThrottleIT {
       }
       if (!psiOn()) {
         assertTrue(memcgs.pressure(busy).isEmpty(), "no PSI on this kernel, no figure and no error");
+        // Its pipe closed first: a pipe page the holder wrote and the test did not read is charged to the container
+        // (kernel memory, which holds the memcg before 5.11) until the reader lets it go, which a drain cannot do.
+        hold.destroyForcibly().waitFor();
+        hold.getInputStream().close();
         memcgs.complete(busy).cleanup().get(60, TimeUnit.SECONDS);
         assertEquals(0, memcgs.counters().snapshot().memoryStallMicros());
         return;
