@@ -30,27 +30,36 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   /**
    * The figures of a drain step, bounded by the kernel's charge counter ({@code memory.current},
-   * {@code memory.usage_in_bytes}) where it reads less page cache than {@code memory.stat} shows. That counter is the
+   * {@code memory.usage_in_bytes}) where it reads less than {@code memory.stat} shows page cache. That counter is the
    * page counter every charge goes through, exact once the per-CPU charge caches are drained (a {@code memory.high}
    * write and {@code memory.force_empty} drain them); {@code memory.stat} before Linux 5.13 folds each CPU's changes
    * in only past 32 pages and never on a timer, so an idle drained cgroup can show up to 32 pages per CPU that are
    * gone. Measured on 5.10 (v2): 132 KiB of file in {@code memory.stat} for as long as it was read, with
-   * {@code memory.current} at 0, or at 4 KiB while another process held a pipe page the cgroup was charged for.
+   * {@code memory.current} at 0, or at 4 KiB (a page of kernel objects the container left, which does not hold a
+   * removed memcg there) that no reclaim lowered. So: a counter at 0 means nothing is charged; a counter below the
+   * statistics bounds the page cache; and when such a counter did not move across a reclaim step, what it still counts
+   * is not page cache the drain can free, and the drain is over.
    */
-  MemoryStats boundedByCharge(Path cgroup, MemoryStats s) throws IOException {
-    if (s.pageCache() <= 0) {
+  static MemoryStats boundedByCharge(MemoryStats s, long charge, long previousCharge) {
+    if (s.pageCache() <= 0 || charge == MemoryStats.UNKNOWN) {
       return s;
     }
-    long charged;
-    try {
-      charged = MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
-    } catch (NoSuchFileException e) {
-      return s;
-    }
-    if (charged == 0) {
+    if (charge == 0) {
       return s.withNothingCharged();
     }
-    return charged < s.pageCache() ? s.withPageCacheAtMost(charged) : s;
+    if (charge >= s.pageCache()) {
+      return s;
+    }
+    return s.withPageCacheAtMost(charge == previousCharge ? 0 : charge);
+  }
+
+  /** The cgroup's charge counter, or {@link MemoryStats#UNKNOWN} without one. */
+  private long charge(Path cgroup) throws IOException {
+    try {
+      return MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
+    } catch (NoSuchFileException e) {
+      return MemoryStats.UNKNOWN;
+    }
   }
 
   /** One reclaim call; EAGAIN/EBUSY-style partial results must not throw. */
@@ -171,11 +180,15 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     long before = s.pageCache();
     int steps = 0;
     int stalls = 0;
+    long charge = MemoryStats.UNKNOWN;
     while (s.pageCache() > 0) {
       long previous = s.pageCache();
       step.reclaim(cgroup, s);
       steps++;
-      s = boundedByCharge(cgroup, memoryStat(cgroup));
+      s = memoryStat(cgroup);
+      long previousCharge = charge;
+      charge = s.pageCache() > 0 ? charge(cgroup) : MemoryStats.UNKNOWN;
+      s = boundedByCharge(s, charge, previousCharge);
       // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.
       if (s.pageCache() > 0 && s.pageCache() >= previous && !Backoff.STANDARD.pause(stalls++, deadlineNanos)) {
         break;

@@ -85,7 +85,12 @@ class CgroupDriverIT {
       p.getOutputStream().close();
       assertEquals(0, p.waitFor());
     }
-    assertTrue(driver.stats(cg2).peak() >= 60 * MIB, "the peak keeps the high-water mark");
+    if (driver.interfaces(cg2).peak() == KernelInterfaces.Peak.KERNEL) {
+      assertTrue(driver.stats(cg2).peak() >= 60 * MIB, "the peak keeps the high-water mark");
+    } else {
+      // v2 before 5.19: no memory.peak, the lifecycle samples it (ContainerMemcgsIT checks that figure).
+      assertEquals(MemoryStats.UNKNOWN, driver.stats(cg2).peak());
+    }
   }
 
   @Test

@@ -275,6 +275,10 @@ class DrainShapesIT {
     // Other memcgs on the node may be freed meanwhile (the count then goes below the baseline); a leak can only
     // raise it. The exact check is the per-root charge below.
     assertTrue(r.left().nothingPinned(), r.label() + ": 20 drained containers must add no dying memcg: " + r);
+    assertCleanedAndNothingLeftCharged(r);
+  }
+
+  static void assertCleanedAndNothingLeftCharged(Run r) {
     assertEquals(0, r.leftChargedResults(), r.label() + ": no cleanup reported page cache left: " + r);
     assertEquals(0, r.counters().leftCharged(), r.label() + ": " + r.counters());
     assertEquals(CONTAINERS, r.counters().cleaned(), r.label() + ": " + r.counters());
@@ -329,7 +333,23 @@ class DrainShapesIT {
   @Test
   @Tag("v2-6.1")
   void writeWithFsync() throws Exception {
-    assertDrained(run(Shape.WRITE_FSYNC, true, null));
+    assertDrainedWriters(run(Shape.WRITE_FSYNC, true, null));
+  }
+
+  /**
+   * Writers drained: no dying memcg; but on cgroup v2 before Linux 5.14 the kernel keeps a removed memcg whose
+   * container wrote files dying, with no page left, until those inodes leave the inode cache (see
+   * {@link DyingMemcgs#kernelReleasesWritebackOfRemovedCgroups}): measured on 5.10, 3 writers drained to 0 stayed
+   * dying for minutes, and went once their inodes did. There the drain is held to what it can do: every page gone.
+   */
+  void assertDrainedWriters(Run r) throws IOException {
+    if (cgroups.driver().mount().version() == CgroupVersion.V1 || DyingMemcgs.kernelReleasesWritebackOfRemovedCgroups()) {
+      assertDrained(r);
+      return;
+    }
+    System.out.println("[measure] " + r.label() + " before 5.14: " + r.left() + " (held by cgroup writeback, no page)");
+    assertTrue(r.left().noPageLeft(), r.label() + ": every page drained: " + r);
+    assertCleanedAndNothingLeftCharged(r);
   }
 
   /**
@@ -348,8 +368,13 @@ class DrainShapesIT {
     // slack are the reported metadata pages at most.
     long ours = r.left().underRoot().map(DyingMemcgs.UnderRoot::descendants)
         .orElse(r.left().pagesSettled() < DyingMemcgs.PAGES_SLACK ? 0L : Long.MAX_VALUE);
-    assertTrue(ours <= r.leftChargedResults(),
-        "every memcg left dying is one whose cleanup reported what stayed charged: " + r);
+    if (cgroups.driver().mount().version() == CgroupVersion.V1 || DyingMemcgs.kernelReleasesWritebackOfRemovedCgroups()) {
+      assertTrue(ours <= r.leftChargedResults(),
+          "every memcg left dying is one whose cleanup reported what stayed charged: " + r);
+    } else {
+      // Before 5.14 cgroup writeback also holds them, with no page (assertDrainedWriters).
+      assertTrue(r.left().noPageLeft(), "every page drained: " + r);
+    }
     assertTrue(r.maxLeftCharged() <= 64 * 1024, "and that is a few metadata pages, not the 8 MiB written: " + r);
     assertEquals(r.leftChargedResults(), r.counters().leftCharged(), "each one counted: " + r.counters());
     assertEquals(CONTAINERS, r.counters().cleaned(), r.counters().toString());
@@ -358,7 +383,7 @@ class DrainShapesIT {
   @Test
   @Tag("v2-6.1")
   void writeWithoutFsync() throws Exception {
-    assertDrained(run(Shape.WRITE_NO_FSYNC, true, null));
+    assertDrainedWriters(run(Shape.WRITE_NO_FSYNC, true, null));
   }
 
   @Test

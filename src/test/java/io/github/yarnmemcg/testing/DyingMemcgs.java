@@ -24,10 +24,24 @@ public final class DyingMemcgs {
    * to expect; the product measures instead ({@code ReparentProbe}).
    */
   public static boolean kernelReparents() throws IOException {
+    return kernelAtLeast(7, 1);
+  }
+
+  /**
+   * Whether this kernel moves the inodes a removed memcg's container wrote to its parent's writeback context when a
+   * memcg goes offline ("writeback, cgroup: release dying cgwbs by switching attached inodes", Linux 5.14). Before it,
+   * on cgroup v2, a removed memcg whose container wrote files stays dying, with no page charged, until those inodes
+   * (and the directories it wrote in) leave the inode cache, which nothing the plugin may do brings about.
+   */
+  public static boolean kernelReleasesWritebackOfRemovedCgroups() throws IOException {
+    return kernelAtLeast(5, 14);
+  }
+
+  private static boolean kernelAtLeast(int wantMajor, int wantMinor) throws IOException {
     String[] v = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
     int major = Integer.parseInt(v[0]);
     int minor = Integer.parseInt(v[1]);
-    return major > 7 || major == 7 && minor >= 1;
+    return major > wantMajor || major == wantMajor && minor >= wantMinor;
   }
 
   /**
@@ -147,6 +161,11 @@ public final class DyingMemcgs {
      */
     public boolean nothingPinned() {
       return pagesSettled < PAGES_SLACK && underRoot.map(u -> u.descendants() <= 0).orElse(true);
+    }
+
+    /** No page of the root's is still charged: what a drain can achieve whatever holds a removed memcg otherwise. */
+    public boolean noPageLeft() {
+      return pagesSettled < PAGES_SLACK;
     }
 
     @Override
