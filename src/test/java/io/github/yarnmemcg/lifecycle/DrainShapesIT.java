@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as {@code [measure]} lines.
  */
 @Tag("v2-6.12")
+@Tag("v1-guest")
 class DrainShapesIT {
   private static final long MIB = 1 << 20;
   private static final int CONTAINERS = 20;
