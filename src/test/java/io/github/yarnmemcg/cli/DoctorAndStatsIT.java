@@ -23,7 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code yarn-memcg doctor} and {@code stats} on this machine's real memory controller. */
-@org.junit.jupiter.api.Tag("v1-guest")
 class DoctorAndStatsIT {
   private static final long MIB = 1 << 20;
 
