@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel layer against this machine's real memory controller. */
 @Tag("v2-stage")
+@Tag("v1-guest")
 class CgroupDriverIT {
   private static final long MIB = 1 << 20;
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cgroups and touches nothing else, neither a container that runs, nor a cgroup not named like a container, nor
  * anything outside the root.
  */
+@org.junit.jupiter.api.Tag("v1-guest")
 class SweepIT {
   private static final long MIB = 1 << 20;
 

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The tests that depend on the kernel are tagged {@code v2-stage} and run on every v2 kernel of the VM stage too;
  * the caps, the restart and the control are the lifecycle's own logic and run on the host.
  */
+@Tag("v1-guest")
 class ApplicationEndIT {
   private static final long MIB = FileUtils.ONE_MB;
   private static final int CONTAINERS = 8;

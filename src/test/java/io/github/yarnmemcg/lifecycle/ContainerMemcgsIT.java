@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The container lifecycle on this machine's real memory controller, counting dying memcgs in the kernel. */
 @Tag("v2-stage")
+@Tag("v1-guest")
 class ContainerMemcgsIT {
   private static final long MIB = 1 << 20;
   private static final int CONTAINERS = 20;

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * frozen v1 freezer cgroup, the way a task in uninterruptible sleep lingers), and the plugin's root removed
  * underneath it.
  */
+@Tag("v1-guest")
 class LifecycleFaultsIT {
   private static final long MIB = 1 << 20;
   private static final Path FREEZER = Paths.get("/sys/fs/cgroup/freezer");

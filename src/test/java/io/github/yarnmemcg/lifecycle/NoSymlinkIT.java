@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * where a filesystem allows them is in NoSymlinkFollowedTest; a root reached through a link on the tmpfs above
  * the mounts is refused at NodeManager start, see NodeManagerStartupIT.)
  */
+@org.junit.jupiter.api.Tag("v1-guest")
 class NoSymlinkIT {
   private static final long MIB = 1 << 20;
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * kernel; v1: read every 250 ms), on this machine's real memory controller and in the v2 guests.
  */
 @Tag("v2-stage")
+@Tag("v1-guest")
 class OomWatcherIT {
   private static final long MIB = 1 << 20;
   private static final int KILLS = 4;

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("v2-stage")
 @Tag("not-v2-5.10")
+@Tag("v1-guest")
 class ResizeAndSweepIT {
   private static final long MIB = 1 << 20;
 

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The ResourceHandler contract and the process tree on the real kernel. The NodeManager's Container is a
  * Mockito stand-in here (only its id, resource and token are read); MiniYarnClusterIT covers the real one.
  */
+@org.junit.jupiter.api.Tag("v1-guest")
 class MemcgPluginIT {
   private static final long MIB = 1 << 20;
 
