@@ -102,13 +102,14 @@ public final class UnprivilegedNodeManagerMain {
     Path cg = memcgs.start(id, 64 * MIB, true);
     System.out.println(out + "limit=" + driver.stats(cg).limit());
     Path input = Workloads.freshFile(work, "input", 8);
-    Path seen = work.resolve("seen");
+    // The container only reads: where it ran comes back on its stdout, not in a file it writes (before 5.14 a file
+    // a container wrote keeps its removed memcg dying while the inode is cached, which is not what this measures).
     Process p = new ProcessBuilder(driver.joinThenExec(cg, List.of("/bin/sh", "-c",
-        "cat /proc/self/cgroup > " + seen + " && dd if=" + input + " of=/dev/null bs=1M status=none")))
-        .inheritIO().start();
+        "cat /proc/self/cgroup && dd if=" + input + " of=/dev/null bs=1M status=none")))
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String seen = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     System.out.println(out + "exit=" + p.waitFor());
-    System.out.println(out + "joined=" + driver.mount().cgroupOfProcess(Files.readString(seen)).map(Path::toString)
-        .orElse("none"));
+    System.out.println(out + "joined=" + driver.mount().cgroupOfProcess(seen).map(Path::toString).orElse("none"));
     System.out.println(out + "pageCacheBeforeDrain=" + driver.stats(cg).pageCache());
     CleanupResult r = memcgs.complete(id).cleanup().get(60, TimeUnit.SECONDS);
     System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.evictedBytes());
