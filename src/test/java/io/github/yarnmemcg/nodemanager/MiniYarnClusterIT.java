@@ -52,7 +52,6 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,8 +90,8 @@ class MiniYarnClusterIT {
     YarnClusters.stopThenRemove(driver, root, client, cluster);
   }
 
+  // On cgroup v2 a real NodeManager runs in the systemd stage (src/test/vm/systemd-recipe), under systemd as PID 1.
   @Test
-  @Tag("v2-6.12")
   void containerReadingFreshFileRunsInItsOwnCgroupAndLeavesNothing() throws Exception {
     Path input = Workloads.freshFile(work, "input-64m", 64);
     Path seen = work.resolve("seen-cgroup");
