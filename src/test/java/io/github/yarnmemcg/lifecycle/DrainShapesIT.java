@@ -251,8 +251,11 @@ class DrainShapesIT {
     }
     assertEquals(List.of(), memcgs.containerIds(), "no container cgroup is left under the root");
     // Kept shmem stays dying whatever the wait: only page cache is waited for.
+    // So do writers' memcgs on v2 before 5.14, held by cgroup writeback (assertDrainedWriters).
+    boolean writebackHolds = (shape == Shape.WRITE_FSYNC || shape == Shape.WRITE_NO_FSYNC)
+        && driver.mount().version() == CgroupVersion.V2 && !DyingMemcgs.kernelReleasesWritebackOfRemovedCgroups();
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, memcgs.root(), baseline,
-        settleMillis(driver, drain && !(shape == Shape.SHMEM && shm == ShmRemoval.KEPT)));
+        settleMillis(driver, drain && !(shape == Shape.SHMEM && shm == ShmRemoval.KEPT) && !writebackHolds));
     long held = left.pagesAtOnce();
     long added = left.nodeDyingAdded();
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
@@ -361,6 +364,8 @@ class DrainShapesIT {
    * and what it holds is a few clean pages, not the container's data.
    */
   @Test
+  // What an idle disk's journal holds is measured where the kernel releases writers' memcgs (5.14+ on v2, and v1).
+  @Tag("not-v2-5.10")
   void writeWithFsyncOnAnIdleDisk() throws Exception {
     busyDisk = false;
     Run r = run(Shape.WRITE_FSYNC, true, null);
