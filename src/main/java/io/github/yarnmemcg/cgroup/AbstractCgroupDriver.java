@@ -54,7 +54,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /** The cgroup's charge counter, or {@link MemoryStats#UNKNOWN} without one. */
-  private long charge(Path cgroup) throws IOException {
+  long charge(Path cgroup) throws IOException {
     try {
       return MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
     } catch (NoSuchFileException e) {

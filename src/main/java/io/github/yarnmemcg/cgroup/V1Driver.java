@@ -106,6 +106,26 @@ public final class V1Driver extends AbstractCgroupDriver {
         KernelInterfaces.Peak.KERNEL, KernelInterfaces.Psi.NOT_ON_V1);
   }
 
+  /**
+   * User pages only: v1 counts kernel memory apart as well ({@code memory.kmem.usage_in_bytes}, where the kernel has
+   * it), and kernel objects a finished container left (its files' inodes and dentries) do not hold a removed memcg,
+   * while its pages do: a drain is over when no user page is charged.
+   */
+  @Override
+  long charge(Path cgroup) throws IOException {
+    long usage = super.charge(cgroup);
+    if (usage == UNKNOWN || usage == 0) {
+      return usage;
+    }
+    try {
+      long kmem = MemoryStats.parseValue(read(cgroup.resolve("memory.kmem.usage_in_bytes")));
+      return kmem == UNKNOWN ? usage : Math.max(0, usage - kmem);
+    } catch (java.nio.file.NoSuchFileException | CgroupIoException e) {
+      // No kernel memory accounting apart (or it cannot be read): the whole usage bounds the pages.
+      return usage;
+    }
+  }
+
   @Override
   String usageFile() {
     return "memory.usage_in_bytes";

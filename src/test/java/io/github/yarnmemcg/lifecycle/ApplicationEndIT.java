@@ -34,10 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing stays dying or under the root. On kernels that keep a removed cgroup's pages the cgroups are retired,
  * unprotected, until their page cache is gone; on kernels that move them to the parent, they go at once and the pages stay cached.
  * The eager drain is the control that shows the evicted-bytes measure can fail. Figures go to {@code [measure]}.
- * The tests that depend on the kernel are tagged {@code v2-stage} and run on every v2 kernel of the VM stage too;
+ * The tests that depend on the kernel are tagged {@code v2-stage} and {@code v1-guest} and run in the VM stages too;
  * the caps, the restart and the control are the lifecycle's own logic and run on the host.
  */
-@Tag("v1-guest")
 class ApplicationEndIT {
   private static final long MIB = FileUtils.ONE_MB;
   private static final int CONTAINERS = 8;
@@ -188,6 +187,7 @@ class ApplicationEndIT {
 
   @Test
   @Tag("v2-stage")
+  @Tag("v1-guest")
   void theProbeMeasuresWhatTheKernelDoesAndLeavesNothing() throws Exception {
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
@@ -202,6 +202,7 @@ class ApplicationEndIT {
 
   @Test
   @Tag("v2-stage")
+  @Tag("v1-guest")
   void outputDeletedByTheApplicationAfterItsContainersExitedIsNeverEvicted() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
@@ -237,6 +238,7 @@ class ApplicationEndIT {
    */
   @Test
   @Tag("v2-stage")
+  @Tag("v1-guest")
   void dirtyOutputKeptByTheApplicationLeavesNothingDying() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
@@ -267,6 +269,7 @@ class ApplicationEndIT {
   /** On a kernel that moves a removed cgroup's pages to its parent: gone at once, nothing evicted, still cached. */
   @Test
   @Tag("v2-stage")
+  @Tag("v1-guest")
   void readersOnAKernelThatReparentsLeaveTheirPageCacheCachedInTheParent() throws Exception {
     open(DrainWhen.AUTO, Duration.ofHours(1), 512);
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
