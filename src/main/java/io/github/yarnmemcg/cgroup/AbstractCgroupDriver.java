@@ -53,6 +53,14 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     return s.withPageCacheAtMost(charge == previousCharge ? 0 : charge);
   }
 
+  /**
+   * Whether {@link #charge} also counts kernel memory, so that a charge no reclaim lowers may be kernel objects rather
+   * than pages (v2); where it counts user pages only (v1), such a charge is pages, which the drain keeps waiting for.
+   */
+  boolean chargeCountsKernelMemory() {
+    return true;
+  }
+
   /** The cgroup's charge counter, or {@link MemoryStats#UNKNOWN} without one. */
   long charge(Path cgroup) throws IOException {
     try {
@@ -188,7 +196,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
       s = memoryStat(cgroup);
       long previousCharge = charge;
       charge = s.pageCache() > 0 ? charge(cgroup) : MemoryStats.UNKNOWN;
-      s = boundedByCharge(s, charge, previousCharge);
+      s = boundedByCharge(s, charge, chargeCountsKernelMemory() ? previousCharge : MemoryStats.UNKNOWN);
       // Pages the flusher has not cleaned yet cannot go: wait for it rather than spin on the kernel.
       if (s.pageCache() > 0 && s.pageCache() >= previous && !Backoff.STANDARD.pause(stalls++, deadlineNanos)) {
         break;

@@ -118,12 +118,20 @@ public final class V1Driver extends AbstractCgroupDriver {
       return usage;
     }
     try {
-      long kmem = MemoryStats.parseValue(read(cgroup.resolve("memory.kmem.usage_in_bytes")));
-      return kmem == UNKNOWN ? usage : Math.max(0, usage - kmem);
-    } catch (java.nio.file.NoSuchFileException | CgroupIoException e) {
-      // No kernel memory accounting apart (or it cannot be read): the whole usage bounds the pages.
+      return Math.max(0, usage - MemoryStats.parseValue(read(cgroup.resolve("memory.kmem.usage_in_bytes"))));
+    } catch (java.nio.file.NoSuchFileException e) {
+      // A kernel without kernel memory accounting apart: the whole usage bounds the pages.
       return usage;
     }
+  }
+
+  /**
+   * User pages only (kernel memory is counted apart, {@code memory.kmem.usage_in_bytes}); on a kernel without that
+   * file the usage includes kernel memory, and the drain then waits for what it cannot tell apart: the safe side.
+   */
+  @Override
+  boolean chargeCountsKernelMemory() {
+    return false;
   }
 
   @Override
