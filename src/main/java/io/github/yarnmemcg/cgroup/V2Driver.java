@@ -144,7 +144,15 @@ public final class V2Driver extends AbstractCgroupDriver {
       for (int attempt = 0; !frozen(cgroup) && Backoff.STANDARD.pause(attempt, deadline); attempt++) {
         // waits for the last process to stop
       }
-      Processes.kill(pids(cgroup));
+      // Listed again until none is left (or a few rounds): a process not yet frozen when the list was read may have
+      // forked since, and its child, frozen, is in the next list; a process with SIGKILL pending forks no more.
+      for (int round = 0; round < KILL_ROUNDS; round++) {
+        List<Long> left = pids(cgroup);
+        if (left.isEmpty()) {
+          break;
+        }
+        Processes.kill(left);
+      }
     } finally {
       try {
         write(freeze, "0");
@@ -153,6 +161,9 @@ public final class V2Driver extends AbstractCgroupDriver {
       }
     }
   }
+
+  /** How many times the processes of a frozen cgroup are listed and signalled before it is thawed. */
+  static final int KILL_ROUNDS = 3;
 
   /** How long a freeze may take to reach every process before they are signalled anyway. */
   static final long FREEZE_WAIT_NANOS = 200_000_000L;

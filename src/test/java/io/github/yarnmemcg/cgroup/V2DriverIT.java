@@ -270,6 +270,27 @@ class V2DriverIT {
   }
 
   /**
+   * A fork bomb in a container (bounded by the container's 64 MiB limit, whose OOM kills it outlives): the freeze,
+   * signal and thaw of kernels without {@code cgroup.kill}, run on every kernel, empties it in one call.
+   */
+  @Test
+  void freezeThenSignalTakesAForkBombInOneCall() throws Exception {
+    driver.setHardLimit(cg, 64 * MIB);
+    Process bomb = startIn(cg, List.of("bash", "-c", "b() { b | b & }; b"));
+    Await.until("the bomb to spread", Duration.ofSeconds(20), () -> driver.pids(cg).size() >= 20);
+    int spread = driver.pids(cg).size();
+    long start = System.nanoTime();
+    ((V2Driver) driver).freezeThenSignal(cg);
+    long nanos = System.nanoTime() - start;
+    assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)), "one freeze, signal and thaw emptied the bomb's cgroup: "
+        + driver.pids(cg));
+    System.out.printf("[measure] fork bomb of %d+ processes: freeze, signal, thaw in %.1f ms, %d OOM kills meanwhile%n",
+        spread, nanos / 1e6, keyValues(cg, "memory.events").get("oom_kill"));
+    assertEquals(0, keyValues(cg, "cgroup.events").get("frozen"), "nothing is left frozen");
+    bomb.destroyForcibly().waitFor();
+  }
+
+  /**
    * The kill of kernels without {@code cgroup.kill} (5.10 to 5.13), run on every kernel: freeze, signal, thaw empties
    * a cgroup that forks as fast as it can in one call; the control, one signal per listed process, leaves some behind.
    */
