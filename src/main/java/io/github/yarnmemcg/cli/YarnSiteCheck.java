@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import io.github.yarnmemcg.nodemanager.ContainerRuntimes;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
 import io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler;
@@ -30,6 +31,10 @@ public final class YarnSiteCheck {
       if (handler.equals(MemcgLceResourcesHandler.class.getName())) {
         out.add(Finding.ok(YarnConfiguration.NM_CONTAINER_EXECUTOR + " = LinuxContainerExecutor with "
             + YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER + " = " + handler));
+        List<String> escaping = ContainerRuntimes.escaping(conf);
+        if (!escaping.isEmpty()) {
+          out.add(Finding.fail("the NodeManager will not start: " + ContainerRuntimes.refusal(conf, escaping)));
+        }
       } else {
         out.add(Finding.fail(YarnConfiguration.NM_CONTAINER_EXECUTOR + " is LinuxContainerExecutor but "
             + YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER + " is "

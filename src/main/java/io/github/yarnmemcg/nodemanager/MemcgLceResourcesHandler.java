@@ -51,6 +51,10 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
   @Override
   public void init(LinuxContainerExecutor lce) throws IOException {
     if (plugin == null) {
+      List<String> escaping = ContainerRuntimes.escaping(conf);
+      if (!escaping.isEmpty()) {
+        throw new IOException("yarn-memcg cannot start: " + ContainerRuntimes.refusal(conf, escaping));
+      }
       refuseHadoopsCgroupHandlersOnV2();
       plugin = MemcgPlugin.start(conf);
       // Logged and counted as they happen; LinuxContainerExecutor gives a handler no way to the diagnostics.

@@ -65,6 +65,25 @@ class YarnSiteCheckTest {
         && fails.contains("MemcgLceResourcesHandler"), fails);
   }
 
+  /** Docker, runc and pluggable runtimes place containers outside the plugin's cgroups: the doctor fails them. */
+  @Test
+  void containerRuntimesThatLeaveTheMemcgFailNamingTheKey() {
+    Configuration conf = shipped("conf/yarn-site.xml");
+    conf.set("yarn.nodemanager.container-executor.class",
+        "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor");
+    conf.set("yarn.nodemanager.linux-container-executor.resources-handler.class",
+        "io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler");
+    assertEquals(List.of(), of(conf, Finding.Level.FAIL), "default runtime only");
+    conf.set("yarn.nodemanager.runtime.linux.allowed-runtimes", "default, JavaSandbox");
+    assertEquals(List.of(), of(conf, Finding.Level.FAIL), "javasandbox joins the cgroup as default does");
+    for (String escaping : List.of("docker", "Docker", "runc", "mine")) {
+      conf.set("yarn.nodemanager.runtime.linux.allowed-runtimes", "default," + escaping);
+      String fails = of(conf, Finding.Level.FAIL).toString();
+      assertTrue(fails.contains("yarn.nodemanager.runtime.linux.allowed-runtimes='default," + escaping + "' allows "
+          + escaping + ":"), fails);
+    }
+  }
+
   /** The README's two ways to enable the plugin, as an operator pastes them into yarn-site.xml. */
   @Test
   void bothReadmeSetupsPassTheDoctor() throws Exception {

@@ -34,6 +34,19 @@ class NodeManagerStartupIT {
   @TempDir
   Path work;
 
+  /**
+   * Hadoop's PrivilegedOperationExecutor is one per JVM and keeps the first container-executor path it was given, so
+   * every LinuxContainerExecutor test of this class shares one stand-in.
+   */
+  @TempDir
+  static Path standInHome;
+
+  static Path standIn() throws Exception {
+    Path bin = standInHome.resolve("bin");
+    return Files.isDirectory(bin) ? bin.resolve("container-executor")
+        : MiniYarnClusterLceWithStandInContainerExecutorIT.installStandIn(bin, standInHome);
+  }
+
   CgroupDriver driver;
   Path root;
 
@@ -195,7 +208,7 @@ class NodeManagerStartupIT {
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
         org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
     conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
-        MiniYarnClusterLceWithStandInContainerExecutorIT.installStandIn(work.resolve("bin"), work).toString());
+        standIn().toString());
     conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
     conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "150");
     NodeManager nm = new NodeManager();
@@ -203,8 +216,34 @@ class NodeManagerStartupIT {
       Exception e = assertThrows(Exception.class, () -> nm.init(conf));
       String all = StringUtils.stringifyException(e);
       assertTrue(all.contains(MemcgConfiguration.SOFT_LIMIT_PERCENT.name() + "='150'"), all);
-      assertTrue(Files.readString(work.resolve("bin/stand-in.log")).contains("argv: [--checksetup]"),
+      assertTrue(Files.readString(standInHome.resolve("bin/stand-in.log")).contains("argv: [--checksetup]"),
           "the executor got as far as the container-executor's checksetup");
+    } finally {
+      nm.stop();
+    }
+  }
+
+  /**
+   * A Docker runtime allowed under LinuxContainerExecutor would put containers outside their memcg: the NodeManager
+   * does not start, and the error names the key. Control: the default runtime alone starts.
+   */
+  @Test
+  void dockerRuntimeAllowedStopsTheNodeManagerUnderLinuxContainerExecutor() throws Exception {
+    YarnConfiguration conf = nodeConf();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
+        org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
+        standIn().toString());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    conf.set(YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES, "default,docker");
+    assertNodeManagerRefuses(conf, YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES, "default,docker");
+    assertFalse(Files.exists(root), "nothing was created: " + root);
+
+    conf.set(YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES, "default");
+    NodeManager nm = new NodeManager();
+    try {
+      nm.init(conf);
+      assertTrue(Files.isDirectory(root), "the control starts and creates the root");
     } finally {
       nm.stop();
     }
