@@ -66,7 +66,7 @@ public interface CgroupDriver {
    */
   void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException;
 
-  /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}. */
+  /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}; {@code Long.MAX_VALUE}: none. */
   void setHardLimit(Path cgroup, long bytes) throws IOException;
 
   /** The soft limit: {@code memory.soft_limit_in_bytes} or the protection {@code memory.low}. */

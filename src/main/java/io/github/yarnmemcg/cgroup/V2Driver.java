@@ -63,7 +63,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public void setHardLimit(Path cgroup, long bytes) throws IOException {
-    write(cgroup.resolve("memory.max"), Long.toString(bytes));
+    write(cgroup.resolve("memory.max"), bytes == Long.MAX_VALUE ? "max" : Long.toString(bytes));
   }
 
   @Override

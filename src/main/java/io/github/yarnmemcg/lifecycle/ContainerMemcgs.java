@@ -134,6 +134,35 @@ public final class ContainerMemcgs implements Closeable {
     new Delegation(driver).checkCanMoveInto(root);
   }
 
+  /**
+   * Puts one hard limit on the root, over all containers together and the finished containers' cgroups it keeps
+   * ({@code Long.MAX_VALUE}: none). Above it the kernel reclaims page cache anywhere under the root, and OOM-kills
+   * under the root only when the containers' own memory does not fit. A limit below what the containers under the
+   * root hold in anonymous memory and shmem now (a NodeManager restarted with less memory for containers) is not
+   * set, since the kernel could only meet it by killing them: the root keeps its limit, and the reason is returned.
+   *
+   * @return what the root's limit is now, for the log
+   */
+  public String limitNode(long bytes) throws IOException {
+    if (bytes == Long.MAX_VALUE) {
+      driver.setHardLimit(root, Long.MAX_VALUE);
+      return "no node limit";
+    }
+    // Summed over the children: v1's memory.stat of the root counts only the root's own pages.
+    long held = 0;
+    for (String id : containerIds()) {
+      held += driver.memoryStat(cgroupOf(id)).containerMemory();
+    }
+    if (held > bytes) {
+      long limit = driver.stats(root).limit();
+      return "node limit " + bytes / MIB + " MiB NOT set: the containers under " + root + " hold " + held / MIB
+          + " MiB of anonymous memory and shmem, which the kernel could only free by killing them; the root keeps "
+          + (limit == MemoryStats.UNKNOWN || limit >= Long.MAX_VALUE / 2 ? "no limit" : limit / MIB + " MiB");
+    }
+    driver.setHardLimit(root, bytes);
+    return "node limit " + bytes / MIB + " MiB on all containers together";
+  }
+
   /** The kernel interface used for each function, as read in a probe cgroup by {@link #bootstrap}. */
   public KernelInterfaces interfaces() {
     if (interfaces == null) {

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.nodemanager.util.NodeManagerHardwareUtils;
 
 /**
  * The plugin's settings, read from {@code yarn.nodemanager.memcg.*} in yarn-site.xml and validated in full
@@ -38,9 +39,12 @@ public final class MemcgConfiguration {
   private final boolean oomWatch;
   private final boolean cpu;
   private final Duration resizeInterval;
+  private final long nodeLimitBytes;
+  private final OomOrder oomOrder;
 
-  public MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
-      Duration sweepInterval, boolean oomWatch, boolean cpu, Duration resizeInterval) {
+  private MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
+      Duration sweepInterval, boolean oomWatch, boolean cpu, Duration resizeInterval, long nodeLimitBytes,
+      OomOrder oomOrder) {
     this.mode = mode;
     this.root = root;
     this.lifecycle = lifecycle;
@@ -48,6 +52,21 @@ public final class MemcgConfiguration {
     this.oomWatch = oomWatch;
     this.cpu = cpu;
     this.resizeInterval = resizeInterval;
+    this.nodeLimitBytes = nodeLimitBytes;
+    this.oomOrder = oomOrder;
+  }
+
+  /**
+   * The limit on all containers together, on the root ({@link #NODE_LIMIT_MB}); {@code Long.MAX_VALUE} when there is
+   * none.
+   */
+  public long nodeLimitBytes() {
+    return nodeLimitBytes;
+  }
+
+  /** The {@code oom_score_adj} each kind of container starts with ({@link #OOM_SCORE_ADJ_GUARANTEED}). */
+  public OomOrder oomOrder() {
+    return oomOrder;
   }
 
   public Optional<CgroupVersion> mode() {
@@ -190,11 +209,29 @@ public final class MemcgConfiguration {
           + " diagnostics under MemcgContainerExecutor), not only when the container ends: cgroup v2 is signalled"
           + " by the kernel, v1 is read every 250 ms. false: reported when the container ends.");
 
+  public static final Key NODE_LIMIT_MB = new Key(PREFIX + "node-limit-mb", "auto",
+      "One hard limit on all containers together, on the root (v1 memory.limit_in_bytes, v2 memory.max), so that"
+          + " containers and the page cache they and the finished containers' cgroups hold never take the memory of"
+          + " the node's daemons. auto: the memory YARN may give containers (yarn.nodemanager.resource.memory-mb, or"
+          + " what the NodeManager detects), as kubelet limits its pods to the node's allocatable memory; a number:"
+          + " that many MiB; off: no node limit. Page cache above it is reclaimed from the containers' cgroups, the"
+          + " finished ones first where the kernel finds their pages colder.");
+  public static final Key OOM_SCORE_ADJ_GUARANTEED = new Key(PREFIX + "oom-score-adj.guaranteed", "500",
+      "oom_score_adj of a guaranteed container's processes (-1000 to 1000), so that when the whole node runs out of"
+          + " memory the kernel kills a container before a daemon: 500 puts any container ahead of every daemon that"
+          + " holds less than half the node's memory more than it. Never lower than the NodeManager's own; with"
+          + " LinuxContainerExecutor the setuid container-executor starts the process, and it keeps the"
+          + " NodeManager's.");
+  public static final Key OOM_SCORE_ADJ_OPPORTUNISTIC = new Key(PREFIX + "oom-score-adj.opportunistic", "1000",
+      "oom_score_adj of an opportunistic container's processes: 1000, the kernel's first choice, so that an"
+          + " opportunistic container goes before any guaranteed one, as YARN would choose.");
+
   public static final List<Key> KEYS = Collections.unmodifiableList(Arrays.asList(ROOT, MODE, DRAIN_ENABLED,
       DRAIN_WHEN, RETIRE_MAX_CGROUPS, RETIRE_KERNEL_MEMORY_MB, RETIRE_RELEASE_BELOW_KB, RETIRE_CHECK_INTERVAL_MS,
       DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
       SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
-      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH));
+      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH, NODE_LIMIT_MB, OOM_SCORE_ADJ_GUARANTEED,
+      OOM_SCORE_ADJ_OPPORTUNISTIC));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
 
@@ -230,7 +267,23 @@ public final class MemcgConfiguration {
             Duration.ofMillis(number(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
-        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)));
+        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), nodeLimit(conf),
+        OomOrder.of((int) number(conf, OOM_SCORE_ADJ_GUARANTEED, -1000, 1000),
+            (int) number(conf, OOM_SCORE_ADJ_OPPORTUNISTIC, -1000, 1000)));
+  }
+
+  private static long nodeLimit(Configuration conf) {
+    String v = value(conf, NODE_LIMIT_MB).toLowerCase(Locale.ROOT);
+    if (v.equals("off")) {
+      return Long.MAX_VALUE;
+    }
+    long mb = v.equals("auto") ? NodeManagerHardwareUtils.getContainerMemoryMB(conf)
+        : number(conf, NODE_LIMIT_MB, 64, 1L << 30);
+    if (mb <= 0) {
+      throw bad(NODE_LIMIT_MB, value(conf, NODE_LIMIT_MB), "the NodeManager gives containers " + mb + " MiB ("
+          + YarnConfiguration.NM_PMEM_MB + "); set a number of MiB or off");
+    }
+    return mb << 20;
   }
 
   /**
@@ -330,7 +383,7 @@ public final class MemcgConfiguration {
     try {
       n = Long.parseLong(v);
     } catch (NumberFormatException e) {
-      throw bad(key, v, "not a whole number");
+      throw bad(key, v, "not a whole number" + (key == NODE_LIMIT_MB ? ", auto or off" : ""));
     }
     if (n < min || n > max) {
       throw bad(key, v, "out of range, expected " + min + " to " + max);
@@ -370,11 +423,13 @@ public final class MemcgConfiguration {
         && Objects.equals(sweepInterval, other.sweepInterval)
         && oomWatch == other.oomWatch
         && cpu == other.cpu
-        && Objects.equals(resizeInterval, other.resizeInterval);
+        && Objects.equals(resizeInterval, other.resizeInterval)
+        && nodeLimitBytes == other.nodeLimitBytes
+        && oomOrder.equals(other.oomOrder);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu, resizeInterval);
+    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu, resizeInterval, nodeLimitBytes, oomOrder);
   }
 }

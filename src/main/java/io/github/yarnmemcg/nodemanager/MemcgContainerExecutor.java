@@ -6,6 +6,7 @@ import io.github.yarnmemcg.lifecycle.OrphanRule;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -48,6 +49,7 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
   private Context nmContext;
   private ResizeReconciler resizes;
   private ScheduledExecutorService resizeTimer;
+  private OomOrder oomOrder;
 
   @Override
   public void init(Context context) throws IOException {
@@ -56,6 +58,9 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     if (plugin == null) {
       plugin = MemcgPlugin.start(getConf());
       plugin.watchOomKills(kill -> addDiagnostics(ContainerId.fromString(kill.containerId()), kill.message()));
+      int own = OomOrder.own();
+      oomOrder = plugin.settings().oomOrder().atLeast(own);
+      LOG.info("yarn-memcg: containers start with {} (the NodeManager's own is {})", oomOrder, own);
     }
     // The state store is open before the executor starts, so the containers to be reacquired are known now.
     Set<String> reacquired = runningInStateStore(context.getNMStateStore());
@@ -134,7 +139,21 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
       org.apache.hadoop.fs.Path pidFile, Configuration config, Resource resource) {
     String[] run = super.getRunCommand(command, groupId, userName, pidFile, config, resource);
     ContainerMemcgs memcgs = memcgs();
-    return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), Arrays.asList(run)).toArray(new String[0]);
+    List<String> ordered = OomOrder.thenExec(oomOrder.forContainer(isGuaranteed(groupId)), Arrays.asList(run));
+    return memcgs.driver().joinThenExec(memcgs.cgroupOf(groupId), ordered).toArray(new String[0]);
+  }
+
+  /** The container's execution type as its token says; guaranteed when the NodeManager does not know it. */
+  private boolean isGuaranteed(String containerId) {
+    Container container = null;
+    if (nmContext != null) {
+      try {
+        container = nmContext.getContainers().get(ContainerId.fromString(containerId));
+      } catch (IllegalArgumentException e) {
+        // Not a container id: a launch of something else through this executor.
+      }
+    }
+    return container == null || MemcgPlugin.isGuaranteed(container.getContainerTokenIdentifier());
   }
 
   @Override

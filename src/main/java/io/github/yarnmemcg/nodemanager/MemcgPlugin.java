@@ -75,6 +75,14 @@ public final class MemcgPlugin implements Closeable {
         memcgs.close();
         throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
       }
+      String nodeLimit;
+      try {
+        nodeLimit = memcgs.limitNode(settings.nodeLimitBytes());
+      } catch (IOException e) {
+        memcgs.close();
+        throw new IOException("cannot set " + MemcgConfiguration.NODE_LIMIT_MB.name() + " on " + root + ": "
+            + e.getMessage(), e);
+      }
       ContainerCpu cpu = null;
       HadoopCpuShares shares = null;
       if (settings.cpu()) {
@@ -98,8 +106,9 @@ public final class MemcgPlugin implements Closeable {
       }
       String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
-      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}, kernel {}: {}); {} ({}){}", root,
+      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}, kernel {}: {}); {}; {} ({}){}", root,
           mount.version().name().toLowerCase(), System.getProperty("os.version"), memcgs.interfaces().describe(),
+          nodeLimit,
           memcgs.policy().description(), why,
           memcgs.policy() == CleanupPolicy.RETIRE
               ? "; retire budget: " + settings.lifecycle().retire().describe(RetireSettings.possibleCpus()) : "");

@@ -36,6 +36,7 @@ import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerUpdateType;
+import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -76,9 +77,12 @@ class MiniYarnClusterIT {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     driver = CgroupDriver.forMount(mount);
     root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
-    cluster = YarnClusters.startCluster(YarnClusters.logsDeletedAtApplicationEnd(
-        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName())),
-        "memcg-e2e");
+    org.apache.hadoop.yarn.conf.YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
+        YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
+    // Opportunistic containers as a cluster that runs them has it: allocated by the RM, queued by the NodeManager.
+    conf.setBoolean(org.apache.hadoop.yarn.conf.YarnConfiguration.OPPORTUNISTIC_CONTAINER_ALLOCATION_ENABLED, true);
+    conf.setInt(org.apache.hadoop.yarn.conf.YarnConfiguration.NM_OPPORTUNISTIC_CONTAINERS_MAX_QUEUE_LENGTH, 10);
+    cluster = YarnClusters.startCluster(conf, "memcg-e2e");
     client = YarnClient.createYarnClient();
     client.init(cluster.getConfig());
     client.start();
@@ -187,38 +191,10 @@ class MiniYarnClusterIT {
   @Test
   void aContainerResizedByYarnGetsItsNewLimitInItsCgroupThroughTheReconcile() throws Exception {
     // An unmanaged AM in this JVM: it asks for a container, starts it, then has YARN grow and shrink it.
-    YarnClientApplication created = client.createApplication();
-    ApplicationSubmissionContext ctx = created.getApplicationSubmissionContext();
-    ApplicationId app = ctx.getApplicationId();
-    ctx.setApplicationName("memcg-resize");
-    ctx.setUnmanagedAM(true);
-    ctx.setAMContainerSpec(ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of(), null, null, null));
-    client.submitApplication(ctx);
-    Await.until("the unmanaged AM's attempt", Duration.ofMinutes(1), () -> {
-      ApplicationReport r = client.getApplicationReport(app);
-      return r.getCurrentApplicationAttemptId() != null && client.getApplicationAttemptReport(
-          r.getCurrentApplicationAttemptId()).getYarnApplicationAttemptState() == YarnApplicationAttemptState.LAUNCHED;
-    });
-    Token<AMRMTokenIdentifier> token = client.getAMRMToken(app);
-    token.setService(ClientRMProxy.getAMRMTokenService(cluster.getConfig()));
-    UserGroupInformation am = UserGroupInformation.createRemoteUser(UserGroupInformation.getCurrentUser().getUserName());
-    am.addToken(token);
-    AMRMClient<AMRMClient.ContainerRequest> rm = am.doAs((PrivilegedExceptionAction<AMRMClient<
-        AMRMClient.ContainerRequest>>) () -> {
-      AMRMClient<AMRMClient.ContainerRequest> c = AMRMClient.createAMRMClient();
-      c.init(cluster.getConfig());
-      c.start();
-      c.registerApplicationMaster("", 0, "");
-      return c;
-    });
-    NMClient nm = NMClient.createNMClient();
-    nm.init(cluster.getConfig());
-    nm.start();
-    try {
-      rm.addContainerRequest(new AMRMClient.ContainerRequest(Resource.newInstance(128, 1), null, null,
-          Priority.newInstance(0)));
-      org.apache.hadoop.yarn.api.records.Container granted = Await.value("a container", Duration.ofMinutes(1),
-          () -> rm.allocate(0.1f).getAllocatedContainers().stream().findFirst());
+    try (YarnClusters.UnmanagedAm am = YarnClusters.unmanagedAm(client, cluster.getConfig(), "memcg-resize")) {
+      AMRMClient<AMRMClient.ContainerRequest> rm = am.rm();
+      NMClient nm = am.nm();
+      org.apache.hadoop.yarn.api.records.Container granted = am.allocate(128, ExecutionType.GUARANTEED);
       nm.startContainer(granted, ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of("sleep 600"), null,
           null, null));
       Path cgroup = root.resolve(granted.getId().toString());
@@ -248,12 +224,38 @@ class MiniYarnClusterIT {
           + " decrease %.0f ms after the RM granted it (the NodeManager learns it on its next heartbeat)%n", growMs,
           (System.nanoTime() - asked) / 1e6);
       nm.stopContainer(granted.getId(), granted.getNodeId());
-      rm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "", "");
+      am.close();
       // Its cgroup waits for the application to end (drain.when=auto on this kernel), then goes.
       YarnClusters.awaitCleaned(cgroup);
-    } finally {
-      nm.stop();
-      rm.stop();
+    }
+  }
+
+  /**
+   * The node limit and the kill order an operator gets without setting anything: the root limited to the memory YARN
+   * gives containers, and each container's processes started with the oom_score_adj of its execution type, read back
+   * from the kernel (the control: this JVM, the NodeManager's, has its own value, which a child would inherit).
+   */
+  @Test
+  void theRootHasTheNodeLimitAndContainersStartInYarnsKillOrder() throws Exception {
+    long containersMb = org.apache.hadoop.yarn.server.nodemanager.util.NodeManagerHardwareUtils
+        .getContainerMemoryMB(cluster.getNodeManager(0).getConfig());
+    assertEquals(containersMb * MIB, driver.stats(root).limit(), "the node limit on " + root);
+    int own = Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
+    try (YarnClusters.UnmanagedAm am = YarnClusters.unmanagedAm(client, cluster.getConfig(), "memcg-oom-order")) {
+      Map<ExecutionType, Integer> seen = new java.util.EnumMap<>(ExecutionType.class);
+      for (ExecutionType type : List.of(ExecutionType.GUARANTEED, ExecutionType.OPPORTUNISTIC)) {
+        org.apache.hadoop.yarn.api.records.Container c = am.allocate(64, type);
+        Path out = work.resolve("oom-score-adj-" + type);
+        am.nm().startContainer(c, ContainerLaunchContext.newInstance(Map.of(), Map.of(),
+            List.of("cat /proc/self/oom_score_adj > " + out + ".tmp && mv " + out + ".tmp " + out), null, null,
+            null));
+        Await.until(out + " written by the container", Duration.ofMinutes(1), () -> Files.exists(out));
+        seen.put(type, Integer.parseInt(Files.readString(out).trim()));
+      }
+      System.out.println("[measure] oom_score_adj read in containers: " + seen + " (the NodeManager's: " + own + ")");
+      assertEquals(Map.of(ExecutionType.GUARANTEED, Math.max(500, own), ExecutionType.OPPORTUNISTIC,
+          Math.max(1000, own)), seen);
+      assertNotEquals(own, seen.get(ExecutionType.GUARANTEED), "the control: not merely inherited");
     }
   }
 

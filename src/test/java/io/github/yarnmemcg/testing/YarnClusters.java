@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,18 +23,31 @@ import java.util.Optional;
 import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.service.Service;
 import org.apache.hadoop.service.ServiceOperations;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.ExecutionType;
+import org.apache.hadoop.yarn.api.records.ExecutionTypeRequest;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.YarnApplicationAttemptState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.client.ClientRMProxy;
+import org.apache.hadoop.yarn.client.api.AMRMClient;
+import org.apache.hadoop.yarn.client.api.NMClient;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.client.api.YarnClientApplication;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.security.AMRMTokenIdentifier;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
 /**
@@ -118,6 +132,61 @@ public final class YarnClusters {
       }
     }
     return ctx.getApplicationId();
+  }
+
+  /** An application master running in the test's JVM (unmanaged), registered with the ResourceManager. */
+  public record UnmanagedAm(ApplicationId app, AMRMClient<AMRMClient.ContainerRequest> rm, NMClient nm)
+      implements AutoCloseable {
+    /** Asks for one container of this size and execution type, and waits for the ResourceManager to grant it. */
+    public Container allocate(int memoryMb, ExecutionType type) throws Exception {
+      rm.addContainerRequest(new AMRMClient.ContainerRequest(Resource.newInstance(memoryMb, 1), null, null,
+          Priority.newInstance(0), 0, true, null, ExecutionTypeRequest.newInstance(type, true)));
+      return Await.value("a " + type + " container", Duration.ofMinutes(1),
+          () -> rm.allocate(0.1f).getAllocatedContainers().stream().findFirst());
+    }
+
+    /** Unregisters (the application ends) and stops both clients. */
+    @Override
+    public void close() throws Exception {
+      try {
+        rm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "", "");
+      } finally {
+        nm.stop();
+        rm.stop();
+      }
+    }
+  }
+
+  /** Submits an application whose master is this JVM, waits for its attempt, and registers it. */
+  public static UnmanagedAm unmanagedAm(YarnClient yarn, Configuration conf, String name) throws Exception {
+    YarnClientApplication created = yarn.createApplication();
+    ApplicationSubmissionContext ctx = created.getApplicationSubmissionContext();
+    ApplicationId app = ctx.getApplicationId();
+    ctx.setApplicationName(name);
+    ctx.setUnmanagedAM(true);
+    ctx.setAMContainerSpec(ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of(), null, null, null));
+    yarn.submitApplication(ctx);
+    Await.until("the unmanaged AM's attempt", Duration.ofMinutes(1), () -> {
+      ApplicationReport r = yarn.getApplicationReport(app);
+      return r.getCurrentApplicationAttemptId() != null && yarn.getApplicationAttemptReport(
+          r.getCurrentApplicationAttemptId()).getYarnApplicationAttemptState() == YarnApplicationAttemptState.LAUNCHED;
+    });
+    Token<AMRMTokenIdentifier> token = yarn.getAMRMToken(app);
+    token.setService(ClientRMProxy.getAMRMTokenService(conf));
+    UserGroupInformation am = UserGroupInformation.createRemoteUser(UserGroupInformation.getCurrentUser().getUserName());
+    am.addToken(token);
+    AMRMClient<AMRMClient.ContainerRequest> rm = am.doAs((PrivilegedExceptionAction<AMRMClient<
+        AMRMClient.ContainerRequest>>) () -> {
+      AMRMClient<AMRMClient.ContainerRequest> c = AMRMClient.createAMRMClient();
+      c.init(conf);
+      c.start();
+      c.registerApplicationMaster("", 0, "");
+      return c;
+    });
+    NMClient nm = NMClient.createNMClient();
+    nm.init(conf);
+    nm.start();
+    return new UnmanagedAm(app, rm, nm);
   }
 
   /** Waits for an application submitted by {@link #submitContainer} to end. */
