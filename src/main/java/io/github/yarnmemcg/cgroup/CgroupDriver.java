@@ -69,6 +69,22 @@ public interface CgroupDriver {
   /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}; {@code Long.MAX_VALUE}: none. */
   void setHardLimit(Path cgroup, long bytes) throws IOException;
 
+  /**
+   * The hard limit and the swap the cgroup may use besides it, written in an order the kernel accepts: v2
+   * {@code memory.max} and {@code memory.swap.max}; v1 {@code memory.limit_in_bytes} and
+   * {@code memory.memsw.limit_in_bytes} (memory plus swap, never below the memory limit, so it goes first when the
+   * limit rises). Where the kernel does not account swap per cgroup ({@link #swapLimited} false), only the hard
+   * limit. {@code Long.MAX_VALUE}: no limit.
+   */
+  void setLimits(Path cgroup, long hardBytes, long swapBytes) throws IOException;
+
+  /**
+   * Whether the kernel limits swap per cgroup in this cgroup: v2 {@code memory.swap.max}, v1
+   * {@code memory.memsw.limit_in_bytes} (both absent when swap accounting is off: {@code swapaccount=0}, or
+   * {@code cgroup.memory=noswap}).
+   */
+  boolean swapLimited(Path cgroup);
+
   /** The soft limit: {@code memory.soft_limit_in_bytes} or the protection {@code memory.low}. */
   void setSoftLimit(Path cgroup, long bytes) throws IOException;
 

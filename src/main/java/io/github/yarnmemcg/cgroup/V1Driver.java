@@ -60,6 +60,32 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public void setLimits(Path cgroup, long hardBytes, long swapBytes) throws IOException {
+    if (!swapLimited(cgroup)) {
+      setHardLimit(cgroup, hardBytes);
+      return;
+    }
+    Path memsw = cgroup.resolve("memory.memsw.limit_in_bytes");
+    boolean unlimited = hardBytes == Long.MAX_VALUE || swapBytes == Long.MAX_VALUE
+        || hardBytes > Long.MAX_VALUE - swapBytes;
+    String both = unlimited ? "-1" : Long.toString(hardBytes + swapBytes);
+    // The kernel refuses memsw below the memory limit (EINVAL) at every write: raise memsw first, lower it last.
+    long current = Long.parseLong(read(cgroup.resolve("memory.limit_in_bytes")).trim());
+    if (hardBytes > current) {
+      write(memsw, both);
+      setHardLimit(cgroup, hardBytes);
+    } else {
+      setHardLimit(cgroup, hardBytes);
+      write(memsw, both);
+    }
+  }
+
+  @Override
+  public boolean swapLimited(Path cgroup) {
+    return fs().exists(cgroup.resolve("memory.memsw.limit_in_bytes"));
+  }
+
+  @Override
   public void setSoftLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.soft_limit_in_bytes"), Long.toString(bytes));
   }

@@ -67,6 +67,20 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public void setLimits(Path cgroup, long hardBytes, long swapBytes) throws IOException {
+    setHardLimit(cgroup, hardBytes);
+    if (swapLimited(cgroup)) {
+      // Independent of memory.max on v2: the two limits never constrain each other's writes.
+      write(cgroup.resolve("memory.swap.max"), swapBytes == Long.MAX_VALUE ? "max" : Long.toString(swapBytes));
+    }
+  }
+
+  @Override
+  public boolean swapLimited(Path cgroup) {
+    return fs().exists(cgroup.resolve("memory.swap.max"));
+  }
+
+  @Override
   public void setSoftLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.low"), Long.toString(bytes));
   }

@@ -103,6 +103,7 @@ public final class Doctor {
       features(fs, mount, probeHasMemory ? probe : nearestExisting(fs, mount, root), probeHasMemory, out);
       if (probeHasMemory) {
         interfaces(driver, probe, out);
+        nodeMemory(driver, probe, out);
       }
     } finally {
       if (probe != null) {
@@ -121,6 +122,19 @@ public final class Doctor {
     yarnSite(out);
     cpu(driver, root, out);
     return out;
+  }
+
+  /** The node limit, swap and the kill order ({@link NodeMemoryCheck}), when the settings are valid. */
+  private void nodeMemory(CgroupDriver driver, Path probe, List<Finding> out) {
+    MemcgConfiguration settings;
+    try {
+      settings = target.settings();
+    } catch (IllegalArgumentException e) {
+      return; // reported with the settings
+    }
+    boolean lce = target.conf().getTrimmed(YarnConfiguration.NM_CONTAINER_EXECUTOR, "")
+        .equals(LinuxContainerExecutor.class.getName());
+    out.addAll(NodeMemoryCheck.check(settings, driver, probe, lce));
   }
 
   /** Who isolates CPU: Hadoop's handler on v1; on v2 yarn-memcg, in the containers' own cgroups, or nobody. */

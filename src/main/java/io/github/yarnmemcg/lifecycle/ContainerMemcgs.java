@@ -348,7 +348,7 @@ public final class ContainerMemcgs implements Closeable {
     try {
       if (lowering) {
         applySoftLimits(cgroup, memoryBytes, guaranteed);
-        driver.setHardLimit(cgroup, memoryBytes);
+        driver.setLimits(cgroup, memoryBytes, settings.swapBytes(memoryBytes));
       } else {
         applyLimits(cgroup, memoryBytes, guaranteed);
       }
@@ -359,7 +359,7 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   private void applyLimits(Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
-    driver.setHardLimit(cgroup, memoryBytes);
+    driver.setLimits(cgroup, memoryBytes, settings.swapBytes(memoryBytes));
     applySoftLimits(cgroup, memoryBytes, guaranteed);
   }
 

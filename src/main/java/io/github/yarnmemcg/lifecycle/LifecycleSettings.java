@@ -29,6 +29,10 @@ public final class LifecycleSettings {
   /** The caps on waiting cgroups; why these values: the README's settings table. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofHours(1);
   public static final int DEFAULT_MAX_WAITING = 512;
+  /** No swap besides a container's memory: it stays within its YARN allocation. */
+  public static final int DEFAULT_SWAP_PERCENT = 0;
+  /** {@link #swapPercent()} for no swap limit at all. */
+  public static final int UNLIMITED_SWAP = -1;
 
   private final boolean drainEnabled;
   private final Duration drainTimeout;
@@ -42,21 +46,25 @@ public final class LifecycleSettings {
   private final Duration maxWait;
   private final int maxWaiting;
   private final int opportunisticHighPercent;
+  private final int swapPercent;
   private final RetireSettings retire;
 
   public LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp) {
     this(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness, cleanupThreads,
-        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING, 0, RetireSettings.defaults());
+        reaperGiveUp, DrainWhen.CONTAINER_EXIT, DEFAULT_MAX_WAIT, DEFAULT_MAX_WAITING, 0, DEFAULT_SWAP_PERCENT,
+        RetireSettings.defaults());
   }
 
   private LifecycleSettings(boolean drainEnabled, Duration drainTimeout, Duration deleteTimeout, Duration killTimeout,
       int softLimitPercent, int swappiness, int cleanupThreads, Duration reaperGiveUp, DrainWhen drainWhen,
-      Duration maxWait, int maxWaiting, int opportunisticHighPercent, RetireSettings retire) {
+      Duration maxWait, int maxWaiting, int opportunisticHighPercent, int swapPercent, RetireSettings retire) {
     if (softLimitPercent < 0 || softLimitPercent > 100 || swappiness < 0 || swappiness > 100 || cleanupThreads < 1
-        || maxWaiting < 0 || maxWait.isNegative() || opportunisticHighPercent < 0 || opportunisticHighPercent > 100) {
+        || maxWaiting < 0 || maxWait.isNegative() || opportunisticHighPercent < 0 || opportunisticHighPercent > 100
+        || swapPercent < UNLIMITED_SWAP) {
       throw new IllegalArgumentException("invalid lifecycle settings " + softLimitPercent + "% " + swappiness
-          + " " + cleanupThreads + " " + maxWaiting + " " + maxWait + " " + opportunisticHighPercent + "%");
+          + " " + cleanupThreads + " " + maxWaiting + " " + maxWait + " " + opportunisticHighPercent + "% swap "
+          + swapPercent + "%");
     }
     this.drainEnabled = drainEnabled;
     this.drainTimeout = drainTimeout;
@@ -70,19 +78,20 @@ public final class LifecycleSettings {
     this.maxWait = maxWait;
     this.maxWaiting = maxWaiting;
     this.opportunisticHighPercent = opportunisticHighPercent;
+    this.swapPercent = swapPercent;
     this.retire = Objects.requireNonNull(retire, "retire");
   }
 
   /** These settings with the drain's timing: when it may evict, and the caps on cgroups waiting to. */
   public LifecycleSettings withDrainWhen(DrainWhen when, Duration maxWait, int maxWaiting) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting, opportunisticHighPercent, retire);
+        cleanupThreads, reaperGiveUp, when, maxWait, maxWaiting, opportunisticHighPercent, swapPercent, retire);
   }
 
   /** These settings with this budget of retired cgroups. */
   public LifecycleSettings withRetire(RetireSettings budget) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, budget);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, swapPercent, budget);
   }
 
   /** The budget of retired cgroups and when one goes. */
@@ -96,7 +105,29 @@ public final class LifecycleSettings {
    */
   public LifecycleSettings withOpportunisticHighPercent(int percent) {
     return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, percent, retire);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, percent, swapPercent, retire);
+  }
+
+  /**
+   * These settings with containers allowed {@code percent} of their memory in swap besides it ({@link #UNLIMITED_SWAP}:
+   * as much as the kernel gives).
+   */
+  public LifecycleSettings withSwapPercent(int percent) {
+    return new LifecycleSettings(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, percent, retire);
+  }
+
+  /** Swap a container may use besides its memory, in percent of it; {@link #UNLIMITED_SWAP}: no limit. */
+  public int swapPercent() {
+    return swapPercent;
+  }
+
+  /** The swap limit of a container with this much memory; {@code Long.MAX_VALUE}: none. */
+  public long swapBytes(long memoryBytes) {
+    if (swapPercent == UNLIMITED_SWAP || memoryBytes > Long.MAX_VALUE / 10_000) {
+      return Long.MAX_VALUE;
+    }
+    return memoryBytes * swapPercent / 100;
   }
 
   /** Where opportunistic containers are throttled, in percent of their memory; 0: not before the hard limit. */
@@ -166,12 +197,13 @@ public final class LifecycleSettings {
         && Objects.equals(maxWait, other.maxWait)
         && maxWaiting == other.maxWaiting
         && opportunisticHighPercent == other.opportunisticHighPercent
+        && swapPercent == other.swapPercent
         && retire.equals(other.retire);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(drainEnabled, drainTimeout, deleteTimeout, killTimeout, softLimitPercent, swappiness,
-        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, retire);
+        cleanupThreads, reaperGiveUp, drainWhen, maxWait, maxWaiting, opportunisticHighPercent, swapPercent, retire);
   }
 }

@@ -209,6 +209,12 @@ public final class MemcgConfiguration {
           + " diagnostics under MemcgContainerExecutor), not only when the container ends: cgroup v2 is signalled"
           + " by the kernel, v1 is read every 250 ms. false: reported when the container ends.");
 
+  public static final Key SWAP_PERCENT = new Key(PREFIX + "swap-percent",
+      Integer.toString(LifecycleSettings.DEFAULT_SWAP_PERCENT),
+      "Swap a container may use besides its memory, in percent of its memory (v2 memory.swap.max; v1"
+          + " memory.memsw.limit_in_bytes, where the kernel accounts swap). 0: none, so that on a node with swap a"
+          + " container stays within its YARN allocation and is OOM-killed past it instead of swapping on, as"
+          + " kubelet's NoSwap; -1: as much swap as the node has (no swap limit).");
   public static final Key NODE_LIMIT_MB = new Key(PREFIX + "node-limit-mb", "auto",
       "One hard limit on all containers together, on the root (v1 memory.limit_in_bytes, v2 memory.max), so that"
           + " containers and the page cache they and the finished containers' cgroups hold never take the memory of"
@@ -230,7 +236,7 @@ public final class MemcgConfiguration {
       DRAIN_WHEN, RETIRE_MAX_CGROUPS, RETIRE_KERNEL_MEMORY_MB, RETIRE_RELEASE_BELOW_KB, RETIRE_CHECK_INTERVAL_MS,
       DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
       SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
-      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH, NODE_LIMIT_MB, OOM_SCORE_ADJ_GUARANTEED,
+      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH, SWAP_PERCENT, NODE_LIMIT_MB, OOM_SCORE_ADJ_GUARANTEED,
       OOM_SCORE_ADJ_OPPORTUNISTIC));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
@@ -261,6 +267,7 @@ public final class MemcgConfiguration {
         .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
             Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
         .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100))
+        .withSwapPercent((int) number(conf, SWAP_PERCENT, LifecycleSettings.UNLIMITED_SWAP, 10_000))
         .withRetire(RetireSettings.of((int) number(conf, RETIRE_MAX_CGROUPS, 0, 1_000_000),
             number(conf, RETIRE_KERNEL_MEMORY_MB, 0, 1L << 20) << 20,
             number(conf, RETIRE_RELEASE_BELOW_KB, 0, 1L << 30) << 10,

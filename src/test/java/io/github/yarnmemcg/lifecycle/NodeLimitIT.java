@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.commons.io.FileUtils;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * that needs the room gets it from their cache instead of being OOM-killed. The control, without a node limit, shows
  * that the retired cgroups would hold more than the limit.
  */
+@Tag("v2-stage")
+@Tag("v1-guest")
 class NodeLimitIT {
   private static final long MIB = FileUtils.ONE_MB;
   private static final long NODE_LIMIT = 256 * MIB;

@@ -50,6 +50,39 @@ class MemcgConfigurationTest {
   // ---- defaults ----
 
   @Test
+  void theNodeLimitIsTheContainersMemoryByDefaultANumberOrOff() {
+    Configuration c = conf("yarn.nodemanager.resource.memory-mb", "6144");
+    assertEquals(6144L << 20, MemcgConfiguration.from(c).nodeLimitBytes());
+    c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "4096");
+    assertEquals(4096L << 20, MemcgConfiguration.from(c).nodeLimitBytes());
+    c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "OFF");
+    assertEquals(Long.MAX_VALUE, MemcgConfiguration.from(c).nodeLimitBytes());
+    for (String bad : new String[] {"lots", "-1", "63"}) {
+      c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), bad);
+      assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class, () -> MemcgConfiguration.from(c)),
+          MemcgConfiguration.NODE_LIMIT_MB.name(), bad);
+    }
+  }
+
+  @Test
+  void swapAndTheKillOrderDefaultsAndBounds() {
+    MemcgConfiguration d = MemcgConfiguration.from(new Configuration(false));
+    assertEquals(0, d.lifecycle().swapPercent());
+    assertEquals(0, d.lifecycle().swapBytes(1L << 30));
+    assertEquals(OomOrder.of(500, 1000), d.oomOrder());
+    assertEquals(Long.MAX_VALUE, MemcgConfiguration.from(conf(MemcgConfiguration.SWAP_PERCENT.name(), "-1"))
+        .lifecycle().swapBytes(1L << 30));
+    assertEquals(3L << 28, MemcgConfiguration.from(conf(MemcgConfiguration.SWAP_PERCENT.name(), "75"))
+        .lifecycle().swapBytes(1L << 30));
+    for (String[] bad : new String[][] {{MemcgConfiguration.SWAP_PERCENT.name(), "-2"},
+        {MemcgConfiguration.OOM_SCORE_ADJ_GUARANTEED.name(), "1001"},
+        {MemcgConfiguration.OOM_SCORE_ADJ_OPPORTUNISTIC.name(), "high"}}) {
+      assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class,
+          () -> MemcgConfiguration.from(conf(bad[0], bad[1]))), bad[0], bad[1]);
+    }
+  }
+
+  @Test
   void defaultsParseIntoTheLifecycleSettings() {
     MemcgConfiguration c = MemcgConfiguration.from(new Configuration(false));
     assertEquals(Optional.empty(), c.mode());
