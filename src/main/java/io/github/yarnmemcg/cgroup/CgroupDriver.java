@@ -209,6 +209,27 @@ public interface CgroupDriver {
    */
   long ownPageCache(Path cgroup) throws IOException;
 
+  /**
+   * Anonymous memory and shmem of the cgroup and everything below it: what reclaim cannot free without swap, and so
+   * what decides whether all containers together still fit under the node limit (v1 {@code total_rss} and
+   * {@code total_shmem}, v2 {@code anon} and {@code shmem} of {@code memory.stat}).
+   */
+  long unreclaimable(Path cgroup) throws IOException;
+
+  /**
+   * Whether tasks in this cgroup wait because it hit its limit with the kernel's OOM killer held off (v1
+   * {@code under_oom} of {@code memory.oom_control}); always false on v2, which cannot hold the OOM killer off.
+   */
+  boolean underOom(Path cgroup) throws IOException;
+
+  /**
+   * Holds the kernel's OOM killer off in this cgroup (and in the children created after), so that tasks wait at its
+   * limit for the NodeManager to choose whom to kill (v1 {@code memory.oom_control}); false lets it act again.
+   *
+   * @return false on v2, which has no such switch: the caller must act before the limit instead
+   */
+  boolean holdOffOomKiller(Path cgroup, boolean holdOff) throws IOException;
+
   /** Memory cgroups on the whole node that were removed but are still held by the kernel (dying). */
   long dyingMemcgs() throws IOException;
 

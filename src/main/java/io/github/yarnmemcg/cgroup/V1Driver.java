@@ -199,6 +199,24 @@ public final class V1Driver extends AbstractCgroupDriver {
   private static final String[] STAT_KEYS = {"rss", "cache", "shmem", "mapped_file", "active_file", "inactive_file",
       "dirty", "writeback", "swap"};
 
+  @Override
+  public long unreclaimable(Path cgroup) throws IOException {
+    long[] v = MemoryStats.select(read(cgroup.resolve("memory.stat")), "total_rss", "total_shmem");
+    return Math.max(0, v[0]) + Math.max(0, v[1]);
+  }
+
+  @Override
+  public boolean underOom(Path cgroup) throws IOException {
+    Long under = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.oom_control"))).get("under_oom");
+    return under != null && under == 1;
+  }
+
+  @Override
+  public boolean holdOffOomKiller(Path cgroup, boolean holdOff) throws IOException {
+    write(cgroup.resolve("memory.oom_control"), holdOff ? "1" : "0");
+    return true;
+  }
+
   /** v1 memory cgroups have no pressure file (PSI is a cgroup v2 interface). */
   @Override
   public Optional<Pressure> memoryPressure(Path cgroup) {

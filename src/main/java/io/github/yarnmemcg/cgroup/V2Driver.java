@@ -81,6 +81,22 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   @Override
+  public long unreclaimable(Path cgroup) throws IOException {
+    long[] v = MemoryStats.select(read(cgroup.resolve("memory.stat")), "anon", "shmem");
+    return Math.max(0, v[0]) + Math.max(0, v[1]);
+  }
+
+  @Override
+  public boolean underOom(Path cgroup) {
+    return false;
+  }
+
+  @Override
+  public boolean holdOffOomKiller(Path cgroup, boolean holdOff) {
+    return false;
+  }
+
+  @Override
   public void setSoftLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.low"), Long.toString(bytes));
   }

@@ -47,6 +47,7 @@ public final class ContainerMemcgs implements Closeable {
   private volatile KernelInterfaces interfaces;
   /** Present where the kernel keeps no peak: see {@link PeakSampler}. */
   private volatile PeakSampler peaks;
+  private volatile NodeOomGuard elastic;
 
   /** A lifecycle without an application signal, for tools that run apart from a NodeManager. */
   public ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings) {
@@ -161,6 +162,31 @@ public final class ContainerMemcgs implements Closeable {
     }
     driver.setHardLimit(root, bytes);
     return "node limit " + bytes / MIB + " MiB on all containers together";
+  }
+
+  /**
+   * Elastic mode from now on: containers started later get no hard limit of their own, only the node limit on the
+   * root, and the guard chooses whom to kill when all of them together reach it. Call it before the first container
+   * starts; the guard's {@link NodeOomGuard#start} is the caller's.
+   */
+  public void elastic(NodeOomGuard guard) {
+    this.elastic = guard;
+  }
+
+  /** The elastic mode's guard, when on. */
+  public Optional<NodeOomGuard> elastic() {
+    return Optional.ofNullable(elastic);
+  }
+
+  /**
+   * A container reacquired after a NodeManager restart: its cgroup and limits are as they were; elastic mode needs to
+   * know its request and type again.
+   */
+  public void reacquired(String containerId, long memoryBytes, boolean guaranteed) {
+    NodeOomGuard guard = elastic;
+    if (guard != null) {
+      guard.track(containerId, memoryBytes, guaranteed);
+    }
   }
 
   /** The kernel interface used for each function, as read in a probe cgroup by {@link #bootstrap}. */
@@ -278,6 +304,10 @@ public final class ContainerMemcgs implements Closeable {
       throw e;
     }
     counters.started.increment();
+    NodeOomGuard guard = elastic;
+    if (guard != null) {
+      guard.track(containerId, memoryBytes, guaranteed);
+    }
     PeakSampler sampler = peaks;
     if (sampler != null) {
       try {
@@ -338,6 +368,13 @@ public final class ContainerMemcgs implements Closeable {
       throw new IllegalArgumentException("container " + containerId + " cannot be resized to " + memoryBytes
           + " bytes");
     }
+    NodeOomGuard guard = elastic;
+    if (guard != null) {
+      // No limit of its own to change: the guard judges it against its new request.
+      guard.resized(containerId, memoryBytes, guaranteed);
+      applyLimits(cgroup, memoryBytes, guaranteed);
+      return;
+    }
     MemoryStats now = driver.stats(cgroup);
     boolean lowering = now.limit() != MemoryStats.UNKNOWN && memoryBytes < now.limit();
     if (lowering && now.containerMemory() > memoryBytes) {
@@ -359,7 +396,7 @@ public final class ContainerMemcgs implements Closeable {
   }
 
   private void applyLimits(Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
-    driver.setLimits(cgroup, memoryBytes, settings.swapBytes(memoryBytes));
+    driver.setLimits(cgroup, elastic == null ? memoryBytes : Long.MAX_VALUE, settings.swapBytes(memoryBytes));
     applySoftLimits(cgroup, memoryBytes, guaranteed);
   }
 
@@ -406,6 +443,10 @@ public final class ContainerMemcgs implements Closeable {
     // First, so that a report under way ends before the final figures are read, and none is made twice.
     OomWatcher watcher = oomWatcher;
     long reported = watcher == null ? 0 : watcher.unwatch(containerId);
+    NodeOomGuard guard = elastic;
+    if (guard != null) {
+      guard.forget(containerId);
+    }
     Cleanup running = cleanups.underWay(containerId);
     if (running != null) {
       return new Completion(cgroup, Optional.empty(), running.future, reported, false);
@@ -483,6 +524,10 @@ public final class ContainerMemcgs implements Closeable {
    */
   @Override
   public void close() {
+    NodeOomGuard guard = elastic;
+    if (guard != null) {
+      guard.close();
+    }
     OomWatcher watcher = oomWatcher;
     if (watcher != null) {
       watcher.close();

@@ -40,11 +40,12 @@ public final class MemcgConfiguration {
   private final boolean cpu;
   private final Duration resizeInterval;
   private final long nodeLimitBytes;
+  private final boolean elastic;
   private final OomOrder oomOrder;
 
   private MemcgConfiguration(Optional<CgroupVersion> mode, String root, LifecycleSettings lifecycle,
       Duration sweepInterval, boolean oomWatch, boolean cpu, Duration resizeInterval, long nodeLimitBytes,
-      OomOrder oomOrder) {
+      boolean elastic, OomOrder oomOrder) {
     this.mode = mode;
     this.root = root;
     this.lifecycle = lifecycle;
@@ -53,6 +54,7 @@ public final class MemcgConfiguration {
     this.cpu = cpu;
     this.resizeInterval = resizeInterval;
     this.nodeLimitBytes = nodeLimitBytes;
+    this.elastic = elastic;
     this.oomOrder = oomOrder;
   }
 
@@ -62,6 +64,11 @@ public final class MemcgConfiguration {
    */
   public long nodeLimitBytes() {
     return nodeLimitBytes;
+  }
+
+  /** Whether containers share the node limit with no limit of their own ({@link #ELASTIC_ENABLED}). */
+  public boolean elastic() {
+    return elastic;
   }
 
   /** The {@code oom_score_adj} each kind of container starts with ({@link #OOM_SCORE_ADJ_GUARANTEED}). */
@@ -222,6 +229,14 @@ public final class MemcgConfiguration {
           + " what the NodeManager detects), as kubelet limits its pods to the node's allocatable memory; a number:"
           + " that many MiB; off: no node limit. Page cache above it is reclaimed from the containers' cgroups, the"
           + " finished ones first where the kernel finds their pages colder.");
+  public static final Key ELASTIC_ENABLED = new Key(PREFIX + "elastic.enabled", "false",
+      "Elastic mode, as Hadoop's elastic memory control (which needs Hadoop's own memory handler: leave"
+          + " yarn.nodemanager.elastic-memory-control.enabled false): containers get no hard limit of their own and"
+          + " may use more than they requested while the node has room; the node limit (node-limit-mb, which must not"
+          + " be off) holds them all, and when their anonymous memory and shmem come within 1/32 of it (64 MiB to"
+          + " 1 GiB), or on cgroup v1 when they wait at it with the kernel's OOM killer held off, the NodeManager kills"
+          + " the container YARN would choose: opportunistic first, then one over its request, then the newest; its"
+          + " diagnostics say why.");
   public static final Key OOM_SCORE_ADJ_GUARANTEED = new Key(PREFIX + "oom-score-adj.guaranteed", "500",
       "oom_score_adj of a guaranteed container's processes (-1000 to 1000), so that when the whole node runs out of"
           + " memory the kernel kills a container before a daemon: 500 puts any container ahead of every daemon that"
@@ -236,7 +251,7 @@ public final class MemcgConfiguration {
       DRAIN_WHEN, RETIRE_MAX_CGROUPS, RETIRE_KERNEL_MEMORY_MB, RETIRE_RELEASE_BELOW_KB, RETIRE_CHECK_INTERVAL_MS,
       DRAIN_WAIT_MAX_MS, DRAIN_WAIT_MAX_CGROUPS, DRAIN_TIMEOUT_MS, DELETE_TIMEOUT_MS, KILL_TIMEOUT_MS,
       SOFT_LIMIT_PERCENT, SWAPPINESS, OPPORTUNISTIC_HIGH_PERCENT, CLEANUP_THREADS, REAPER_GIVE_UP_MS, SWEEP_INTERVAL_MS,
-      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH, SWAP_PERCENT, NODE_LIMIT_MB, OOM_SCORE_ADJ_GUARANTEED,
+      CPU_ENABLED, RESIZE_INTERVAL_MS, OOM_WATCH, SWAP_PERCENT, NODE_LIMIT_MB, ELASTIC_ENABLED, OOM_SCORE_ADJ_GUARANTEED,
       OOM_SCORE_ADJ_OPPORTUNISTIC));
 
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(1).toMillis();
@@ -274,9 +289,18 @@ public final class MemcgConfiguration {
             Duration.ofMillis(number(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
     Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
-        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), nodeLimit(conf),
+        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), nodeLimit(conf), elastic(conf),
         OomOrder.of((int) number(conf, OOM_SCORE_ADJ_GUARANTEED, -1000, 1000),
             (int) number(conf, OOM_SCORE_ADJ_OPPORTUNISTIC, -1000, 1000)));
+  }
+
+  private static boolean elastic(Configuration conf) {
+    boolean on = bool(conf, ELASTIC_ENABLED);
+    if (on && value(conf, NODE_LIMIT_MB).equalsIgnoreCase("off")) {
+      throw bad(ELASTIC_ENABLED, "true", "elastic mode needs the node limit, and " + NODE_LIMIT_MB.name()
+          + " is off");
+    }
+    return on;
   }
 
   private static long nodeLimit(Configuration conf) {
@@ -432,11 +456,13 @@ public final class MemcgConfiguration {
         && cpu == other.cpu
         && Objects.equals(resizeInterval, other.resizeInterval)
         && nodeLimitBytes == other.nodeLimitBytes
+        && elastic == other.elastic
         && oomOrder.equals(other.oomOrder);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu, resizeInterval, nodeLimitBytes, oomOrder);
+    return Objects.hash(mode, root, lifecycle, sweepInterval, oomWatch, cpu, resizeInterval, nodeLimitBytes, elastic,
+        oomOrder);
   }
 }

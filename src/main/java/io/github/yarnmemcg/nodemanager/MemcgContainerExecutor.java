@@ -58,6 +58,8 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     if (plugin == null) {
       plugin = MemcgPlugin.start(getConf());
       plugin.watchOomKills(kill -> addDiagnostics(ContainerId.fromString(kill.containerId()), kill.message()));
+      plugin.memcgs().elastic().ifPresent(guard -> guard.listener(
+          (id, message) -> addDiagnostics(ContainerId.fromString(id), message)));
       int own = OomOrder.own();
       oomOrder = plugin.settings().oomOrder().atLeast(own);
       LOG.info("yarn-memcg: containers start with {} (the NodeManager's own is {})", oomOrder, own);
@@ -174,6 +176,11 @@ public class MemcgContainerExecutor extends DefaultContainerExecutor {
     // The cgroup and its limits survive a NodeManager restart; it is cleaned when the container ends.
     LOG.info("{}: reacquired, memcg {}", ctx.getContainerId(), memcgs().cgroupOf(ctx.getContainerId().toString()));
     memcgs().watchOomKills(ctx.getContainerId().toString());
+    Container reacquired = ctx.getContainer();
+    if (reacquired != null) {
+      memcgs().reacquired(ctx.getContainerId().toString(), MemcgPlugin.memoryBytes(reacquired.getResource()),
+          MemcgPlugin.isGuaranteed(reacquired.getContainerTokenIdentifier()));
+    }
     if (resizes != null) {
       resizes.reacquired(ctx.getContainerId().toString());
     }

@@ -6,6 +6,7 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.ContainerCpu;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
+import io.github.yarnmemcg.lifecycle.NodeOomGuard;
 import io.github.yarnmemcg.lifecycle.OomWatcher;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
 import io.github.yarnmemcg.lifecycle.RetireSettings;
@@ -78,6 +79,16 @@ public final class MemcgPlugin implements Closeable {
       String nodeLimit;
       try {
         nodeLimit = memcgs.limitNode(settings.nodeLimitBytes());
+        if (settings.elastic()) {
+          NodeOomGuard guard = new NodeOomGuard(driver, root, settings.nodeLimitBytes(),
+              MemcgConfiguration.NODE_LIMIT_MB.name(), memcgs::cgroupOf, settings.lifecycle().killTimeout());
+          memcgs.elastic(guard);
+          nodeLimit += "; " + guard.start();
+        } else {
+          // A root left by an elastic NodeManager before: the kernel acts alone again.
+          driver.holdOffOomKiller(root, false);
+          driver.setThrottleLimit(root, Long.MAX_VALUE);
+        }
       } catch (IOException e) {
         memcgs.close();
         throw new IOException("cannot set " + MemcgConfiguration.NODE_LIMIT_MB.name() + " on " + root + ": "
