@@ -80,6 +80,21 @@ class ElasticIT {
     }
     Map<String, String> ids = new LinkedHashMap<>();
     Map<String, Process> byName = new LinkedHashMap<>();
+    // When the containers' anonymous memory first passed the guard's threshold, read every 10 ms, for the latency.
+    long threshold = NodeOomGuard.threshold(NODE_LIMIT);
+    java.util.concurrent.atomic.AtomicLong crossed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor();
+    sampler.scheduleAtFixedRate(() -> {
+      try {
+        if (crossed.get() == 0 && cgroups.driver().unreclaimable(cgroups.root()) >= threshold) {
+          crossed.set(System.nanoTime());
+        }
+      } catch (Exception ignored) {
+        // the root is read again in 10 ms
+      }
+    }, 0, 10, TimeUnit.MILLISECONDS);
+    java.util.concurrent.atomic.AtomicLong died = new java.util.concurrent.atomic.AtomicLong();
     int n = 0;
     for (Spec s : specs) {
       String id = Lifecycles.containerId(++n);
@@ -89,6 +104,7 @@ class ElasticIT {
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       processes.add(p);
       byName.put(s.name(), p);
+      p.onExit().thenRun(() -> died.compareAndSet(0, System.nanoTime()));
       long t0 = System.nanoTime();
       CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
         try {
@@ -109,6 +125,14 @@ class ElasticIT {
       }
     }
     Thread.sleep(500); // Nothing more dies: one victim is enough.
+    sampler.shutdownNow();
+    long rootPeak = cgroups.driver().stats(cgroups.root()).peak();
+    // In the control the kernel may kill between two readings, before one saw the threshold passed.
+    System.out.printf("[measure] elastic %s%s: the victim's processes were gone %s after the containers passed"
+        + " %d MiB of anonymous memory and shmem; the root's peak %d MiB of its %d MiB limit%n", scenario,
+        guarded ? "" : " (control)", crossed.get() == 0 ? "(not seen passed)"
+            : String.format("%.0f ms", (died.get() - crossed.get()) / 1e6), threshold / MIB, rootPeak / MIB,
+        NODE_LIMIT / MIB);
     Map<String, Boolean> alive = new LinkedHashMap<>();
     String message = null;
     for (Map.Entry<String, Process> e : byName.entrySet()) {
