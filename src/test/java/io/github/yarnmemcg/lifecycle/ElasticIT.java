@@ -129,9 +129,10 @@ class ElasticIT {
     long rootPeak = cgroups.driver().stats(cgroups.root()).peak();
     // In the control the kernel may kill between two readings, before one saw the threshold passed.
     System.out.printf("[measure] elastic %s%s: the victim's processes were gone %s after the containers passed"
-        + " %d MiB of anonymous memory and shmem; the root's peak %d MiB of its %d MiB limit%n", scenario,
+        + " %d MiB of anonymous memory and shmem; the root's peak %s of its %d MiB limit%n", scenario,
         guarded ? "" : " (control)", crossed.get() == 0 ? "(not seen passed)"
-            : String.format("%.0f ms", (died.get() - crossed.get()) / 1e6), threshold / MIB, rootPeak / MIB,
+            : String.format("%.0f ms", (died.get() - crossed.get()) / 1e6), threshold / MIB,
+        rootPeak < 0 ? "(not kept by this kernel)" : rootPeak / MIB + " MiB",
         NODE_LIMIT / MIB);
     Map<String, Boolean> alive = new LinkedHashMap<>();
     String message = null;
