@@ -2,6 +2,7 @@ package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
+import io.github.yarnmemcg.lifecycle.NodeOomGuard;
 import java.io.IOException;
 import org.apache.hadoop.metrics2.MetricsCollector;
 import org.apache.hadoop.metrics2.MetricsException;
@@ -67,6 +68,9 @@ public final class MemcgMetrics implements MetricsSource {
   static final MetricsInfo FULL_AVG10 = info("MemoryPressureFullAvg10Max",
       "As MemoryPressureSomeAvg10Max, for the time all of a container's tasks were stalled (PSI full)");
 
+  static final MetricsInfo NODE_LIMIT_KILLS = info("NodeLimitKills",
+      "Containers killed by the NodeManager because all containers together reached the node limit (elastic mode)");
+
   private final ContainerMemcgs memcgs;
 
   public MemcgMetrics(ContainerMemcgs memcgs) {
@@ -110,7 +114,8 @@ public final class MemcgMetrics implements MetricsSource {
         .addCounter(EVICTED_OVER_BUDGET, s.evictedOverBudget())
         .addGauge(REAPER_QUEUE, s.awaitingRetry())
         .addGauge(DYING, dying())
-        .addCounter(STALL_MS, s.memoryStallMicros() / 1000);
+        .addCounter(STALL_MS, s.memoryStallMicros() / 1000)
+        .addCounter(NODE_LIMIT_KILLS, memcgs.elastic().map(NodeOomGuard::kills).orElse(0L));
     double[] pressure = highestPressure();
     record.addGauge(SOME_AVG10, pressure[0]).addGauge(FULL_AVG10, pressure[1]);
   }

@@ -90,6 +90,8 @@ class ElasticNodeManagerIT {
       System.out.println("[e2e] elastic victim: exit " + s.getExitStatus() + ", diagnostics: " + s.getDiagnostics());
       assertTrue(s.getDiagnostics().contains("Container killed by yarn-memcg to keep the node within its limit")
           && s.getDiagnostics().contains("opportunistic containers go first"), s.getDiagnostics());
+      assertEquals(1L, java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+          YarnClusters.metricsBean(), "NodeLimitKills"), "the metric counts the kill");
       for (String name : List.of("guaranteed-old", "guaranteed-new")) {
         assertEquals(ContainerState.RUNNING, status(am, started.get(name)).getState(), name + " runs on");
       }
