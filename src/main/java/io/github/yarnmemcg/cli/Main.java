@@ -34,6 +34,7 @@ public final class Main {
       "  stats    memory of every container cgroup under the root (--json for scripts)",
       "  demo     (source checkout) a one-node YARN cluster with the plugin, on this machine's cgroups",
       "  bench    (source checkout) the benchmarks",
+      "  version  the plugin's version, and the Hadoop it runs with (also --version)",
       "common options:",
       "  --conf FILE   yarn-site.xml to read (default: the one on the classpath, i.e. the node's)",
       "  --root ROOT   override yarn.nodemanager.memcg.root",
@@ -56,6 +57,11 @@ public final class Main {
     if (args.length == 0 || Arrays.asList("help", "-h", "--help").contains(args[0])) {
       (args.length == 0 ? err : out).println(USAGE_TEXT);
       return args.length == 0 ? USAGE : OK;
+    }
+    if (Arrays.asList("version", "--version").contains(args[0])) {
+      out.println("yarn-memcg " + io.github.yarnmemcg.Version.get() + " (Hadoop "
+          + org.apache.hadoop.util.VersionInfo.getVersion() + ", Java " + System.getProperty("java.version") + ")");
+      return OK;
     }
     String command = args[0];
     Options options = options(command);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import io.github.yarnmemcg.Version;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -117,7 +118,8 @@ public final class MemcgPlugin implements Closeable {
       }
       String why = decidePolicy(memcgs, applications);
       boolean metrics = new MemcgMetrics(memcgs).register(DefaultMetricsSystem.instance());
-      LOG.info("yarn-memcg: container memory cgroups under {} (cgroup {}, kernel {}: {}); {}; {} ({}){}", root,
+      LOG.info("yarn-memcg {}: container memory cgroups under {} (cgroup {}, kernel {}: {}); {}; {} ({}){}",
+          Version.get(), root,
           mount.version().name().toLowerCase(), System.getProperty("os.version"), memcgs.interfaces().describe(),
           nodeLimit,
           memcgs.policy().description(), why,

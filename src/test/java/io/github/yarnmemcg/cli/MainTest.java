@@ -33,6 +33,20 @@ class MainTest {
     assertTrue(r.err().contains("usage: yarn-memcg <command>"), r.err());
   }
 
+  /** The version as the build wrote it from the project's version, never "unknown" in a built tree. */
+  @Test
+  void versionPrintsTheProjectsVersion() throws Exception {
+    String pom = java.nio.file.Files.readString(Path.of("pom.xml"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>yarn-memcg</artifactId>\\s*<version>([^<]+)")
+        .matcher(pom);
+    assertTrue(m.find(), "the project's version in pom.xml");
+    for (String arg : new String[] {"version", "--version"}) {
+      Ran r = run(arg);
+      assertEquals(Main.OK, r.code());
+      assertTrue(r.out().startsWith("yarn-memcg " + m.group(1) + " (Hadoop "), r.out());
+    }
+  }
+
   @Test
   void helpGoesToStdoutAndSucceeds() {
     Ran r = run("--help");

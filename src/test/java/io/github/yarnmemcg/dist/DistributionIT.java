@@ -109,12 +109,21 @@ class DistributionIT {
     }
     assertTrue(Files.isExecutable(home.resolve("bin/yarn-memcg")));
     assertTrue(Files.isExecutable(home.resolve("bin/yarn-memcg-leaf")));
-    for (String f : List.of("README.md", "conf/yarn-site.xml", "conf/yarn-site-v2.xml", "conf/systemd/yarn-memcg-v1.conf",
+    for (String f : List.of("README.md", "LICENSE", "NOTICE", "conf/yarn-site.xml", "conf/yarn-site-v2.xml", "conf/systemd/yarn-memcg-v1.conf",
         "conf/systemd/yarn-memcg-v2.conf", "conf/systemd/yarn-memcg-v2-systemd249.conf", "docs/rollout.md",
         "docs/systemd.md")) {
       assertTrue(Files.isRegularFile(home.resolve(f)), f);
     }
     assertTrue(Files.readString(home.resolve("conf/systemd/yarn-memcg-v2.conf")).contains("\nDelegate=yes\n"));
+    // One version: the directory's name, the jar's manifest and the command's.
+    String version = home.getFileName().toString().substring("yarn-memcg-".length());
+    try (Stream<Path> s = Files.list(home.resolve("lib")); JarFile jar = new JarFile(s.findFirst().orElseThrow().toFile())) {
+      assertEquals(version, jar.getManifest().getMainAttributes().getValue("Implementation-Version"));
+      assertTrue(jar.getEntry("META-INF/LICENSE") != null && jar.getEntry("META-INF/NOTICE") != null);
+    }
+    Ran v = yarnMemcg(home, Map.of("YARN_MEMCG_HADOOP_CLASSPATH", hadoopClasspath()), "--version");
+    assertEquals(0, v.code(), v.out());
+    assertTrue(v.out().contains("yarn-memcg " + version + " (Hadoop "), v.out());
   }
 
   @Test
