@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -90,10 +91,37 @@ public final class DemoMain {
   }
 
   /** Arguments: the work directory (default target/yarn-memcg-demo), the yarn-site.xml (default conf/yarn-site.xml). */
+  static final String USAGE = String.join("\n",
+      "usage: yarn-memcg demo",
+      "  Starts a one-node YARN cluster (MiniYARNCluster) with the plugin on this machine's memory cgroups, runs a",
+      "  few containers, shows their cgroups and what is left after they end, then stops and removes everything.",
+      "  Needs root (a writable memory cgroup controller) and a source checkout. No options.");
+
+  /**
+   * Arguments: the work directory and the yarn-site.xml (bin/yarn-memcg passes both), then the operator's, which
+   * may only ask for help: the demo never starts on a word it does not know.
+   */
   public static void main(String[] args) throws Exception {
+    OptionalInt exit = refuseOrHelp(args, System.out, System.err);
+    if (exit.isPresent()) {
+      System.exit(exit.getAsInt());
+    }
     Path work = Path.of(args.length > 0 ? args[0] : "target/yarn-memcg-demo");
     Path yarnSite = Path.of(args.length > 1 ? args[1] : "conf/yarn-site.xml");
     System.exit(new DemoMain(System.out, work, yarnSite).run());
+  }
+
+  /** The exit code when the arguments ask for help (0) or are wrong (2); empty when the demo may run. */
+  static OptionalInt refuseOrHelp(String[] args, PrintStream out, PrintStream err) {
+    for (int i = Math.min(2, args.length); i < args.length; i++) {
+      if (args[i].equals("--help") || args[i].equals("-h")) {
+        out.println(USAGE);
+        return OptionalInt.of(0);
+      }
+      err.println("yarn-memcg demo: unexpected argument '" + args[i] + "'\n" + USAGE);
+      return OptionalInt.of(2);
+    }
+    return OptionalInt.empty();
   }
 
   int run() throws Exception {
