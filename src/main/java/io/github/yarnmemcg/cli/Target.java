@@ -58,7 +58,11 @@ public final class Target {
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
         throw new IOException("--conf " + file + ": not a readable file");
       }
+      // Hadoop's defaults under the file, as the NodeManager reads it: ${hadoop.tmp.dir} in the default local dirs,
+      // and every key the file leaves out, take the values the NodeManager would. Not the classpath's site files.
       conf = new Configuration(false);
+      conf.addResource("core-default.xml");
+      conf.addResource("yarn-default.xml");
       conf.addResource(new org.apache.hadoop.fs.Path(file.toAbsolutePath().toString()));
       source = Optional.of(file.toString());
     } else {
