@@ -82,6 +82,8 @@ class MiniYarnClusterIT {
     // Opportunistic containers as a cluster that runs them has it: allocated by the RM, queued by the NodeManager.
     conf.setBoolean(org.apache.hadoop.yarn.conf.YarnConfiguration.OPPORTUNISTIC_CONTAINER_ALLOCATION_ENABLED, true);
     conf.setInt(org.apache.hadoop.yarn.conf.YarnConfiguration.NM_OPPORTUNISTIC_CONTAINERS_MAX_QUEUE_LENGTH, 10);
+    // Hadoop 3.3+'s Prometheus endpoint, /prom on the daemons' web servers, as an operator turns it on.
+    conf.setBoolean("hadoop.prometheus.endpoint.enabled", true);
     cluster = YarnClusters.startCluster(conf, "memcg-e2e");
     client = YarnClient.createYarnClient();
     client.init(cluster.getConfig());
@@ -279,6 +281,39 @@ class MiniYarnClusterIT {
         "mapping 512 MiB of cached file pages under a 128 MiB container is fine: " + ran.diagnostics());
     assertFalse(ran.diagnostics().contains("beyond the 'PHYSICAL' memory limit"), ran.diagnostics());
     YarnClusters.awaitCleaned(root.resolve(ran.containerId().toString()));
+  }
+
+  /**
+   * The plugin's metrics on Hadoop's Prometheus endpoint, under the names Hadoop's sink gives them (record YarnMemcg,
+   * metric ContainersStarted: {@code yarn_memcg_containers_started}). A JVM has one metrics system and one sink named
+   * "prometheus": here the ResourceManager's web server registers it first and the NodeManager's then finds the name
+   * taken, so its /prom stays empty; the ResourceManager's shows every source of the JVM, the plugin's included, as a
+   * NodeManager's own /prom does in a NodeManager's JVM.
+   */
+  @Test
+  void metricsAreOnHadoopsPrometheusEndpointUnderTheNamesTheAlertRulesUse() throws Exception {
+    YarnClusters.Ran ran = YarnClusters.runContainer(client, "true", 64);
+    assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
+    String rm = cluster.getConfig().get(org.apache.hadoop.yarn.conf.YarnConfiguration.RM_WEBAPP_ADDRESS);
+    java.net.http.HttpResponse<String> prom = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + rm + "/prom")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, prom.statusCode(), prom.body());
+    List<String> ours = prom.body().lines().filter(l -> l.startsWith("yarn_memcg_")).toList();
+    System.out.println("[e2e] /prom: " + ours.size() + " yarn_memcg_ lines, e.g. " + ours.stream().limit(3).toList());
+    Matcher started = Pattern.compile("(?m)^yarn_memcg_containers_started\\{[^}]*\\} (\\d+)").matcher(prom.body());
+    assertTrue(started.find(), "yarn_memcg_containers_started on /prom: " + ours);
+    assertTrue(Long.parseLong(started.group(1)) >= 1, started.group());
+    // Every metric the shipped alert rules use is there under that name.
+    Matcher used = Pattern.compile("yarn_memcg_[a-z_]+").matcher(
+        Files.readString(Path.of("dist/conf/prometheus/yarn-memcg-alerts.yml")));
+    int n = 0;
+    while (used.find()) {
+      String name = used.group();
+      assertTrue(ours.stream().anyMatch(l -> l.startsWith(name + "{")), name + " (alert rules) on /prom: " + ours);
+      n++;
+    }
+    assertTrue(n >= 5, "the alert rules name the metrics they use");
   }
 
   @Test
