@@ -528,6 +528,31 @@ public final class Doctor {
     return out.toString();
   }
 
+  /**
+   * The findings as JSON for scripts: {@code {"healthy": bool, "problems": n, "warnings": n, "findings": [{"level":
+   * "OK|INFO|WARN|FAIL", "text": ...}]}}, the exit code as for the text report.
+   */
+  public static String json(List<Finding> findings) {
+    java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+    doc.put("healthy", healthy(findings));
+    doc.put("problems", findings.stream().filter(f -> f.level() == Finding.Level.FAIL).count());
+    doc.put("warnings", findings.stream().filter(f -> f.level() == Finding.Level.WARN).count());
+    List<java.util.Map<String, String>> list = new ArrayList<>();
+    for (Finding f : findings) {
+      java.util.Map<String, String> one = new java.util.LinkedHashMap<>();
+      one.put("level", f.level().name());
+      one.put("text", f.text());
+      list.add(one);
+    }
+    doc.put("findings", list);
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the doctor's findings as JSON", e);
+    }
+  }
+
   public static boolean healthy(List<Finding> findings) {
     return findings.stream().noneMatch(f -> f.level() == Finding.Level.FAIL);
   }

@@ -92,7 +92,7 @@ public final class Main {
       Target target = Target.from(cmd);
       switch (command) {
         case "doctor":
-          return doctor(target, minAge);
+          return doctor(target, minAge, cmd.hasOption("json"));
         case "sweep":
           return sweep(target, cmd, minAge);
         default:
@@ -122,7 +122,7 @@ public final class Main {
         + " container about to start and is left alone (default 60)");
     switch (command) {
       case "doctor":
-        return o.addOption(minAge);
+        return o.addOption(minAge).addOption(option("json", null, "JSON for scripts"));
       case "sweep":
         return o.addOption(minAge)
             .addOption(option("apply", null, "drain and remove the orphans (without it, only list them)"));
@@ -176,9 +176,9 @@ public final class Main {
     }
   }
 
-  private int doctor(Target target, Duration minAge) {
+  private int doctor(Target target, Duration minAge, boolean json) {
     List<Finding> findings = new Doctor(target, minAge).run();
-    out.print(Doctor.report(findings));
+    out.print(json ? Doctor.json(findings) + "\n" : Doctor.report(findings));
     return Doctor.healthy(findings) ? OK : PROBLEM;
   }
 

@@ -67,6 +67,17 @@ class DoctorAndStatsIT {
         r.out());
     assertTrue(r.out().contains("OK    yarn.nodemanager.container-executor.class"), r.out());
     assertTrue(r.out().endsWith("doctor: no problem found\n"), r.out());
+    // The node as a whole: the node limit against the node's memory, swap, and the kill order.
+    assertTrue(r.out().contains("OK    node limit ") && r.out().contains(" stay for the daemons and the kernel"),
+        r.out());
+    assertTrue(r.out().contains("    swap: ") && r.out().contains("OK    OOM order: containers start with"), r.out());
+    // The same findings as JSON, for scripts, with the same exit code.
+    MainTest.Ran json = MainTest.run("doctor", "--json", "--root", root.toString(), "--conf", "conf/yarn-site.xml");
+    assertEquals(Main.OK, json.code(), json.out() + json.err());
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(json.out());
+    assertTrue(doc.get("healthy").asBoolean() && doc.get("problems").asInt() == 0, json.out());
+    assertTrue(doc.get("findings").size() >= 10 && doc.get("findings").get(0).has("level"), json.out());
     try (Stream<Path> children = Files.list(root)) {
       assertFalse(children.anyMatch(p -> p.getFileName().toString().startsWith("yarn-memcg-doctor-")),
           "the probe cgroup was removed");
