@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.nodemanager.util.NodeManagerHardwareUtils;
@@ -272,24 +273,24 @@ public final class MemcgConfiguration {
     checkRootSyntax(root);
     LifecycleSettings lifecycle = new LifecycleSettings(
         bool(conf, DRAIN_ENABLED),
-        Duration.ofMillis(number(conf, DRAIN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
-        Duration.ofMillis(number(conf, DELETE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
-        Duration.ofMillis(number(conf, KILL_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        Duration.ofMillis(millis(conf, DRAIN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        Duration.ofMillis(millis(conf, DELETE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
+        Duration.ofMillis(millis(conf, KILL_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
         (int) number(conf, SOFT_LIMIT_PERCENT, 0, 100),
         (int) number(conf, SWAPPINESS, 0, 100),
         (int) number(conf, CLEANUP_THREADS, 1, 64),
-        Duration.ofMillis(number(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
-        .withDrainWhen(drainWhen(conf), Duration.ofMillis(number(conf, DRAIN_WAIT_MAX_MS, 0,
+        Duration.ofMillis(millis(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
+        .withDrainWhen(drainWhen(conf), Duration.ofMillis(millis(conf, DRAIN_WAIT_MAX_MS, 0,
             Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
         .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100))
         .withSwapPercent((int) number(conf, SWAP_PERCENT, LifecycleSettings.UNLIMITED_SWAP, 10_000))
         .withRetire(RetireSettings.of((int) number(conf, RETIRE_MAX_CGROUPS, 0, 1_000_000),
             number(conf, RETIRE_KERNEL_MEMORY_MB, 0, 1L << 20) << 20,
             number(conf, RETIRE_RELEASE_BELOW_KB, 0, 1L << 30) << 10,
-            Duration.ofMillis(number(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
-    Duration sweepInterval = Duration.ofMillis(number(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
+            Duration.ofMillis(millis(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
+    Duration sweepInterval = Duration.ofMillis(millis(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
-        Duration.ofMillis(number(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), nodeLimit(conf), elastic(conf),
+        Duration.ofMillis(millis(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), nodeLimit(conf), elastic(conf),
         OomOrder.of((int) number(conf, OOM_SCORE_ADJ_GUARANTEED, -1000, 1000),
             (int) number(conf, OOM_SCORE_ADJ_OPPORTUNISTIC, -1000, 1000)));
   }
@@ -406,6 +407,24 @@ public final class MemcgConfiguration {
       throw bad(key, value(conf, key), "expected true or false");
     }
     return v.equals("true");
+  }
+
+  /**
+   * A duration in milliseconds, with Hadoop's suffixes as {@link Configuration#getTimeDuration} reads them
+   * ({@code 500}, {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 1d}); a plain number is milliseconds.
+   */
+  private static long millis(Configuration conf, Key key, long min, long max) {
+    String v = value(conf, key);
+    long n;
+    try {
+      n = conf.getTimeDuration(key.name(), Long.parseLong(key.defaultValue()), TimeUnit.MILLISECONDS);
+    } catch (NumberFormatException e) {
+      throw bad(key, v, "not a duration: a whole number of milliseconds, or one with a unit (ms, s, m, h, d)");
+    }
+    if (n < min || n > max) {
+      throw bad(key, v, "out of range, expected " + min + " to " + max + " ms");
+    }
+    return n;
   }
 
   private static long number(Configuration conf, Key key, long min, long max) {

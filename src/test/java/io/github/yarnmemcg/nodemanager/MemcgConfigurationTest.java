@@ -65,6 +65,25 @@ class MemcgConfigurationTest {
   }
 
   @Test
+  void durationsTakeHadoopsUnitsAndAPlainNumberIsMilliseconds() {
+    Configuration c = new Configuration(false);
+    c.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "90s");
+    c.set(MemcgConfiguration.DRAIN_WAIT_MAX_MS.name(), "2h");
+    c.set(MemcgConfiguration.SWEEP_INTERVAL_MS.name(), "10m");
+    c.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "2500");
+    MemcgConfiguration m = MemcgConfiguration.from(c);
+    assertEquals(Duration.ofSeconds(90), m.lifecycle().drainTimeout());
+    assertEquals(Duration.ofHours(2), m.lifecycle().maxWait());
+    assertEquals(Duration.ofMinutes(10), m.sweepInterval());
+    assertEquals(Duration.ofMillis(2500), m.lifecycle().killTimeout());
+    for (String bad : new String[] {"soon", "1e3", "-1s", "2d"}) {
+      Configuration b = conf(MemcgConfiguration.KILL_TIMEOUT_MS.name(), bad);
+      assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class, () -> MemcgConfiguration.from(b)),
+          MemcgConfiguration.KILL_TIMEOUT_MS.name(), bad);
+    }
+  }
+
+  @Test
   void swapAndTheKillOrderDefaultsAndBounds() {
     MemcgConfiguration d = MemcgConfiguration.from(new Configuration(false));
     assertEquals(0, d.lifecycle().swapPercent());
@@ -188,7 +207,7 @@ class MemcgConfigurationTest {
         Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "99999999999999999999"),
         Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "86400001"),
         Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "-5000"),
-        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, "5s"),
+        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, "5 parsecs"),
         Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, ""),
         Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "101"),
         Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "-1"),
@@ -210,7 +229,7 @@ class MemcgConfigurationTest {
         Arguments.of(MemcgConfiguration.DRAIN_WHEN, "exit"),
         Arguments.of(MemcgConfiguration.DRAIN_WHEN, ""),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "-1"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "1h"),
+        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "1h30m"),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "2592000001"),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "-1"),
         Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "100001"),
