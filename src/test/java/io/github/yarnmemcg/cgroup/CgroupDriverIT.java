@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The kernel layer against this machine's real memory controller. */
+/** The kernel layer against the host's real memory controller. */
 @Tag("v2-stage")
 @Tag("v1-guest")
 class CgroupDriverIT {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code yarn-memcg doctor} and {@code stats} on this machine's real memory controller. */
+/** {@code yarn-memcg doctor} and {@code stats} on the host's real memory controller. */
 class DoctorAndStatsIT {
   private static final long MIB = 1 << 20;
 

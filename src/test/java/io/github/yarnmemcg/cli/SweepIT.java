@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code yarn-memcg sweep} on this machine's real memory controller: it drains and removes orphan container
+ * {@code yarn-memcg sweep} on the host's real memory controller: it drains and removes orphan container
  * cgroups and touches nothing else, neither a container that runs, nor a cgroup not named like a container, nor
  * anything outside the root.
  */

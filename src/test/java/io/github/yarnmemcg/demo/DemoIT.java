@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The demo as {@code ./dist/bin/yarn-memcg demo} runs it, on this machine's real cgroups: it must find every
+ * The demo as {@code ./dist/bin/yarn-memcg demo} runs it, on the host's real cgroups: it must find every
  * guarantee held, show every kind of container, and leave no cgroup root behind. About 90 s here.
  */
 class DemoIT {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The container lifecycle on this machine's real memory controller, counting dying memcgs in the kernel. */
+/** The container lifecycle on the host's real memory controller, counting dying memcgs in the kernel. */
 @Tag("v2-stage")
 @Tag("v1-guest")
 class ContainerMemcgsIT {

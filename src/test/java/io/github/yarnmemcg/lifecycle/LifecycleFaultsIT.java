@@ -136,7 +136,7 @@ class LifecycleFaultsIT {
   @Test
   void drainThatCannotFinishHoldsUpNeitherCompletionNorOtherContainersEvenOnOneCleanupThread() throws Exception {
     // A budget far longer than the test: the pinned drain can only end when the pin is released, so the
-    // ordering asserted below does not depend on how fast this machine is. One cleanup thread: a drain that kept
+    // ordering asserted below does not depend on how fast the host is. One cleanup thread: a drain that kept
     // its thread while waiting for the pages would queue the other container's cleanup behind it.
     open(new LifecycleSettings(true, Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 1,
         Duration.ofMinutes(5)));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Kernel OOM kills in running containers, reported as they happen by the one watcher thread (v2: signalled by the
- * kernel; v1: read every 250 ms), on this machine's real memory controller and in the v2 guests.
+ * kernel; v1: read every 250 ms), on the host's real memory controller and in the v2 guests.
  */
 @Tag("v2-stage")
 @Tag("v1-guest")

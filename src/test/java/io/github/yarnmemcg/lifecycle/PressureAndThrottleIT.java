@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Memory pressure (PSI) of container cgroups, and memory.high for opportunistic containers, on a real cgroup v2
- * memory controller: only in the v2 guests (this machine's memory controller is v1, which has neither).
+ * memory controller: only in the v2 guests (the CI host's memory controller is v1, which has neither).
  */
 @Tag("v2-stage")
 @Tag("cgroup-v2")

@@ -368,7 +368,7 @@ class MemcgConfigurationTest {
     assertEquals(dir.resolve("yarn"), withRoot("yarn").resolveRoot(v2));
   }
 
-  // ---- resolveRoot on this machine's real memory controller mount (read only: nothing is created) ----
+  // ---- resolveRoot on the host's real memory controller mount (read only: nothing is created) ----
 
   private static MemoryMount realMountOrSkip() {
     try {

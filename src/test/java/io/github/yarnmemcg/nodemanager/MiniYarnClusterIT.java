@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real NodeManager (MiniYARNCluster) configured only through yarn-site keys, launching real container
- * processes in their own memory cgroups on this machine's kernel.
+ * processes in their own memory cgroups on the host's kernel.
  */
 class MiniYarnClusterIT {
   private static final long MIB = 1 << 20;

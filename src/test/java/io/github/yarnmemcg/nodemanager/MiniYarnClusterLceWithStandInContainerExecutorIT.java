@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hadoop's real LinuxContainerExecutor in a real MiniYARNCluster NodeManager, with {@link MemcgLceResourcesHandler}
- * as its resources handler and a STAND-IN for the setuid container-executor binary (which cannot be obtained on
- * this machine): the test resource {@code container-executor-stand-in.sh}, configured as
+ * as its resources handler and a STAND-IN for the setuid container-executor binary (the real one must be setuid root
+ * with a root-owned configuration, which a test cannot set up): the test resource
+ * {@code container-executor-stand-in.sh}, configured as
  * {@code yarn.nodemanager.linux-container-executor.path}, takes the executor's real argv and, like the binary,
  * writes the container's pid into the {@code cgroups=} files before it execs the launch script. Its header says
  * what it does and does not do. Containers are real processes on the real kernel's memory controller. Hadoop's own

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A unique cgroup root on this machine's real memory controller for each test, removed afterwards even when
+ * A unique cgroup root on the host's real memory controller for each test, removed afterwards even when
  * the test fails (leftover processes killed, page cache drained, every directory removed deepest first).
  * With {@code CI=true} a node without a writable memory controller fails the test with the reason; elsewhere
  * the test is skipped with it.

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 public record Residency(int files, long sizeBytes, long residentBytes) {
   private static final Path FINCORE = findFincore();
 
-  /** Whether fincore exists on this machine; without it {@link #of} is not available. */
+  /** Whether fincore exists on the host; without it {@link #of} is not available. */
   public static boolean available() {
     return FINCORE != null;
   }

@@ -37,7 +37,7 @@ import org.apache.hadoop.yarn.util.ProcfsBasedProcessTree;
 import org.apache.hadoop.yarn.util.ResourceCalculatorProcessTree;
 
 /**
- * One benchmark run on this machine's real memory controller: our lifecycle, Hadoop 3.5.0's own memory handler
+ * One benchmark run on the host's real memory controller: our lifecycle, Hadoop 3.5.0's own memory handler
  * and a raw floor, each under its own root below one unique top cgroup, driven through the same container
  * lifecycles by real short-lived processes that join their cgroup with the same shell line. Figures are wall
  * times from {@link System#nanoTime()} (CPU times from {@link ThreadMXBean}) after warm-up iterations, with the

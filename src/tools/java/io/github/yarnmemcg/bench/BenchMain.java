@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * {@code yarn-memcg bench}: runs the benchmark of our lifecycle against Hadoop 3.5.0's own memory handler and
- * a raw floor on this machine's real memory controller, then writes the markdown table and the chart (see
+ * a raw floor on the host's real memory controller, then writes the markdown table and the chart (see
  * {@link BenchSettings#usage()}). Needs root, the test classpath (Hadoop's handler classes and XChart, neither
  * of which is in the plugin jar) and a fresh JVM, because Hadoop's handler chain is a static singleton.
  * Exits 0 on success, 1 when the run failed, 2 on bad arguments.
