@@ -103,6 +103,18 @@ class YarnSiteCheckTest {
     }
     assertEquals(List.of("io.github.yarnmemcg.nodemanager.MemcgContainerExecutor",
         "org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor"), executors);
+    // The README's first block is conf/yarn-site.xml: the same keys with the same values.
+    xml.reset();
+    assertTrue(xml.find());
+    Configuration block = new Configuration(false);
+    block.addResource(new ByteArrayInputStream(("<configuration>" + xml.group(1) + "</configuration>")
+        .getBytes(StandardCharsets.UTF_8)), "README");
+    Configuration shipped = shipped("conf/yarn-site.xml");
+    java.util.Map<String, String> a = new java.util.TreeMap<>();
+    java.util.Map<String, String> b = new java.util.TreeMap<>();
+    block.forEach(e -> a.put(e.getKey(), e.getValue()));
+    shipped.forEach(e -> b.put(e.getKey(), e.getValue()));
+    assertEquals(b, a, "the README's settings are conf/yarn-site.xml's");
   }
 
   @Test

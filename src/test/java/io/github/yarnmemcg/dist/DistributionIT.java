@@ -111,7 +111,7 @@ class DistributionIT {
     assertTrue(Files.isExecutable(home.resolve("bin/yarn-memcg-leaf")));
     for (String f : List.of("README.md", "LICENSE", "NOTICE", "conf/yarn-site.xml", "conf/yarn-site-v2.xml", "conf/systemd/yarn-memcg-v1.conf",
         "conf/systemd/yarn-memcg-v2.conf", "conf/systemd/yarn-memcg-v2-systemd249.conf", "docs/rollout.md",
-        "docs/systemd.md")) {
+        "docs/systemd.md", "docs/how-it-works.md", "docs/node-memory.md", "CHANGELOG.md")) {
       assertTrue(Files.isRegularFile(home.resolve(f)), f);
     }
     assertTrue(Files.readString(home.resolve("conf/systemd/yarn-memcg-v2.conf")).contains("\nDelegate=yes\n"));
