@@ -94,6 +94,13 @@ class DistributionIT {
 
   @Test
   void tarballHoldsThePluginJarAloneTheCommandConfigurationAndDocs() throws Exception {
+    // Its SHA-512 file beside it checks it, as an operator checks a download.
+    Path tarball = tarball();
+    Process check = new ProcessBuilder("sha512sum", "-c", tarball.getFileName() + ".sha512")
+        .directory(tarball.getParent().toFile()).redirectErrorStream(true).start();
+    String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, check.waitFor(), checked);
+    assertTrue(checked.contains(": OK"), checked);
     Path home = unpack();
     assertTrue(home.getFileName().toString().startsWith("yarn-memcg-"), home.toString());
     try (Stream<Path> s = Files.list(home.resolve("lib"))) {
