@@ -36,7 +36,8 @@ public final class Main {
       "  bench    (source checkout) the benchmarks",
       "  version  the plugin's version, and the Hadoop it runs with (also --version)",
       "common options:",
-      "  --conf FILE   yarn-site.xml to read (default: the one on the classpath, i.e. the node's)",
+      "  --conf FILE   yarn-site.xml to read, over Hadoop's defaults (default: the one on the classpath, i.e. the node's)",
+      "  -D key=value  set a yarn-site key for this command (repeatable), as Hadoop's commands take it",
       "  --root ROOT   override yarn.nodemanager.memcg.root",
       "  --mode MODE   override yarn.nodemanager.memcg.mode (auto, v1, v2)",
       "run 'yarn-memcg <command> --help' for the options of a command");
@@ -113,8 +114,14 @@ public final class Main {
    * Hadoop line ships (Hadoop 3.3 has commons-cli 1.2, without {@code Option.builder()}).
    */
   static Options options(String command) {
+    // -D key=value, as Hadoop's own commands take it (repeatable; --root and --mode win over it).
+    Option define = new Option("D", true, "set a yarn-site key for this command, as Hadoop's commands take it");
+    define.setArgs(2);
+    define.setValueSeparator('=');
+    define.setArgName("key=value");
     Options o = new Options()
-        .addOption(option("conf", "FILE", "yarn-site.xml to read"))
+        .addOption(option("conf", "FILE", "yarn-site.xml to read, over Hadoop's defaults"))
+        .addOption(define)
         .addOption(option("root", "ROOT", "override yarn.nodemanager.memcg.root"))
         .addOption(option("mode", "MODE", "override yarn.nodemanager.memcg.mode (auto, v1, v2)"))
         .addOption(new Option("h", "help", false, "this help"));

@@ -70,6 +70,10 @@ public final class Target {
       URL onClasspath = conf.getResource(YarnConfiguration.YARN_SITE_CONFIGURATION_FILE);
       source = Optional.ofNullable(onClasspath).map(URL::toString);
     }
+    java.util.Properties defined = cmd.getOptionProperties("D");
+    for (String key : defined.stringPropertyNames()) {
+      conf.set(key, defined.getProperty(key), "-D");
+    }
     if (cmd.hasOption("root")) {
       conf.set(MemcgConfiguration.ROOT.name(), cmd.getOptionValue("root"));
     }

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.Options;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,11 +17,10 @@ class TargetTest {
   Path dir;
 
   static CommandLine parse(String... args) throws Exception {
-    Options o = new Options();
-    o.addOption(null, "conf", true, "");
-    o.addOption(null, "root", true, "");
-    o.addOption(null, "mode", true, "");
-    return new DefaultParser().parse(o, args);
+    // As the commands parse them (commons-cli 1.2's GNU parser, which Main uses), with the doctor's options.
+    @SuppressWarnings("deprecation")
+    org.apache.commons.cli.CommandLineParser gnu = new org.apache.commons.cli.GnuParser();
+    return gnu.parse(Main.options("doctor"), args);
   }
 
   @Test
@@ -36,5 +33,14 @@ class TargetTest {
     // and sweep would take every application as ended.
     assertEquals(List.of(dir.resolve("tmp/nm-local-dir")), LocalDirApplications.localDirs(t.conf()));
     assertEquals("-1", t.conf().get("yarn.nodemanager.resource.memory-mb"), "yarn-default.xml is read");
+  }
+
+  @Test
+  void minusDSetsAKeyAndTheRootOptionWinsOverIt() throws Exception {
+    Target t = Target.from(parse("-D", "yarn.nodemanager.memcg.swap-percent=25", "-Dyarn.nodemanager.memcg.root=a",
+        "--root", "b"));
+    assertEquals("25", t.conf().get("yarn.nodemanager.memcg.swap-percent"));
+    assertEquals("b", t.conf().get("yarn.nodemanager.memcg.root"));
+    assertEquals(25, t.settings().lifecycle().swapPercent());
   }
 }
