@@ -62,6 +62,24 @@ class MainTest {
   }
 
   @Test
+  void everyCommandsHelpPrintsItsOptionsAndRunsNothing() {
+    for (String command : new String[] {"doctor", "sweep", "stats"}) {
+      // A root that cannot exist: had the command run, it would have said so and exited 1.
+      Ran r = run(command, "--root", "/nonexistent/yarn-memcg-help", "--help");
+      assertEquals(Main.OK, r.code(), command + ": " + r.out() + r.err());
+      assertTrue(r.out().contains("usage: yarn-memcg " + command) && r.out().contains("-D"), r.out());
+      assertEquals("", r.err(), command);
+    }
+  }
+
+  /** stats' documented exit status: 1 when the root does not exist. */
+  @Test
+  void statsOnARootThatDoesNotExistExitsOne() {
+    Ran r = run("stats", "--root", "/nonexistent/yarn-memcg-stats");
+    assertEquals(Main.PROBLEM, r.code(), r.out() + r.err());
+  }
+
+  @Test
   void unknownOptionIsNamedWithTheCommandsHelp() {
     Ran r = run("stats", "--apply");
     assertEquals(Main.USAGE, r.code());
