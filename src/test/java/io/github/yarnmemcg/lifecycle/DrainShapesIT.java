@@ -44,7 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2-5.10")
 class DrainShapesIT {
   private static final long MIB = 1 << 20;
-  private static final int CONTAINERS = 20;
+  /** Containers per shape: 20, or fewer where a kernel stage sets YARN_MEMCG_DRAIN_SHAPES_CONTAINERS (CI time). */
+  private static final int CONTAINERS = Integer.parseInt(
+      System.getenv().getOrDefault("YARN_MEMCG_DRAIN_SHAPES_CONTAINERS", "20"));
   private static final int FILE_MIB = 8;
   private static final long SETTLE_MS = 10_000;
   /**
@@ -277,7 +279,7 @@ class DrainShapesIT {
   static void assertDrained(Run r) {
     // Other memcgs on the node may be freed meanwhile (the count then goes below the baseline); a leak can only
     // raise it. The exact check is the per-root charge below.
-    assertTrue(r.left().nothingPinned(), r.label() + ": 20 drained containers must add no dying memcg: " + r);
+    assertTrue(r.left().nothingPinned(), r.label() + ": " + CONTAINERS + " drained containers must add no dying memcg: " + r);
     assertCleanedAndNothingLeftCharged(r);
   }
 
