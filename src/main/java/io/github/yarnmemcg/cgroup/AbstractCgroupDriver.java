@@ -253,25 +253,6 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     }
   }
 
-  /** The kernel's reason as the JDK worded it (translated into the process's locale): for messages only. */
-  static String reason(IOException e) {
-    if (!(e instanceof java.nio.file.FileSystemException)) {
-      return String.valueOf(e.getMessage());
-    }
-    if (((java.nio.file.FileSystemException) e).getReason() != null) {
-      return ((java.nio.file.FileSystemException) e).getReason();
-    }
-    // The JDK drops the kernel's text for the errnos that have an exception class of their own.
-    if (e instanceof AccessDeniedException) {
-      return "Permission denied (EACCES)";
-    }
-    if (e instanceof NoSuchFileException) {
-      return "No such file or directory (ENOENT)";
-    }
-    return e instanceof java.nio.file.FileAlreadyExistsException ? "File exists (EEXIST)"
-        : e.getClass().getSimpleName();
-  }
-
   static long get(java.util.Map<String, Long> values, String key) {
     return values.getOrDefault(key, MemoryStats.UNKNOWN);
   }

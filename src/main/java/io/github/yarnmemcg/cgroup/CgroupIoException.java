@@ -2,6 +2,7 @@ package io.github.yarnmemcg.cgroup;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -38,7 +39,7 @@ public final class CgroupIoException extends IOException {
   /** The kernel's refusal of {@code operation} as the JDK reported it, classified by the exception's class. */
   static CgroupIoException of(String operation, Path path, IOException e) {
     Kind kind = e instanceof AccessDeniedException ? Kind.PERMISSION_DENIED : Kind.OTHER;
-    return new CgroupIoException(operation, path, AbstractCgroupDriver.reason(e), kind, e);
+    return new CgroupIoException(operation, path, reasonOf(e), kind, e);
   }
 
   public Path path() {
@@ -63,5 +64,24 @@ public final class CgroupIoException extends IOException {
       }
     }
     return false;
+  }
+
+  /** The kernel's reason as the JDK worded it (translated into the process's locale): for messages only. */
+  static String reasonOf(IOException e) {
+    if (!(e instanceof java.nio.file.FileSystemException)) {
+      return String.valueOf(e.getMessage());
+    }
+    if (((java.nio.file.FileSystemException) e).getReason() != null) {
+      return ((java.nio.file.FileSystemException) e).getReason();
+    }
+    // The JDK drops the kernel's text for the errnos that have an exception class of their own.
+    if (e instanceof AccessDeniedException) {
+      return "Permission denied (EACCES)";
+    }
+    if (e instanceof NoSuchFileException) {
+      return "No such file or directory (ENOENT)";
+    }
+    return e instanceof java.nio.file.FileAlreadyExistsException ? "File exists (EEXIST)"
+        : e.getClass().getSimpleName();
   }
 }

@@ -59,6 +59,9 @@ public final class V1Driver extends AbstractCgroupDriver {
     write(cgroup.resolve("memory.limit_in_bytes"), Long.toString(bytes));
   }
 
+  /** What memsw's limit has above memory's and the swap's: one page. */
+  static final long MEMSW_HEADROOM = 4096;
+
   @Override
   public void setLimits(Path cgroup, long hardBytes, long swapBytes) throws IOException {
     if (!swapLimited(cgroup)) {
@@ -67,8 +70,10 @@ public final class V1Driver extends AbstractCgroupDriver {
     }
     Path memsw = cgroup.resolve("memory.memsw.limit_in_bytes");
     boolean unlimited = hardBytes == Long.MAX_VALUE || swapBytes == Long.MAX_VALUE
-        || hardBytes > Long.MAX_VALUE - swapBytes;
-    String both = unlimited ? "-1" : Long.toString(hardBytes + swapBytes);
+        || hardBytes > Long.MAX_VALUE - swapBytes - MEMSW_HEADROOM;
+    // One page above memory plus swap, so that the memory limit is the one the kernel meets first: at equal limits
+    // it meets memsw's, and memory.failcnt (the container's "limit hit" count) stays 0 (measured on 6.18).
+    String both = unlimited ? "-1" : Long.toString(hardBytes + swapBytes + MEMSW_HEADROOM);
     // The kernel refuses memsw below the memory limit (EINVAL) at every write: raise memsw first, lower it last.
     long current = Long.parseLong(read(cgroup.resolve("memory.limit_in_bytes")).trim());
     if (hardBytes > current) {
@@ -173,7 +178,7 @@ public final class V1Driver extends AbstractCgroupDriver {
           readValue(d, "memory.usage_in_bytes"),
           readValue(d, "memory.max_usage_in_bytes"),
           readValue(d, "memory.limit_in_bytes"),
-          readValue(d, "memory.failcnt"),
+          limitHits(readValue(d, "memory.failcnt"), readValue(d, "memory.memsw.failcnt")),
           get(oom, "oom_kill"));
     }
   }
@@ -186,6 +191,17 @@ public final class V1Driver extends AbstractCgroupDriver {
   @Override
   MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
     return sampleWithPids(d, cgroup);
+  }
+
+  /**
+   * Times the cgroup hit a limit: memory's, and with a swap limit, memory plus swap's, which the kernel charges first
+   * and so hits first when the two limits are equal (swap-percent 0): {@code memory.failcnt} then stays 0.
+   */
+  static long limitHits(long memory, long memoryAndSwap) {
+    if (memory == UNKNOWN) {
+      return memoryAndSwap;
+    }
+    return memoryAndSwap == UNKNOWN ? memory : memory + memoryAndSwap;
   }
 
   private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,

@@ -86,7 +86,7 @@ public final class Sweep {
       Path cgroup = memcgs.cgroupOf(id);
       try {
         int processes = memcgs.driver().pids(cgroup).size();
-        Duration age = OrphanRule.ageOf(memcgs, cgroup, now);
+        Duration age = OrphanRule.ageOf(memcgs.driver(), cgroup, now);
         OrphanRule.State state = rule.stateOf(id, processes, age);
         long charged = memcgs.stats(id).map(s -> s.usage()).orElse(-1L);
         found.add(new Found(id, state, processes, age, charged));
@@ -123,7 +123,8 @@ public final class Sweep {
     for (Found f : found) {
       // Asked again: a container may have started in the cgroup since it was found.
       if (f.state() == OrphanRule.State.ORPHAN
-          && rule.stateOf(memcgs, f.containerId(), Instant.now()) == OrphanRule.State.ORPHAN) {
+          && rule.stateOf(memcgs.driver(), memcgs.cgroupOf(f.containerId()), f.containerId(),
+              Instant.now()) == OrphanRule.State.ORPHAN) {
         cleanups.add(memcgs.complete(f.containerId()).cleanup());
       }
     }

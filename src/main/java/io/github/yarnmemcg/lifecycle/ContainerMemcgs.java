@@ -232,7 +232,7 @@ public final class ContainerMemcgs implements Closeable {
         continue;
       }
       try {
-        if (rule.stateOf(this, id, now) == OrphanRule.State.ORPHAN) {
+        if (rule.stateOf(driver, cgroupOf(id), id, now) == OrphanRule.State.ORPHAN) {
           complete(id);
           swept.add(id);
         }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import io.github.yarnmemcg.cgroup.CgroupDriver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,14 +61,13 @@ public final class OrphanRule {
   }
 
   /** The state of one container cgroup now, read from the kernel where the rule needs it. */
-  public State stateOf(ContainerMemcgs memcgs, String containerId, Instant now) throws IOException {
+  public State stateOf(CgroupDriver driver, Path cgroup, String containerId, Instant now) throws IOException {
     if (claimed != null) {
       // The NodeManager's word decides: neither processes nor age is read.
       return stateOf(containerId, 0, Duration.ZERO);
     }
-    Path cgroup = memcgs.cgroupOf(containerId);
-    int processes = memcgs.driver().pids(cgroup).size();
-    return stateOf(containerId, processes, processes > 0 ? Duration.ZERO : ageOf(memcgs, cgroup, now));
+    int processes = driver.pids(cgroup).size();
+    return stateOf(containerId, processes, processes > 0 ? Duration.ZERO : ageOf(driver, cgroup, now));
   }
 
   /** The state of a container cgroup whose processes and age the caller has read already (the CLI lists both). */
@@ -85,7 +85,7 @@ public final class OrphanRule {
   }
 
   /** The cgroup directory's age by its modification time, as sweeps have always measured it. */
-  public static Duration ageOf(ContainerMemcgs memcgs, Path cgroup, Instant now) throws IOException {
-    return Duration.between(memcgs.driver().fs().attributes(cgroup).lastModifiedTime().toInstant(), now);
+  public static Duration ageOf(CgroupDriver driver, Path cgroup, Instant now) throws IOException {
+    return Duration.between(driver.fs().attributes(cgroup).lastModifiedTime().toInstant(), now);
   }
 }

@@ -55,7 +55,7 @@ class CgroupDriverIT {
 
   @Test
   void hardLimitIsEnforcedByTheKernelOomKiller() throws Exception {
-    driver.setHardLimit(cg, 32 * MIB);
+    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
     int exit = runIn(cg, Workloads.allocateAnon(128));
     MemoryStats s = driver.stats(cg);
     assertEquals(137, exit, "a process allocating 128 MiB under a 32 MiB limit dies of SIGKILL");

@@ -77,7 +77,7 @@ class V2DriverIT {
 
   @Test
   void limitIsEnforcedAndTheOomKillCountedInMemoryEvents() throws Exception {
-    driver.setHardLimit(cg, 32 * MIB);
+    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
     assertEquals(32 * MIB, value(cg, "memory.max"));
     Process p = startIn(cg, Workloads.allocateAnon(128));
     assertEquals(137, p.waitFor(), "a process allocating 128 MiB under memory.max = 32 MiB dies of SIGKILL");
@@ -95,8 +95,8 @@ class V2DriverIT {
     // kill takes both; the control cgroup without it proves the sleeper would otherwise live on.
     String command = "setsid sleep 600 > /dev/null 2>&1 & exec perl -e 'my $x = \"a\"; $x x= (128 << 20);'";
     Path control = child("control");
-    driver.setHardLimit(cg, 32 * MIB);
-    driver.setHardLimit(control, 32 * MIB);
+    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
+    driver.setLimits(control, 32 * MIB, 0);
     driver.setOomKillsAll(cg);
     assertEquals(1, value(cg, "memory.oom.group"));
     assertEquals(0, value(control, "memory.oom.group"));
@@ -172,7 +172,9 @@ class V2DriverIT {
       }
       return;
     }
-    // The kernel answers EAGAIN when it reclaimed less than asked; here it can reclaim nothing (anon, no swap).
+    // The kernel answers EAGAIN when it reclaimed less than asked; here it can reclaim nothing (anon, and no swap for
+    // this cgroup, as the plugin sets containers by default, on a node with swap or without).
+    driver.setLimits(cg, Long.MAX_VALUE, 0);
     Process anon = startIn(cg, Workloads.holdAnon(32));
     try (BufferedReader out = new BufferedReader(new InputStreamReader(anon.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("ready", out.readLine());
@@ -227,8 +229,16 @@ class V2DriverIT {
     assertEquals(48 * MIB, value(cg, "memory.high"), "the previous memory.high is back");
     assertEquals(0, keyValues(cg, "memory.events").get("oom"), "a zero memory.high counts no OOM event");
     driver.delete(cg, System.nanoTime() + Duration.ofSeconds(5).toNanos());
-    assertTrue(Await.within(Duration.ofSeconds(10), () -> driver.dyingMemcgsUnder(cgroups.root()) == dyingBefore),
-        "removed after the drain, it left no dying memcg: " + driver.dyingMemcgsUnder(cgroups.root()));
+    if (io.github.yarnmemcg.testing.DyingMemcgs.kernelReleasesWritebackOfRemovedCgroups()) {
+      assertTrue(Await.within(Duration.ofSeconds(10), () -> driver.dyingMemcgsUnder(cgroups.root()) == dyingBefore),
+          "removed after the drain, it left no dying memcg: " + driver.dyingMemcgsUnder(cgroups.root()));
+    } else {
+      // Before 5.14 the inode it dirtied may keep the removed memcg dying through cgroup writeback, with no page
+      // charged (docs/kernels.md): what the drain owes is that no page is left.
+      assertTrue(Await.within(Duration.ofSeconds(10), () -> io.github.yarnmemcg.testing.DyingMemcgs
+          .pagesHeldByRemovedChildren(driver, cgroups.root()) < io.github.yarnmemcg.testing.DyingMemcgs.PAGES_SLACK),
+          "removed after the drain, it left no page charged");
+    }
 
     Path busy = child("busy");
     Process holder = startIn(busy, Workloads.holdAnon(4));
@@ -275,7 +285,7 @@ class V2DriverIT {
    */
   @Test
   void freezeThenSignalTakesAForkBombInOneCall() throws Exception {
-    driver.setHardLimit(cg, 64 * MIB);
+    driver.setLimits(cg, 64 * MIB, 0);
     Process bomb = startIn(cg, List.of("bash", "-c", "b() { b | b & }; b"));
     Await.until("the bomb to spread", Duration.ofSeconds(20), () -> driver.pids(cg).size() >= 20);
     int spread = driver.pids(cg).size();

@@ -149,8 +149,8 @@ class ResizeAndSweepIT {
     Path emptyCg = memcgs.start(empty, 64 * MIB, true);
     assertEquals(List.of(), memcgs.sweep(OrphanRule.emptyAndOlderThan(Duration.ofHours(1))),
         "an empty cgroup younger than the minimum age may be a container about to start");
-    assertEquals(OrphanRule.State.RUNNING, OrphanRule.emptyAndOlderThan(Duration.ZERO).stateOf(memcgs, busy,
-        java.time.Instant.now()));
+    assertEquals(OrphanRule.State.RUNNING, OrphanRule.emptyAndOlderThan(Duration.ZERO).stateOf(memcgs.driver(),
+        memcgs.cgroupOf(busy), busy, java.time.Instant.now()));
     assertEquals(List.of(empty), memcgs.sweep(OrphanRule.emptyAndOlderThan(Duration.ZERO)));
     assertTrue(memcgs.complete(empty).cleanup().get(30, TimeUnit.SECONDS).removed());
     assertFalse(Files.exists(emptyCg));

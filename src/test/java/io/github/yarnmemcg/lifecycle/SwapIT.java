@@ -60,7 +60,8 @@ class SwapIT {
       return v.equals("max") ? Long.MAX_VALUE : Long.parseLong(v);
     }
     long both = Long.parseLong(d.fs().read(cgroup.resolve("memory.memsw.limit_in_bytes")).trim());
-    return both > 1L << 60 ? Long.MAX_VALUE : both - d.stats(cgroup).limit();
+    // memsw is one page above memory plus swap, so that the memory limit is met first (V1Driver).
+    return both > 1L << 60 ? Long.MAX_VALUE : both - d.stats(cgroup).limit() - 4096;
   }
 
   @Test
@@ -143,8 +144,9 @@ class SwapIT {
     assertTrue(swaps.size() > 1, "this test needs a node with swap on (vm-run --swap): " + swaps);
     Run limited = allocateTwiceItsMemory("swap-percent=0", LifecycleSettings.DEFAULT_SWAP_PERCENT);
     assertTrue(limited.exit() != 0 && limited.oomKill().isPresent(), limited.toString());
-    // v1 may swap a few pages out while memory and swap together stay within the allocation; v2 swaps none.
-    assertEquals(0, limited.beyondAllocation(), limited.toString());
+    // v1 may swap a few pages out while memory and swap together stay within the allocation (and the one page above
+    // it that keeps the memory limit the one met first); v2 swaps none.
+    assertTrue(limited.beyondAllocation() <= 4096, limited.toString());
     if (cgroups.driver().mount().version() == CgroupVersion.V2) {
       assertEquals(0, limited.swapPeak(), limited.toString());
     }

@@ -90,8 +90,10 @@ class ElasticNodeManagerIT {
       System.out.println("[e2e] elastic victim: exit " + s.getExitStatus() + ", diagnostics: " + s.getDiagnostics());
       assertTrue(s.getDiagnostics().contains("Container killed by yarn-memcg to keep the node within its limit")
           && s.getDiagnostics().contains("opportunistic containers go first"), s.getDiagnostics());
-      assertEquals(1L, java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
-          YarnClusters.metricsBean(), "NodeLimitKills"), "the metric counts the kill");
+      // The metrics system caches a source's record for up to its period: wait for one taken after the kill.
+      Await.until("NodeLimitKills to count the kill", Duration.ofSeconds(30),
+          () -> ((Number) java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+              YarnClusters.metricsBean(), "NodeLimitKills")).longValue() == 1);
       for (String name : List.of("guaranteed-old", "guaranteed-new")) {
         assertEquals(ContainerState.RUNNING, status(am, started.get(name)).getState(), name + " runs on");
       }
