@@ -53,12 +53,8 @@ class ElasticNodeManagerIT {
     conf.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "512");
     // In elastic mode containers may use more than they requested: the monitor must not kill them for it.
     conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
-    conf.setBoolean(YarnConfiguration.OPPORTUNISTIC_CONTAINER_ALLOCATION_ENABLED, true);
-    conf.setInt(YarnConfiguration.NM_OPPORTUNISTIC_CONTAINERS_MAX_QUEUE_LENGTH, 10);
-    cluster = YarnClusters.startCluster(conf, "memcg-elastic");
-    client = YarnClient.createYarnClient();
-    client.init(cluster.getConfig());
-    client.start();
+    cluster = YarnClusters.startCluster(YarnClusters.withOpportunisticContainers(conf), "memcg-elastic");
+    client = YarnClusters.client(cluster);
   }
 
   @AfterAll

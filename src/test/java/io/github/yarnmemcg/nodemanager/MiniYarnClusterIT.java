@@ -79,15 +79,10 @@ class MiniYarnClusterIT {
     root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
     org.apache.hadoop.yarn.conf.YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
         YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
-    // Opportunistic containers as a cluster that runs them has it: allocated by the RM, queued by the NodeManager.
-    conf.setBoolean(org.apache.hadoop.yarn.conf.YarnConfiguration.OPPORTUNISTIC_CONTAINER_ALLOCATION_ENABLED, true);
-    conf.setInt(org.apache.hadoop.yarn.conf.YarnConfiguration.NM_OPPORTUNISTIC_CONTAINERS_MAX_QUEUE_LENGTH, 10);
     // Hadoop 3.3+'s Prometheus endpoint, /prom on the daemons' web servers, as an operator turns it on.
     conf.setBoolean("hadoop.prometheus.endpoint.enabled", true);
-    cluster = YarnClusters.startCluster(conf, "memcg-e2e");
-    client = YarnClient.createYarnClient();
-    client.init(cluster.getConfig());
-    client.start();
+    cluster = YarnClusters.startCluster(YarnClusters.withOpportunisticContainers(conf), "memcg-e2e");
+    client = YarnClusters.client(cluster);
     assertTrue(cluster.getNodeManager(0).getNMContext().getContainerExecutor() instanceof MemcgContainerExecutor);
   }
 

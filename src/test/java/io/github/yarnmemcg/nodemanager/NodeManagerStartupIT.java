@@ -62,6 +62,16 @@ class NodeManagerStartupIT {
     RealCgroups.removeTree(driver, root);
   }
 
+  /** {@link #nodeConf} under LinuxContainerExecutor with the plugin's handler and the stand-in container-executor. */
+  YarnConfiguration lceConf() throws Exception {
+    YarnConfiguration conf = nodeConf();
+    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
+        org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH, standIn().toString());
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    return conf;
+  }
+
   YarnConfiguration nodeConf() {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, MemcgContainerExecutor.class.getName());
@@ -204,12 +214,7 @@ class NodeManagerStartupIT {
   /** The same validation under LinuxContainerExecutor (with the stand-in container-executor for its checksetup). */
   @Test
   void badSettingStopsTheNodeManagerUnderLinuxContainerExecutorWithStandInContainerExecutor() throws Exception {
-    YarnConfiguration conf = nodeConf();
-    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
-        org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
-    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
-        standIn().toString());
-    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    YarnConfiguration conf = lceConf();
     conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "150");
     NodeManager nm = new NodeManager();
     try {
@@ -229,12 +234,7 @@ class NodeManagerStartupIT {
    */
   @Test
   void dockerRuntimeAllowedStopsTheNodeManagerUnderLinuxContainerExecutor() throws Exception {
-    YarnConfiguration conf = nodeConf();
-    conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR,
-        org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor.class.getName());
-    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
-        standIn().toString());
-    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
+    YarnConfiguration conf = lceConf();
     conf.set(YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES, "default,docker");
     assertNodeManagerRefuses(conf, YarnConfiguration.LINUX_CONTAINER_RUNTIME_ALLOWED_RUNTIMES, "default,docker");
     assertFalse(Files.exists(root), "nothing was created: " + root);

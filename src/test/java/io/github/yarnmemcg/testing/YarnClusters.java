@@ -84,6 +84,21 @@ public final class YarnClusters {
     return conf;
   }
 
+  /** Opportunistic containers as a cluster that runs them has it: allocated by the RM, queued by the NodeManager. */
+  public static YarnConfiguration withOpportunisticContainers(YarnConfiguration conf) {
+    conf.setBoolean(YarnConfiguration.OPPORTUNISTIC_CONTAINER_ALLOCATION_ENABLED, true);
+    conf.setInt(YarnConfiguration.NM_OPPORTUNISTIC_CONTAINERS_MAX_QUEUE_LENGTH, 10);
+    return conf;
+  }
+
+  /** A client of the cluster, started. */
+  public static YarnClient client(MiniYARNCluster cluster) {
+    YarnClient client = YarnClient.createYarnClient();
+    client.init(cluster.getConfig());
+    client.start();
+    return client;
+  }
+
   public static MiniYARNCluster startCluster(YarnConfiguration conf, String name) {
     MiniYARNCluster c = new MiniYARNCluster(name, 1, 1, 1);
     c.init(conf);
