@@ -194,8 +194,8 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   /**
-   * Times the cgroup hit a limit: memory's, and with a swap limit, memory plus swap's, which the kernel charges first
-   * and so hits first when the two limits are equal (swap-percent 0): {@code memory.failcnt} then stays 0.
+   * Times the cgroup hit a limit: memory's, and memory plus swap's where the kernel counts those (a container allowed
+   * swap can meet that one first; at swap-percent 0 memsw sits one page above memory, so memory's is met first).
    */
   static long limitHits(long memory, long memoryAndSwap) {
     if (memory == UNKNOWN) {

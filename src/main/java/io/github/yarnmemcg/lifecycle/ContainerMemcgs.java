@@ -149,11 +149,7 @@ public final class ContainerMemcgs implements Closeable {
       driver.setHardLimit(root, Long.MAX_VALUE);
       return "no node limit";
     }
-    // Summed over the children: v1's memory.stat of the root counts only the root's own pages.
-    long held = 0;
-    for (String id : containerIds()) {
-      held += driver.memoryStat(cgroupOf(id)).containerMemory();
-    }
+    long held = driver.unreclaimable(root);
     if (held > bytes) {
       long limit = driver.stats(root).limit();
       return "node limit " + bytes / MIB + " MiB NOT set: the containers under " + root + " hold " + held / MIB
