@@ -6,12 +6,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What both cgroup versions do the same way, through the one door to cgroupfs: pids, kill, rmdir, drain loop. */
 abstract class AbstractCgroupDriver implements CgroupDriver {
 
   private final MemoryMount mount;
   private final CgroupFs fs;
+  private volatile PrivilegedKill otherUsers;
 
   AbstractCgroupDriver(MemoryMount mount, CgroupFs fs) {
     this.mount = mount;
@@ -161,11 +163,29 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
     signalEach(cgroup);
   }
 
-  /** SIGKILL to each process listed now (not this JVM); children forked after the listing are not among them. */
+  @Override
+  public void killOtherUsersThrough(PrivilegedKill kill) {
+    this.otherUsers = kill;
+  }
+
+  /**
+   * SIGKILL to each process listed now (not this JVM); children forked after the listing are not among them. A
+   * process of another user, which the kernel does not let a NodeManager that is not root signal, is signalled
+   * through the {@link PrivilegedKill} when one is installed.
+   */
   void signalEach(Path cgroup) throws IOException {
     List<Long> pids = pids(cgroup);
     pids.remove(Processes.self());
     Processes.kill(pids);
+    PrivilegedKill privileged = otherUsers;
+    if (privileged != null) {
+      for (long pid : pids) {
+        Optional<String> user = Processes.foreignOwner(pid);
+        if (user.isPresent()) {
+          privileged.kill(pid, user.get());
+        }
+      }
+    }
   }
 
   @Override

@@ -139,6 +139,13 @@ public interface CgroupDriver {
    */
   void signalKill(Path cgroup) throws IOException;
 
+  /**
+   * From now on, processes of another user that this JVM may not signal (a NodeManager that is not root, under
+   * LinuxContainerExecutor) are killed through {@code kill}; where the kernel kills a whole cgroup by itself
+   * ({@code cgroup.kill}) it is not needed.
+   */
+  void killOtherUsersThrough(PrivilegedKill kill);
+
   /** Kills everything in the cgroup until it is empty or the deadline passes. @return true when empty */
   boolean killAll(Path cgroup, long deadlineNanos) throws IOException;
 

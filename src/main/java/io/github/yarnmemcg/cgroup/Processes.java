@@ -6,6 +6,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,7 +27,18 @@ public final class Processes {
   private static final MethodHandle OF = find("of", MethodType.methodType(Optional.class, long.class), true);
   private static final MethodHandle DESTROY = find("destroyForcibly", MethodType.methodType(boolean.class), false);
 
+  /** This JVM's effective user id: {@code /proc/self} belongs to it. */
+  private static final int SELF_UID = selfUid();
+
   private Processes() {}
+
+  private static int selfUid() {
+    try {
+      return (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException("cannot read this process's user from /proc/self: " + e, e);
+    }
+  }
 
   /** This JVM's process id, from the kernel's {@code /proc/self} (without procfs no cgroup can be used). */
   public static long self() {
@@ -32,6 +46,25 @@ public final class Processes {
       return Long.parseLong(Files.readSymbolicLink(Paths.get("/proc/self")).toString());
     } catch (IOException | NumberFormatException e) {
       throw new IllegalStateException("cannot read this process's id from /proc/self: " + e, e);
+    }
+  }
+
+  /**
+   * The name of the user a process runs as when it is not this JVM's own user and this JVM is not root, that is when
+   * the kernel would refuse this JVM's signal to it (EPERM); empty for a process this JVM may signal, or one gone.
+   * The owner of {@code /proc/<pid>} is the process's effective user, the one the kernel compares.
+   */
+  public static Optional<String> foreignOwner(long pid) throws IOException {
+    if (SELF_UID == 0) {
+      return Optional.empty();
+    }
+    Path proc = Paths.get("/proc", Long.toString(pid));
+    try {
+      int uid = (Integer) Files.getAttribute(proc, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return uid == SELF_UID ? Optional.empty()
+          : Optional.of(Files.getOwner(proc, LinkOption.NOFOLLOW_LINKS).getName());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
     }
   }
 

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * container's cgroup, getResourcesOption returns {@code cgroups=<cgroup>/cgroup.procs} so that the setuid
  * container-executor writes the container's pid there as root before it execs the launch script, and
  * postExecute (called by the executor after the container exits, and after a reacquired one ends) hands the
- * cgroup to the same background drain, delete and reaper as {@link MemcgContainerExecutor}. Hadoop gives this
+ * cgroup to the same background drain, delete and reaper as {@link MemcgContainerExecutor}; a leftover process of
+ * the application's user, which a NodeManager that is not root may not signal, is killed through the executor's
+ * signal operation ({@link ContainerExecutorKill}). Hadoop gives this
  * interface neither the container's execution type nor the NodeManager context, so every container gets the
  * guaranteed soft limit and swappiness, and a kernel OOM kill is logged and counted as it happens but cannot be added
  * to the container's diagnostics.
@@ -57,6 +59,9 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
       }
       refuseHadoopsCgroupHandlersOnV2();
       plugin = MemcgPlugin.start(conf);
+      // The containers run as the application's user: a NodeManager that is not root kills their leftover
+      // processes through the executor's own signal, as Hadoop stops containers.
+      plugin.memcgs().driver().killOtherUsersThrough(new ContainerExecutorKill(conf));
       // Logged and counted as they happen; LinuxContainerExecutor gives a handler no way to the diagnostics.
       plugin.watchOomKills(kill -> { });
     }

@@ -6,13 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
+import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.Workloads;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,6 +102,96 @@ class UnprivilegedNodeManagerIT {
         "names the path and the errno: " + out);
     assertTrue(msg.contains("user '" + USER + "'") && msg.contains("chown -R " + USER + " " + root),
         "names the user and the fix: " + msg);
+  }
+
+  /**
+   * Under LinuxContainerExecutor the containers run as the application's user, which a NodeManager that is not root
+   * may not signal: a leftover process of that user is killed through the executor's signal operation. The executor
+   * is the STAND-IN script behind a setuid-root shim the test compiles (the real binary is a setuid program); the
+   * straggler runs as {@code nobody} and leads no process group, as a container's forked child.
+   */
+  @Test
+  void anotherUsersStragglerIsKilledThroughTheContainerExecutor() throws Exception {
+    Path bin = installExecutor(true);
+    CompletableFuture<Process> straggler = straggleAsNobody();
+    try {
+      Map<String, String> out = runAsUser("lce-straggler", 120);
+      Process p = straggler.get(10, TimeUnit.SECONDS);
+      assertEquals("0", out.get("exitCode"), out.toString());
+      String log = Files.readString(bin.resolve("stand-in.log"));
+      assertTrue(log.contains("signal 9: sent to process " + p.pid() + " as nobody\n"),
+          "the executor, as the straggler's user, signalled it:\n" + log);
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the straggler is gone");
+      assertEquals("false", out.get("exists"), "the container's cgroup was removed: " + out);
+    } finally {
+      straggler.thenAccept(Process::destroyForcibly);
+    }
+  }
+
+  /** Control: the same with an executor that has no more rights than the NodeManager: the straggler lives on. */
+  @Test
+  void withoutTheExecutorsRightsAnotherUsersStragglerStaysAndSoDoesItsCgroup() throws Exception {
+    Path bin = installExecutor(false);
+    CompletableFuture<Process> straggler = straggleAsNobody();
+    try {
+      Map<String, String> out = runAsUser("lce-straggler", 120);
+      Process p = straggler.get(10, TimeUnit.SECONDS);
+      assertEquals("0", out.get("exitCode"), out.toString());
+      String log = Files.readString(bin.resolve("stand-in.log"));
+      assertTrue(log.contains("signal 9: refused for process " + p.pid() + " as " + USER + "\n"),
+          "the kernel refused the NodeManager user's signal:\n" + log);
+      assertTrue(p.isAlive(), "the straggler still runs");
+      assertEquals("true", out.get("exists"), "its cgroup cannot be removed: " + out);
+    } finally {
+      straggler.thenAccept(Process::destroyForcibly);
+    }
+  }
+
+  /**
+   * Once the unprivileged JVM has created the container's cgroup, puts a {@code sleep} running as {@code nobody}
+   * into it, as container-executor (root) puts a container's process there, and tells the JVM so.
+   */
+  CompletableFuture<Process> straggleAsNobody() throws Exception {
+    createRootOwnedByUser();
+    Path cgroup = root.resolve("container_1700000000000_0002_01_000001");
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        Await.until("the NodeManager to create " + cgroup, Duration.ofSeconds(60), () -> Files.isDirectory(cgroup));
+        Process p = new ProcessBuilder(driver.joinThenExec(cgroup, List.of("setpriv", "--reuid=nobody",
+            "--regid=65534", "--clear-groups", "--", "sleep", "600"))).start();
+        Await.until("the straggler to join " + cgroup, Duration.ofSeconds(10),
+            () -> driver.pids(cgroup).contains(p.pid()));
+        Files.writeString(jvm.work().resolve("straggler-started"), "");
+        return p;
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
+  }
+
+  /**
+   * The executor at {@code <shared>/bin/container-executor}, where the JVM's mode looks for it: the setuid shim in
+   * front of the stand-in script ({@code setuid}), or the script itself, which has the NodeManager user's rights.
+   * Returns the directory of the stand-in's log.
+   */
+  Path installExecutor(boolean setuid) throws Exception {
+    Path bin = jvm.shared().resolve("bin");
+    Path executor = MiniYarnClusterLceWithStandInContainerExecutorIT.installStandIn(bin, jvm.work());
+    // Appended to by the stand-in whether it runs as root or as the NodeManager's user.
+    Path log = Files.createFile(bin.resolve("stand-in.log"));
+    Workloads.run(List.of("chmod", "666", log.toString()));
+    if (setuid) {
+      Path script = Files.move(executor, bin.resolve("container-executor-stand-in.sh"));
+      Path source = bin.resolve("shim.c");
+      try (InputStream in = UnprivilegedNodeManagerIT.class.getResourceAsStream("container-executor-setuid-shim.c")) {
+        Files.copy(in, source);
+      }
+      Workloads.run(List.of("gcc", "-O1", "-DSTAND_IN=\"" + script + "\"", "-o", executor.toString(),
+          source.toString()));
+      Workloads.run(List.of("chown", "root:" + USER, executor.toString()));
+      Workloads.run(List.of("chmod", "4750", executor.toString()));
+    }
+    return bin;
   }
 
   @Test

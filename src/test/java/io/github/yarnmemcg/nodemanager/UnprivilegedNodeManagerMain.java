@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.util.StringUtils;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
@@ -36,6 +38,10 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
  *       read-only (mkdir fails with EACCES) and a container is launched; then the root is writable again and a
  *       third container runs.
  *   <li>{@code doctor ROOT WORK}: {@code yarn-memcg doctor}'s findings for the root, on one line.
+ *   <li>{@code lce-straggler ROOT WORK}: {@link MemcgLceResourcesHandler} as LinuxContainerExecutor drives it, with
+ *       {@code WORK/../bin/container-executor} as the executor: preExecute creates the container's cgroup; once
+ *       the test has put a process of another user in it ({@code WORK/straggler-started} appears), postExecute hands
+ *       it to the cleanup, and the mode prints whether the cgroup still exists 10 s later (or once it is gone).
  * </ul>
  *
  * Modes may be combined, comma-separated, to save JVM starts (slow in the cgroup v2 VM); a mode written
@@ -69,6 +75,7 @@ public final class UnprivilegedNodeManagerMain {
           case "lifecycle" -> lifecycle(on, work, out);
           case "nodemanager" -> nodeManager(on, work);
           case "doctor" -> doctor(on, out);
+          case "lce-straggler" -> lceStraggler(on, work);
           default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
       }
@@ -115,6 +122,32 @@ public final class UnprivilegedNodeManagerMain {
     System.out.println(out + "outcome=" + r.outcome() + " removed=" + r.removed() + " drained=" + r.evictedBytes());
     System.out.println(out + "exists=" + Files.exists(cg));
     plugin.close();
+  }
+
+  static void lceStraggler(Path root, Path work) throws Exception {
+    YarnConfiguration conf = new YarnConfiguration();
+    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+    conf.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "1000");
+    conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
+        work.getParent().resolve("bin").resolve("container-executor").toString());
+    MemcgLceResourcesHandler handler = new MemcgLceResourcesHandler();
+    handler.setConf(conf);
+    handler.init(null);
+    ContainerId id = ContainerId.fromString("container_1700000000000_0002_01_000001");
+    handler.preExecute(id, Resource.newInstance(64, 1));
+    Path cgroup = root.resolve(id.toString());
+    System.out.println("cgroup=" + cgroup);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(work.resolve("straggler-started")) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    handler.postExecute(id);
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (Files.exists(cgroup) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    System.out.println("exists=" + Files.exists(cgroup));
   }
 
   /**

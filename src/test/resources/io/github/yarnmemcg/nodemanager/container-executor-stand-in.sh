@@ -11,12 +11,15 @@
 #        tmp dirs, copies the script to <workdir>/launch_container.sh (0700) and the tokens to container_tokens
 #        (0600), cd <workdir>, umask 0027, closes stdin/stdout/stderr and execs the script; the parent waits,
 #        writes the child's exit code (128+signal when killed) to <pidfile>.exitcode and exits with it.
-#   <run-as> <user> 2 <pid> <signal>                signals the process group -<pid>; exit 9 when it is gone
+#   <run-as> <user> 2 <pid> <signal>                signals the process group -<pid>, or the process <pid> when it
+#        leads no group; exit 9 when it is gone, 8 when the signal is refused. Started through the test's setuid
+#        shim (CONTAINER_EXECUTOR_STAND_IN_SETUID=1, running as root), it first becomes <run-as>, as the binary does.
 #   <run-as> <user> 3 <subdir> [<basedir>...]       recursive delete of <basedir>/<subdir> (or <subdir>)
 #   <run-as> <user> 5 <dir>                         lists <dir>
 # What it does NOT do (the real binary does): read and permission-check container-executor.cfg; check its own
 # root ownership, setuid bit and nodemanager group; refuse root, banned users and uids below min.user.id;
-# switch to the run-as user (everything here runs as the invoking user, root in the tests); check that the NM
+# switch to the run-as user (everything here runs as the invoking user, root in most tests; only the signal
+# operation switches, when started through the setuid shim); check that the NM
 # local dirs are owned by the NM user; create private /tmp and /var/tmp dirs; initialize a container's
 # localizer (command 0), docker/runc, traffic control, sysfs sync, cgroup mounting: those exit 3 or 32.
 # Safety: it writes and deletes only under the directory named in stand-in.allowed-root next to it.
@@ -103,6 +106,7 @@ case "${1:-}" in
   --*) note "unsupported operation $1"; exit $FEATURE_DISABLED ;;
 esac
 [ $# -ge 4 ] || exit $INVALID_ARGUMENT_NUMBER
+run_as=$1
 user=$2
 command=$3
 shift 3
@@ -145,12 +149,25 @@ case "$command" in
     pid=$1 sig=$2
     [[ "$pid" =~ ^-?[0-9]+$ && "$sig" =~ ^[0-9]+$ ]] || exit $INVALID_ARGUMENT_NUMBER
     (( pid > 0 )) || exit $INVALID_CONTAINER_PID
-    kill -0 -- "-$pid" 2>/dev/null || { note "signal $sig: process group $pid is gone"; exit $INVALID_CONTAINER_PID; }
-    if ! kill "-$sig" -- "-$pid" 2>/dev/null; then
-      kill -0 -- "-$pid" 2>/dev/null || exit $INVALID_CONTAINER_PID
+    as=()
+    if [ "${CONTAINER_EXECUTOR_STAND_IN_SETUID:-}" = 1 ]; then
+      as=(setpriv --reuid="$(id -u "$run_as")" --regid="$(id -g "$run_as")" --clear-groups --)
+    fi
+    # Whether the group or the process exists is read from /proc, not from what kill(1) prints.
+    if pgrep -g "$pid" > /dev/null; then
+      target=-$pid what="process group $pid"
+    elif [ -d "/proc/$pid" ]; then
+      target=$pid what="process $pid"
+    else
+      note "signal $sig: process group $pid is gone"
+      exit $INVALID_CONTAINER_PID
+    fi
+    if ! "${as[@]}" kill "-$sig" -- "$target" 2>/dev/null; then
+      pgrep -g "$pid" > /dev/null || [ -d "/proc/$pid" ] || exit $INVALID_CONTAINER_PID
+      note "signal $sig: refused for $what as $(id -un)"
       exit $UNABLE_TO_SIGNAL_CONTAINER
     fi
-    note "signal $sig: sent to process group $pid"
+    note "signal $sig: sent to $what${as:+ as $run_as}"
     exit 0
     ;;
   3)
