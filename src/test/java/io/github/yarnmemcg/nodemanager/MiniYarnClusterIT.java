@@ -286,7 +286,7 @@ class MiniYarnClusterIT {
    * NodeManager's own /prom does in a NodeManager's JVM.
    */
   @Test
-  void metricsAreOnHadoopsPrometheusEndpointUnderTheNamesTheAlertRulesUse() throws Exception {
+  void metricsAreOnHadoopsPrometheusEndpointUnderTheNamesTheAlertRulesAndDashboardUse() throws Exception {
     YarnClusters.Ran ran = YarnClusters.runContainer(client, "true", 64);
     assertEquals(0, YarnClusters.exitCode(ran), ran.diagnostics());
     String rm = cluster.getConfig().get(org.apache.hadoop.yarn.conf.YarnConfiguration.RM_WEBAPP_ADDRESS);
@@ -299,16 +299,20 @@ class MiniYarnClusterIT {
     Matcher started = Pattern.compile("(?m)^yarn_memcg_containers_started\\{[^}]*\\} (\\d+)").matcher(prom.body());
     assertTrue(started.find(), "yarn_memcg_containers_started on /prom: " + ours);
     assertTrue(Long.parseLong(started.group(1)) >= 1, started.group());
-    // Every metric the shipped alert rules use is there under that name.
-    Matcher used = Pattern.compile("yarn_memcg_[a-z_]+").matcher(
-        Files.readString(Path.of("dist/conf/prometheus/yarn-memcg-alerts.yml")));
-    int n = 0;
-    while (used.find()) {
-      String name = used.group();
-      assertTrue(ours.stream().anyMatch(l -> l.startsWith(name + "{")), name + " (alert rules) on /prom: " + ours);
-      n++;
+    // Every metric the shipped alert rules and dashboard use is there under that name, with the label the
+    // dashboard selects nodes by.
+    for (String shipped : List.of("dist/conf/prometheus/yarn-memcg-alerts.yml",
+        "dist/conf/grafana/yarn-memcg-dashboard.json")) {
+      Matcher used = Pattern.compile("yarn_memcg_[a-z0-9_]+").matcher(Files.readString(Path.of(shipped)));
+      int n = 0;
+      while (used.find()) {
+        String name = used.group();
+        assertTrue(ours.stream().anyMatch(l -> l.startsWith(name + "{") && l.contains("hostname=\"")),
+            name + " (" + shipped + ") on /prom with a hostname label: " + ours);
+        n++;
+      }
+      assertTrue(n >= 5, shipped + " names the metrics it uses");
     }
-    assertTrue(n >= 5, "the alert rules name the metrics they use");
   }
 
   @Test
