@@ -112,36 +112,39 @@ class UnprivilegedNodeManagerIT {
    */
   @Test
   void anotherUsersStragglerIsKilledThroughTheContainerExecutor() throws Exception {
-    Path bin = installExecutor(true);
-    CompletableFuture<Process> straggler = straggleAsNobody();
-    try {
-      Map<String, String> out = runAsUser("lce-straggler", 120);
-      Process p = straggler.get(10, TimeUnit.SECONDS);
-      assertEquals("0", out.get("exitCode"), out.toString());
-      String log = Files.readString(bin.resolve("stand-in.log"));
-      assertTrue(log.contains("signal 9: sent to process " + p.pid() + " as nobody\n"),
-          "the executor, as the straggler's user, signalled it:\n" + log);
+    stragglerEndsAs(true, "signal 9: sent to process %d as nobody\n", (p, out) -> {
       assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the straggler is gone");
       assertEquals("false", out.get("exists"), "the container's cgroup was removed: " + out);
-    } finally {
-      straggler.thenAccept(Process::destroyForcibly);
-    }
+    });
   }
 
   /** Control: the same with an executor that has no more rights than the NodeManager: the straggler lives on. */
   @Test
   void withoutTheExecutorsRightsAnotherUsersStragglerStaysAndSoDoesItsCgroup() throws Exception {
-    Path bin = installExecutor(false);
+    stragglerEndsAs(false, "signal 9: refused for process %d as " + USER + "\n", (p, out) -> {
+      assertTrue(p.isAlive(), "the straggler still runs");
+      assertEquals("true", out.get("exists"), "its cgroup cannot be removed: " + out);
+    });
+  }
+
+  interface StragglerCheck {
+    void check(Process straggler, Map<String, String> out) throws Exception;
+  }
+
+  /**
+   * Runs the lce-straggler mode with the executor ({@link #installExecutor}), a straggler of {@code nobody} in the
+   * container's cgroup; checks the stand-in's log line for the straggler's pid, then {@code then}.
+   */
+  void stragglerEndsAs(boolean setuid, String logLine, StragglerCheck then) throws Exception {
+    Path bin = installExecutor(setuid);
     CompletableFuture<Process> straggler = straggleAsNobody();
     try {
       Map<String, String> out = runAsUser("lce-straggler", 120);
       Process p = straggler.get(10, TimeUnit.SECONDS);
       assertEquals("0", out.get("exitCode"), out.toString());
       String log = Files.readString(bin.resolve("stand-in.log"));
-      assertTrue(log.contains("signal 9: refused for process " + p.pid() + " as " + USER + "\n"),
-          "the kernel refused the NodeManager user's signal:\n" + log);
-      assertTrue(p.isAlive(), "the straggler still runs");
-      assertEquals("true", out.get("exists"), "its cgroup cannot be removed: " + out);
+      assertTrue(log.contains(String.format(logLine, p.pid())), "the stand-in's log says " + logLine + ":\n" + log);
+      then.check(p, out);
     } finally {
       straggler.thenAccept(Process::destroyForcibly);
     }
