@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.compat.DigitJob;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -29,12 +30,10 @@ import java.util.stream.Stream;
 import org.apache.commons.io.FileUtils;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.LongWritable;
-import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.Job;
 import org.apache.hadoop.mapreduce.MRConfig;
 import org.apache.hadoop.mapreduce.MRJobConfig;
 import org.apache.hadoop.mapreduce.Mapper;
-import org.apache.hadoop.mapreduce.Reducer;
 import org.apache.hadoop.mapreduce.TaskAttemptID;
 import org.apache.hadoop.mapreduce.TaskCompletionEvent;
 import org.apache.hadoop.mapreduce.TaskCounter;
@@ -135,10 +134,12 @@ class MapReduceIT {
         + "INPUT=" + input + "\n" + Files.readString(Path.of("/proc/self/cgroup")));
   }
 
-  /** Counts lines by their last digit, in memory, and emits the ten counts at the end: little CPU per record. */
-  public static class DigitMapper extends Mapper<LongWritable, Text, LongWritable, LongWritable> {
-    private final long[] counts = new long[10];
-
+  /**
+   * The compat matrix's mapper (counts lines by their last digit, in memory, and emits the ten counts at the end:
+   * little CPU per record), recording where it runs as this test reads it, and allocating until OOM-killed when its
+   * input is a hog's.
+   */
+  public static class DigitMapper extends DigitJob.DigitMapper {
     @Override
     protected void setup(Context ctx) throws IOException {
       String input = ((FileSplit) ctx.getInputSplit()).getPath().getName();
@@ -158,37 +159,13 @@ class MapReduceIT {
       }
       throw new IllegalStateException("allocated " + held.size() + " MiB without being OOM-killed");
     }
-
-    @Override
-    protected void map(LongWritable key, Text line, Context ctx) {
-      int n = line.getLength();
-      if (n > 0) {
-        counts[(line.getBytes()[n - 1] - '0' + 10) % 10]++;
-      }
-    }
-
-    @Override
-    protected void cleanup(Context ctx) throws IOException, InterruptedException {
-      for (int d = 0; d < 10; d++) {
-        ctx.write(new LongWritable(d), new LongWritable(counts[d]));
-      }
-    }
   }
 
-  public static class SumReducer extends Reducer<LongWritable, LongWritable, LongWritable, LongWritable> {
+  /** The compat matrix's reducer (sums the counts), recording where it runs as this test reads it. */
+  public static class SumReducer extends DigitJob.SumReducer {
     @Override
     protected void setup(Context ctx) throws IOException {
       record(ctx.getConfiguration(), ctx.getTaskAttemptID(), "shuffle");
-    }
-
-    @Override
-    protected void reduce(LongWritable digit, Iterable<LongWritable> counts, Context ctx)
-        throws IOException, InterruptedException {
-      long sum = 0;
-      for (LongWritable c : counts) {
-        sum += c.get();
-      }
-      ctx.write(digit, new LongWritable(sum));
     }
   }
 
@@ -287,30 +264,6 @@ class MapReduceIT {
     return YarnClusters.awaitEveryCgroupCleaned(executor().memcgs());
   }
 
-  /** Lines in every file of a directory, as TextInputFormat reads them: a last line without a newline counts. */
-  static long linesIn(Path dir) throws IOException {
-    long lines = 0;
-    byte[] buffer = new byte[1 << 20];
-    try (var files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        byte last = '\n';
-        try (var in = Files.newInputStream(f)) {
-          for (int n; (n = in.read(buffer)) > 0; last = buffer[n - 1]) {
-            for (int i = 0; i < n; i++) {
-              if (buffer[i] == '\n') {
-                lines++;
-              }
-            }
-          }
-        }
-        if (last != '\n') {
-          lines++;
-        }
-      }
-    }
-    return lines;
-  }
-
   @Test
   void jobOverFreshInputRunsEveryAttemptInItsOwnMemcgAndLeavesNoDyingMemcg() throws Exception {
     int files = 8;
@@ -336,7 +289,7 @@ class MapReduceIT {
     }
     // The ground truth is the input itself: the job's counters, fetched from the AM or the history server once
     // the job is over, came back once without MAP_INPUT_RECORDS (0) on a loaded CI machine.
-    long inputRecords = linesIn(input);
+    long inputRecords = DigitJob.linesIn(input);
     assertEquals(inputRecords, counted, "the reduces summed every line of the input: " + job.getCounters()
         .findCounter(TaskCounter.MAP_INPUT_RECORDS).getValue() + " map input records counted by the job");
 

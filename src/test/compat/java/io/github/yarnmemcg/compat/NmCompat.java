@@ -547,7 +547,7 @@ public final class NmCompat {
     // The containers' cgroups first: the driver reads the input only after them, so that the maps were the first
     // readers of every input page (charged to their memcgs) and the driver's own reading cannot hide anything.
     nothingLeft("MapReduce application", baseline, lastEnd);
-    long inputLines = linesIn(input);
+    long inputLines = DigitJob.linesIn(input);
 
     long summed = 0;
     int keys = 0;
@@ -642,29 +642,6 @@ public final class NmCompat {
     return ids;
   }
 
-  /** Lines as TextInputFormat reads them: a last line without a newline counts. */
-  private static long linesIn(Path dir) throws IOException {
-    long lines = 0;
-    byte[] buffer = new byte[1 << 20];
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        byte last = '\n';
-        try (InputStream in = Files.newInputStream(f)) {
-          for (int n; (n = in.read(buffer)) > 0; last = buffer[n - 1]) {
-            for (int i = 0; i < n; i++) {
-              if (buffer[i] == '\n') {
-                lines++;
-              }
-            }
-          }
-        }
-        if (last != '\n') {
-          lines++;
-        }
-      }
-    }
-    return lines;
-  }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Nothing left
