@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,16 +56,10 @@ class ApplicationEndIT {
   final Set<String> ended = ConcurrentHashMap.newKeySet();
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   ContainerMemcgs open(DrainWhen when, Duration maxWait, int maxWaiting) throws Exception {
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(when, maxWait, maxWaiting);
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains));
     memcgs.bootstrap();
     String why = memcgs.decidePolicy(files);
     System.out.println("[measure] policy " + memcgs.policy() + ": " + why);

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,16 +39,10 @@ class ContainerMemcgsIT {
   ContainerMemcgs memcgs;
 
   ContainerMemcgs open(boolean drain) throws Exception {
-    memcgs = Lifecycles.open(cgroups, drain);
+    memcgs = cgroups.closing(Lifecycles.open(cgroups, drain));
     return memcgs;
   }
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   /** Runs CONTAINERS containers that each leave 8 MiB of unique page cache; returns what they left behind. */
   DyingMemcgs.Left runContainersLeavingPageCache(String label) throws Exception {
@@ -197,8 +190,8 @@ class ContainerMemcgsIT {
   void pageCacheThatCannotBeDrainedInTheBudgetIsRemovedAnywayAndCounted() throws Exception {
     // A process outside the container maps and mlocks the file pages the container was charged for: no drain
     // can free them, so the cleanup must give up at its budget, remove the cgroup and count what it left.
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(true,
-        Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5)));
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(true,
+        Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5))));
     memcgs.bootstrap();
     Path input = Workloads.freshFile(files, "pinned", 8);
     String id = Lifecycles.containerId(1);

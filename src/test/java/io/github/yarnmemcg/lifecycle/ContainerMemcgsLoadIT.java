@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,12 +54,6 @@ class ContainerMemcgsLoadIT {
 
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   /** Writes a file with O_DIRECT, so none of it is in the page cache until the container reads it. */
   static Path freshFile(Path file, int bytes) throws IOException {
@@ -95,7 +88,7 @@ class ContainerMemcgsLoadIT {
 
   @Test
   void thousandLifecyclesFromSixteenThreadsLeaveNothing() throws Exception {
-    memcgs = Lifecycles.open(cgroups, true);
+    memcgs = cgroups.closing(Lifecycles.open(cgroups, true));
     CgroupDriver driver = cgroups.driver();
     long baseline = DyingMemcgs.stableBaseline(driver);
     long[] lifecycleNanos = new long[LIFECYCLES];

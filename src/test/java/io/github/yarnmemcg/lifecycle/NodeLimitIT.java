@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.io.FileUtils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,12 +39,6 @@ class NodeLimitIT {
 
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   /** What the root held after the readers retired, and what became of the container that needed room. */
   record Run(String setting, String logLine, long retiredAfterReads, long retiredAfterAllocation,
@@ -61,7 +54,7 @@ class NodeLimitIT {
   Run run(String setting, long nodeLimit) throws Exception {
     LifecycleSettings settings = Lifecycles.settings(true)
         .withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1), 512).withRetire(RetireSettings.defaults());
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, app -> false);
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, app -> false));
     memcgs.bootstrap();
     String logLine = memcgs.limitNode(nodeLimit);
     CgroupDriver driver = cgroups.driver();
@@ -118,7 +111,7 @@ class NodeLimitIT {
   /** A limit below what running containers hold in anonymous memory is not set: the kernel could only kill them. */
   @Test
   void aLimitBelowTheRunningContainersAnonymousMemoryIsNotSet() throws Exception {
-    memcgs = Lifecycles.open(cgroups, true);
+    memcgs = cgroups.closing(Lifecycles.open(cgroups, true));
     String id = Lifecycles.containerId(1);
     Process holder = new ProcessBuilder(cgroups.driver().joinThenExec(memcgs.start(id, 256 * MIB, true),
         Workloads.holdAnon(96))).start();

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.commons.io.FileUtils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,19 +40,13 @@ class RetireChurnIT {
 
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   @Test
   void retiredCgroupsNeverExceedTheBudgetAndAllGoOnceTheirFilesDo() throws Exception {
     CgroupDriver driver = cgroups.driver();
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1),
         512).withRetire(RetireSettings.of(BUDGET, 1L << 30, MIB, Duration.ofSeconds(1)));
-    memcgs = new ContainerMemcgs(driver, cgroups.root(), settings, Applications.ALL_ENDED);
+    memcgs = cgroups.closing(new ContainerMemcgs(driver, cgroups.root(), settings, Applications.ALL_ENDED));
     memcgs.bootstrap();
     long baseline = DyingMemcgs.stableBaseline(driver);
     int most = 0;

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.FileUtils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,12 +54,6 @@ class RetireIT {
   final Set<String> ended = ConcurrentHashMap.newKeySet();
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   ContainerMemcgs open(boolean drain, DrainWhen when, RetireSettings retire) throws Exception {
     if (memcgs != null) {
@@ -69,7 +62,7 @@ class RetireIT {
     }
     LifecycleSettings settings = Lifecycles.settings(drain).withDrainWhen(when, Duration.ofHours(1), 512)
         .withRetire(retire);
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains));
     memcgs.bootstrap();
     return memcgs;
   }
@@ -192,7 +185,7 @@ class RetireIT {
     memcgs = null;
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(when, Duration.ofSeconds(2), 512)
         .withRetire(RetireSettings.defaults());
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains));
     memcgs.bootstrap();
     List<Path> shuffle = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
@@ -335,7 +328,7 @@ class RetireIT {
 
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1),
         512);
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains);
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), settings, ended::contains));
     memcgs.bootstrap();
     assertEquals(1, memcgs.sweep(OrphanRule.claimedBy(id -> false)).size(), "the restart's sweep");
     Await.until("adopted as retired", Duration.ofSeconds(30), () -> memcgs.counters().snapshot().retired() == 1);

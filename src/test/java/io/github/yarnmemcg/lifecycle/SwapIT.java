@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.io.FileUtils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,20 +33,14 @@ class SwapIT {
 
   ContainerMemcgs memcgs;
 
-  @AfterEach
-  void close() {
-    if (memcgs != null) {
-      memcgs.close();
-    }
-  }
 
   ContainerMemcgs open(int swapPercent) throws Exception {
     if (memcgs != null) {
       memcgs.close();
       RealCgroups.removeTree(cgroups.driver(), cgroups.root());
     }
-    memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(),
-        Lifecycles.settings(true).withSwapPercent(swapPercent));
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(),
+        Lifecycles.settings(true).withSwapPercent(swapPercent)));
     memcgs.bootstrap();
     return memcgs;
   }

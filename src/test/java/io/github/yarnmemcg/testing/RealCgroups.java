@@ -6,8 +6,10 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -28,6 +30,7 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
   private MemoryMount mount;
   private CgroupDriver driver;
   private Path root;
+  private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
 
   /** Returns the reason real cgroups cannot be used here, or empty when they can. */
   public static Optional<String> unavailableReason() {
@@ -92,7 +95,23 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
 
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
-    removeTree(driver, root);
+    try {
+      while (!toClose.isEmpty()) {
+        toClose.pop().close();
+      }
+    } finally {
+      toClose.clear();
+      removeTree(driver, root);
+    }
+  }
+
+  /**
+   * Closes {@code c} after the test, before the root is removed, newest first: a lifecycle on the root stops before
+   * its cgroups are taken away. Closing it earlier as well is harmless.
+   */
+  public <T extends AutoCloseable> T closing(T c) {
+    toClose.push(c);
+    return c;
   }
 
   /** Kills, drains and removes a cgroup tree, deepest first. */
