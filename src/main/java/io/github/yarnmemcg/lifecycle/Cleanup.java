@@ -64,7 +64,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   final Path cgroup;
   final String applicationId;
   final CompletableFuture<CleanupResult> future = new CompletableFuture<>();
-  private final long begun = System.nanoTime();
+  private final long begun;
   /** Only the step holding the current ticket runs; a wake-up takes a new ticket and so retires a scheduled one. */
   private final AtomicInteger ticket = new AtomicInteger();
   private volatile State state = State.KILL;
@@ -95,6 +95,7 @@ final class Cleanup implements RetiredOrder.Retiree {
     this.containerId = containerId;
     this.cgroup = cgroup;
     this.applicationId = Applications.applicationOf(containerId);
+    this.begun = nanoTime();
   }
 
   State state() {
@@ -216,7 +217,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   }
 
   private long kill() throws IOException {
-    if (!owner.driver.killAll(cgroup, System.nanoTime() + owner.settings.killTimeout().toNanos())) {
+    if (!owner.driver.killAll(cgroup, nanoTime() + owner.settings.killTimeout().toNanos())) {
       throw new IOException("processes " + owner.driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
     }
     // One reading once the processes are gone: the baseline of what the application's own deletions free while the
@@ -229,7 +230,7 @@ final class Cleanup implements RetiredOrder.Retiree {
         return to(State.DRAIN);
       case RETIRE:
         owner.driver.setSoftLimit(cgroup, 0);
-        waitingSince = System.nanoTime();
+        waitingSince = nanoTime();
         active = atExit.activeFile();
         to(State.RETIRED);
         owner.retired(this, charged(atExit));
@@ -238,7 +239,7 @@ final class Cleanup implements RetiredOrder.Retiree {
       case AFTER_APPLICATION:
         // Unprotected, its pages are the first that reclaim takes under pressure while it waits.
         owner.driver.setSoftLimit(cgroup, 0);
-        waitingSince = System.nanoTime();
+        waitingSince = nanoTime();
         to(State.WAIT);
         owner.waiting(this);
         return NOW;
@@ -261,7 +262,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   }
 
   private long retired(MemoryStats s) {
-    long now = System.nanoTime();
+    long now = nanoTime();
     owner.held(this, charged(s));
     // Only a read by someone else can move an exited container's pages to its active list.
     if (s.activeFile() > active) {
@@ -296,7 +297,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   }
 
   private long awaitApplication() throws IOException {
-    long waited = System.nanoTime() - waitingSince;
+    long waited = nanoTime() - waitingSince;
     if (wokenBy == null && owner.applications.hasEnded(applicationId)) {
       wokenBy = Wake.APPLICATION_ENDED;
     }
@@ -312,7 +313,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   }
 
   private long drain() throws IOException {
-    long now = System.nanoTime();
+    long now = nanoTime();
     boolean first = drainBegun == 0;
     if (first) {
       drainBegun = now;
@@ -327,11 +328,11 @@ final class Cleanup implements RetiredOrder.Retiree {
     evicted += d.drainedBytes();
     owner.counters.evictedBytes.add(d.drainedBytes());
     owner.counters.drainNanos.add(d.nanos());
-    if (!d.complete() && deadline - System.nanoTime() > 0) {
+    if (!d.complete() && deadline - nanoTime() > 0) {
       // Gives the thread back while the pages cannot go yet (dirty until the flusher writes them, held by a
       // journal, pinned by another process): at once after progress, else with backoff, never past the budget.
       long delay = d.drainedBytes() > 0 ? (rounds = 0) : PAGES.delayNanos(rounds++);
-      return Math.max(0, Math.min(delay, deadline - System.nanoTime()));
+      return Math.max(0, Math.min(delay, deadline - nanoTime()));
     }
     if (d.leftCharged() > 0 && wokenBy == Wake.RELEASED) {
       // Kept rather than removed still charged, which would leave it dying: a page a filesystem's journal holds, or
@@ -349,7 +350,7 @@ final class Cleanup implements RetiredOrder.Retiree {
       MemoryStats s = d.after();
       LOG.warn("{}: memory still charged after draining for {} ms: file={} shmem={} dirty={} writeback={}"
           + " mapped={} bytes; removing the cgroup anyway, the kernel will keep it as a dying memcg", containerId,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainBegun), s.file(), s.shmem(), s.dirty(),
+          TimeUnit.NANOSECONDS.toMillis(nanoTime() - drainBegun), s.file(), s.shmem(), s.dirty(),
           s.writeback(), s.mappedFile());
     }
     return to(State.REMOVE);
@@ -362,7 +363,7 @@ final class Cleanup implements RetiredOrder.Retiree {
       state = State.DONE;
       return 0;
     }
-    int retries = owner.driver.delete(cgroup, System.nanoTime() + owner.settings.deleteTimeout().toNanos());
+    int retries = owner.driver.delete(cgroup, nanoTime() + owner.settings.deleteTimeout().toNanos());
     deleteRetries += retries;
     owner.counters.deleteRetries.add(retries);
     owner.counters.cleaned.increment();
@@ -387,6 +388,11 @@ final class Cleanup implements RetiredOrder.Retiree {
     return 0;
   }
 
+  /** The scheduler's clock: {@link System#nanoTime} on a NodeManager. */
+  private long nanoTime() {
+    return owner.scheduler.nanoTime();
+  }
+
   private long to(State next) {
     state = next;
     rounds = 0;
@@ -399,7 +405,7 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   private void retryLater(Exception e, int withTicket) {
     attempts++;
-    long now = System.nanoTime();
+    long now = nanoTime();
     if (failingSince == 0) {
       failingSince = now;
     }
@@ -435,7 +441,7 @@ final class Cleanup implements RetiredOrder.Retiree {
     }
     owner.finished(this);
     future.complete(new CleanupResult(containerId, outcome, removed, evicted, leftCharged,
-        System.nanoTime() - begun, deleteRetries, attempts + 1, cachedAtExit, freedWithoutEviction(),
+        nanoTime() - begun, deleteRetries, attempts + 1, cachedAtExit, freedWithoutEviction(),
         waitedNanos));
   }
 }

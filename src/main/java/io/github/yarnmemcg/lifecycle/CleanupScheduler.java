@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * that no waiting step ever holds a cleanup thread. A full pool queue is met by trying again a second later,
  * never by running on the caller's thread (the NodeManager's completion path).
  */
-final class CleanupScheduler {
+final class CleanupScheduler implements StepScheduler {
 
   private static final int QUEUE = 4096;
   private static final long QUEUE_FULL_RETRY_MS = 1_000;
@@ -30,8 +30,8 @@ final class CleanupScheduler {
     timer = Executors.newSingleThreadScheduledExecutor(daemon("yarn-memcg-reaper"));
   }
 
-  /** Runs the step on a cleanup thread as soon as one is free. @return false once shut down */
-  boolean now(Runnable step) {
+  @Override
+  public boolean now(Runnable step) {
     try {
       cleaners.execute(step);
       return true;
@@ -40,8 +40,8 @@ final class CleanupScheduler {
     }
   }
 
-  /** Runs the step on a cleanup thread after the delay. @return false once shut down */
-  boolean later(long delayNanos, Runnable step) {
+  @Override
+  public boolean later(long delayNanos, Runnable step) {
     try {
       timer.schedule(() -> now(step), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
       return true;
@@ -51,16 +51,19 @@ final class CleanupScheduler {
   }
 
   /** Runs a light task (a sweep: it only hands cleanups to the pool) on the timer thread at this interval. */
-  void every(Duration interval, Runnable task) {
+  @Override
+  public void every(Duration interval, Runnable task) {
     timer.scheduleWithFixedDelay(task, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  boolean isShutdown() {
+  @Override
+  public boolean isShutdown() {
     return timer.isShutdown();
   }
 
   /** Stops the timer at once and gives the steps under way up to {@code grace} to end. */
-  void shutdown(Duration grace) {
+  @Override
+  public void shutdown(Duration grace) {
     timer.shutdownNow();
     cleaners.shutdown();
     try {
@@ -71,6 +74,11 @@ final class CleanupScheduler {
       cleaners.shutdownNow();
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Override
+  public long nanoTime() {
+    return System.nanoTime();
   }
 
   private static ThreadFactory daemon(String name) {

@@ -20,7 +20,7 @@ final class Cleanups {
   final CgroupDriver driver;
   final LifecycleSettings settings;
   final LifecycleCounters counters;
-  final CleanupScheduler scheduler;
+  final StepScheduler scheduler;
   final Applications applications;
   private final WritebackNudger nudger;
   private final ConcurrentHashMap<String, Cleanup> byId = new ConcurrentHashMap<>();
@@ -30,11 +30,18 @@ final class Cleanups {
 
   Cleanups(CgroupDriver driver, Path root, LifecycleSettings settings, LifecycleCounters counters,
       Applications applications, int possibleCpus) {
+    this(driver, root, settings, counters, applications, possibleCpus,
+        new CleanupScheduler(settings.cleanupThreads()));
+  }
+
+  /** With steps run, and time read, by this scheduler: the unit tests' hand-driven one. */
+  Cleanups(CgroupDriver driver, Path root, LifecycleSettings settings, LifecycleCounters counters,
+      Applications applications, int possibleCpus, StepScheduler scheduler) {
     this.driver = driver;
     this.settings = settings;
     this.counters = counters;
     this.applications = applications;
-    this.scheduler = new CleanupScheduler(settings.cleanupThreads());
+    this.scheduler = scheduler;
     this.nudger = new WritebackNudger(driver, root, settings, scheduler, counters);
     this.policy = CleanupPolicy.of(settings, false);
     this.retireBudget = settings.retire().budget(possibleCpus);

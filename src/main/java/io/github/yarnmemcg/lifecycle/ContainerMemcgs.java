@@ -62,6 +62,15 @@ public final class ContainerMemcgs implements Closeable {
     this.cleanups = new Cleanups(driver, root, settings, counters, applications, RetireSettings.possibleCpus());
   }
 
+  /** With steps run, and time read, by this scheduler, on a node with this many possible CPUs: for unit tests. */
+  ContainerMemcgs(CgroupDriver driver, Path root, LifecycleSettings settings, Applications applications,
+      StepScheduler scheduler, int possibleCpus) {
+    this.driver = driver;
+    this.root = root;
+    this.settings = settings;
+    this.cleanups = new Cleanups(driver, root, settings, counters, applications, possibleCpus, scheduler);
+  }
+
   public CgroupDriver driver() {
     return driver;
   }
@@ -500,7 +509,7 @@ public final class ContainerMemcgs implements Closeable {
    */
   public List<WaitingCgroup> waiting() {
     List<WaitingCgroup> all = new ArrayList<>();
-    long now = System.nanoTime();
+    long now = cleanups.scheduler.nanoTime();
     for (Cleanup c : cleanups.waitingNow()) {
       all.add(new WaitingCgroup(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince()),
           c.state() == Cleanup.State.RETIRED, c.held(),

@@ -32,12 +32,12 @@ final class WritebackNudger {
   private final CgroupDriver driver;
   private final Path root;
   private final LifecycleSettings settings;
-  private final CleanupScheduler scheduler;
+  private final StepScheduler scheduler;
   private final LifecycleCounters counters;
   private final AtomicLong lastRemovalNanos = new AtomicLong();
   private final AtomicBoolean watching = new AtomicBoolean();
 
-  WritebackNudger(CgroupDriver driver, Path root, LifecycleSettings settings, CleanupScheduler scheduler,
+  WritebackNudger(CgroupDriver driver, Path root, LifecycleSettings settings, StepScheduler scheduler,
       LifecycleCounters counters) {
     this.driver = driver;
     this.root = root;
