@@ -70,7 +70,10 @@ final class Cleanup implements RetiredOrder.Retiree {
   private volatile State state = State.KILL;
   private volatile Wake wokenBy;
   private volatile long waitingSince;
+  /** Failed attempts in all, for the result. */
   private int attempts;
+  /** Failed attempts since the last step that worked: the retry's backoff starts again from 1 s after a success. */
+  private int failuresInARow;
   private long failingSince;
   private int rounds;
   private long drainBegun;
@@ -184,6 +187,7 @@ final class Cleanup implements RetiredOrder.Retiree {
         delay = step();
       }
       failingSince = 0;
+      failuresInARow = 0;
       if (state != State.DONE && delay >= 0) {
         schedule(delay, withTicket);
       }
@@ -405,6 +409,7 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   private void retryLater(Exception e, int withTicket) {
     attempts++;
+    failuresInARow++;
     long now = nanoTime();
     if (failingSince == 0) {
       failingSince = now;
@@ -417,7 +422,7 @@ final class Cleanup implements RetiredOrder.Retiree {
       finish(CleanupResult.Outcome.GIVEN_UP, false);
       return;
     }
-    long delay = RETRY.delayNanos(attempts - 1);
+    long delay = RETRY.delayNanos(failuresInARow - 1);
     LOG.warn("{}: cleanup of memcg {} failed in state {} (attempt {}), the reaper retries in {} ms: {}", containerId,
         cgroup, state, attempts, TimeUnit.NANOSECONDS.toMillis(delay), e.getMessage());
     owner.counters.awaitingRetry.increment();
@@ -441,7 +446,8 @@ final class Cleanup implements RetiredOrder.Retiree {
     }
     owner.finished(this);
     future.complete(new CleanupResult(containerId, outcome, removed, evicted, leftCharged,
-        nanoTime() - begun, deleteRetries, attempts + 1, cachedAtExit, freedWithoutEviction(),
+        nanoTime() - begun, deleteRetries, removed || outcome != CleanupResult.Outcome.GIVEN_UP ? attempts + 1 : attempts,
+        cachedAtExit, freedWithoutEviction(),
         waitedNanos));
   }
 }

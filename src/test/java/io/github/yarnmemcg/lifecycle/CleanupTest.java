@@ -381,6 +381,7 @@ class CleanupTest {
     assertAll(
         () -> assertEquals(List.of(s(0), s(1), s(3), s(7), s(15)), times(b, Op.DELETE, start), "and no more"),
         () -> assertEquals(Outcome.GIVEN_UP, r.outcome()),
+        () -> assertEquals(5, r.attempts(), "five attempts, all failed"),
         () -> assertFalse(r.removed()),
         () -> assertTrue(Files.isDirectory(b.cgroupOf(1))),
         () -> assertEquals(1, b.counters.snapshot().givenUp()),
@@ -409,6 +410,8 @@ class CleanupTest {
     List<Call> drains = b.driver.calls(Op.DRAIN);
     assertAll(
         () -> assertEquals(Outcome.GIVEN_UP, result(c).outcome()),
+        () -> assertEquals(s(1).toNanos(), drains.get(1).at() - firstDrain,
+            "the backoff starts again from 1 s after the kill that worked"),
         () -> assertTrue(drains.get(drains.size() - 1).at() - firstDrain >= s(10).toNanos()),
         () -> assertTrue(drains.stream().allMatch(d -> d.processes() == 0)));
   }
