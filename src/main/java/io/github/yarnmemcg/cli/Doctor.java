@@ -17,6 +17,7 @@ import io.github.yarnmemcg.lifecycle.ReparentProbe;
 import io.github.yarnmemcg.lifecycle.RetireSettings;
 import io.github.yarnmemcg.nodemanager.LocalDirApplications;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,7 +146,7 @@ public final class Doctor {
     } catch (IllegalArgumentException e) {
       return; // reported with the settings
     }
-    String key = MemcgConfiguration.CPU_ENABLED.name();
+    String key = MemcgKeys.CPU_ENABLED.name();
     if (driver.mount().version() == CgroupVersion.V1) {
       out.add(enabled ? Finding.fail(key + " is true, but on cgroup v1 CPU is a hierarchy of its own: the NodeManager"
           + " refuses to start; use Hadoop's CPU handler with LinuxContainerExecutor, which joins both hierarchies")
