@@ -344,6 +344,17 @@ class MemcgConfigurationTest {
   }
 
   @Test
+  void rootBelowASymbolicLinkToARealDirectoryNamesTheLinkWithStandInMount(@TempDir Path dir) throws IOException {
+    // What the link points at is never looked at: the refusal names the link, not what lies behind it.
+    Path target = Files.createDirectories(dir.resolve("target/child"));
+    Files.createSymbolicLink(dir.resolve("link"), target.getParent());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot("link/child").resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "link/child");
+    assertTrue(e.getMessage().contains(dir.resolve("link") + " is a symbolic link"), e.getMessage());
+  }
+
+  @Test
   void existingDirectoryOffCgroupfsIsRefusedWithStandInMount(@TempDir Path dir) throws IOException {
     // The temp directory is on ext4 or tmpfs, so an existing directory under the stand-in mount is not cgroupfs.
     Files.createDirectory(dir.resolve("existing"));
