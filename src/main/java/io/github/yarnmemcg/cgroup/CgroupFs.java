@@ -77,6 +77,15 @@ public final class CgroupFs {
     return new CgroupFs(directory);
   }
 
+  /**
+   * A door on a mount whose filesystem is not checked on opening, for a caller that checks each directory it reaches
+   * with {@link #fileSystemType} instead: the plugin's root, which may not exist yet, and which is refused by the name
+   * of the directory on its way that is off cgroupfs.
+   */
+  public static CgroupFs unchecked(Path mount) {
+    return new CgroupFs(mount);
+  }
+
   public Path mount() {
     return mount;
   }
@@ -431,6 +440,18 @@ public final class CgroupFs {
       return parent.getFileAttributeView(file.getFileName(), PosixFileAttributeView.class, NO_FOLLOW)
           .readAttributes();
     }
+  }
+
+  /**
+   * The type of the filesystem a directory is on ({@code cgroup}, {@code cgroup2}; another when something is mounted
+   * over a cgroup), for a directory reached without any link.
+   */
+  public String fileSystemType(Path dir) throws IOException {
+    if (attributes(dir).isSymbolicLink()) {
+      throw new CgroupIoException("statfs", dir, "is a symbolic link (symbolic links are not followed)",
+          CgroupIoException.Kind.OTHER, null);
+    }
+    return Files.getFileStore(dir).type();
   }
 
   /**

@@ -185,8 +185,8 @@ public final class Main {
 
   private int doctor(Target target, Duration minAge, boolean json) {
     List<Finding> findings = new Doctor(target, minAge).run();
-    out.print(json ? Doctor.json(findings) + "\n" : Doctor.report(findings));
-    return Doctor.healthy(findings) ? OK : PROBLEM;
+    out.print(json ? DoctorReport.json(findings) + "\n" : DoctorReport.text(findings));
+    return DoctorReport.healthy(findings) ? OK : PROBLEM;
   }
 
   private int sweep(Target target, CommandLine cmd, Duration minAge) throws IOException, InterruptedException {

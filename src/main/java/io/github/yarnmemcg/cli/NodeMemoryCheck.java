@@ -2,6 +2,7 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ final class NodeMemoryCheck {
   /** The node limit of the settings against the node's memory. */
   static Finding nodeLimit(MemcgConfiguration settings, long memTotal) {
     long limit = settings.nodeLimitBytes();
-    String key = MemcgConfiguration.NODE_LIMIT_MB.name();
+    String key = MemcgKeys.NODE_LIMIT_MB.name();
     if (limit == Long.MAX_VALUE) {
       return Finding.info("node limit: off (" + key + "): containers together, and the page cache the finished"
           + " ones keep, are limited only by the node's memory");
@@ -50,7 +51,7 @@ final class NodeMemoryCheck {
 
   /** Swap on the node, and whether the containers' swap limit can hold (read in a container-level cgroup). */
   static Finding swap(MemcgConfiguration settings, CgroupDriver driver, Path probe, long swapTotal) {
-    String key = MemcgConfiguration.SWAP_PERCENT.name();
+    String key = MemcgKeys.SWAP_PERCENT.name();
     int percent = settings.lifecycle().swapPercent();
     if (swapTotal <= 0) {
       return Finding.ok("swap: none on this node, so no container can swap");

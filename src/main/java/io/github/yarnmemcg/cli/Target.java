@@ -7,6 +7,7 @@ import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import io.github.yarnmemcg.nodemanager.LocalDirApplications;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -75,10 +76,10 @@ public final class Target {
       conf.set(key, defined.getProperty(key), "-D");
     }
     if (cmd.hasOption("root")) {
-      conf.set(MemcgConfiguration.ROOT.name(), cmd.getOptionValue("root"));
+      conf.set(MemcgKeys.ROOT.name(), cmd.getOptionValue("root"));
     }
     if (cmd.hasOption("mode")) {
-      conf.set(MemcgConfiguration.MODE.name(), cmd.getOptionValue("mode"));
+      conf.set(MemcgKeys.MODE.name(), cmd.getOptionValue("mode"));
     }
     try {
       // Forces the file to be parsed now, so a malformed XML is reported here with its name.

@@ -3,6 +3,7 @@ package io.github.yarnmemcg.cli;
 import io.github.yarnmemcg.nodemanager.ContainerRuntimes;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import io.github.yarnmemcg.nodemanager.MemcgLceResourcesHandler;
 import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
 import java.util.ArrayList;
@@ -86,21 +87,21 @@ public final class YarnSiteCheck {
         YarnConfiguration.DEFAULT_NM_ELASTIC_MEMORY_CONTROL_ENABLED)) {
       out.add(Finding.fail(YarnConfiguration.NM_ELASTIC_MEMORY_CONTROL_ENABLED + " is true: the NodeManager's"
           + " container monitor then needs Hadoop's own memory handler and refuses to start without it. Set it to"
-          + " false and " + MemcgConfiguration.ELASTIC_ENABLED.name() + " to true for yarn-memcg's elastic mode"));
+          + " false and " + MemcgKeys.ELASTIC_ENABLED.name() + " to true for yarn-memcg's elastic mode"));
     }
     try {
       MemcgConfiguration settings = MemcgConfiguration.from(conf);
-      out.add(Finding.ok(MemcgConfiguration.PREFIX + "* valid: root " + settings.root() + ", mode "
+      out.add(Finding.ok(MemcgKeys.PREFIX + "* valid: root " + settings.root() + ", mode "
           + settings.mode().map(v -> v.name().toLowerCase()).orElse("auto")));
       if (settings.elastic() && pmem && !enforced) {
-        out.add(Finding.warn(MemcgConfiguration.ELASTIC_ENABLED.name() + " is true but the container monitor checks"
+        out.add(Finding.warn(MemcgKeys.ELASTIC_ENABLED.name() + " is true but the container monitor checks"
             + " memory (" + YarnConfiguration.NM_PMEM_CHECK_ENABLED + "=true, "
             + YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED + "=false): it kills a container over its request"
             + " within seconds, so no container can use the room elastic mode gives; set "
             + YarnConfiguration.NM_PMEM_CHECK_ENABLED + " to false"));
       }
       if (!settings.lifecycle().drainEnabled()) {
-        out.add(Finding.warn(MemcgConfiguration.DRAIN_ENABLED.name() + " is false: every finished container that"
+        out.add(Finding.warn(MemcgKeys.DRAIN_ENABLED.name() + " is false: every finished container that"
             + " read files will leave a dying memcg"));
       }
     } catch (IllegalArgumentException e) {

@@ -91,7 +91,7 @@ public class MemcgLceResourcesHandler implements LCEResourcesHandler {
       throw new IOException("yarn-memcg cannot start: " + String.join(", ", hadoops) + " is true, so"
           + " LinuxContainerExecutor would also write each container's pid into a cgroup of Hadoop's; on cgroup v2 a"
           + " process has one cgroup and the last write wins, taking the container out of its memory cgroup. Set it"
-          + " to false (" + MemcgConfiguration.CPU_ENABLED.name() + "=true gives CPU weights and caps in the"
+          + " to false (" + MemcgKeys.CPU_ENABLED.name() + "=true gives CPU weights and caps in the"
           + " container's own cgroup instead)");
     }
   }

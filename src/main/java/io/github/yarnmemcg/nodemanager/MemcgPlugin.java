@@ -75,14 +75,14 @@ public final class MemcgPlugin implements Closeable {
         memcgs.bootstrap();
       } catch (IOException e) {
         memcgs.close();
-        throw new IOException(MemcgConfiguration.bootstrapFailure(root, driver, e), e);
+        throw new IOException(MemcgRoot.bootstrapFailure(root, driver, e), e);
       }
       String nodeLimit;
       try {
         nodeLimit = memcgs.limitNode(settings.nodeLimitBytes());
         if (settings.elastic()) {
           NodeOomGuard guard = new NodeOomGuard(driver, root, settings.nodeLimitBytes(),
-              MemcgConfiguration.NODE_LIMIT_MB.name(), memcgs::cgroupOf, settings.lifecycle().killTimeout());
+              MemcgKeys.NODE_LIMIT_MB.name(), memcgs::cgroupOf, settings.lifecycle().killTimeout());
           memcgs.elastic(guard);
           nodeLimit += "; " + guard.start();
         } else {
@@ -92,7 +92,7 @@ public final class MemcgPlugin implements Closeable {
         }
       } catch (IOException e) {
         memcgs.close();
-        throw new IOException("cannot set " + MemcgConfiguration.NODE_LIMIT_MB.name() + " on " + root + ": "
+        throw new IOException("cannot set " + MemcgKeys.NODE_LIMIT_MB.name() + " on " + root + ": "
             + e.getMessage(), e);
       }
       ContainerCpu cpu = null;
@@ -100,7 +100,7 @@ public final class MemcgPlugin implements Closeable {
       if (settings.cpu()) {
         if (mount.version() == CgroupVersion.V1) {
           memcgs.close();
-          throw new IOException("invalid yarn-memcg setting " + MemcgConfiguration.CPU_ENABLED.name() + "='true':"
+          throw new IOException("invalid yarn-memcg setting " + MemcgKeys.CPU_ENABLED.name() + "='true':"
               + " the memory controller is on cgroup v1, where CPU is a hierarchy of its own; leave it false and use"
               + " Hadoop's CPU handler (LinuxContainerExecutor, " + YarnConfiguration.NM_CPU_RESOURCE_ENABLED + ")");
         }
@@ -111,7 +111,7 @@ public final class MemcgPlugin implements Closeable {
           cpu.enable(shares.forAllContainers());
         } catch (IOException e) {
           memcgs.close();
-          throw new IOException(MemcgConfiguration.CPU_ENABLED.name() + " is true but " + e.getMessage(), e);
+          throw new IOException(MemcgKeys.CPU_ENABLED.name() + " is true but " + e.getMessage(), e);
         }
         LOG.info("yarn-memcg: CPU in the containers' cgroups as Hadoop's v2 CPU handler computes it ({}); all"
             + " containers together: {}", shares, shares.forAllContainers().map(Object::toString).orElse("no cap"));

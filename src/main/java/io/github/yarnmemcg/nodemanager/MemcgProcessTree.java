@@ -79,7 +79,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
   private void resolve() {
     try {
       Optional<CgroupVersion> mode = CgroupVersion.parseMode(getConf() == null ? "auto"
-          : getConf().getTrimmed(MemcgConfiguration.MODE.name(), MemcgConfiguration.MODE.defaultValue()));
+          : getConf().getTrimmed(MemcgKeys.MODE.name(), MemcgKeys.MODE.defaultValue()));
       MemoryMount mount = MemoryMount.discover(mode);
       Optional<Path> dir = mount.cgroupOfProcess(procFile(Paths.get("/proc", pid, "cgroup")));
       if (dir.isPresent() && ContainerMemcgs.CONTAINER_ID.matcher(dir.get().getFileName().toString()).matches()) {

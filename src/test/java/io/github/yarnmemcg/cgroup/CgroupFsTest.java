@@ -146,4 +146,14 @@ class CgroupFsTest {
     assertTrue(e.getMessage().contains(tmp.toString()) && e.getMessage().contains("not on cgroupfs"),
         e.getMessage());
   }
+
+  @Test
+  void anUncheckedDoorNamesEachDirectorysFilesystemAndRefusesALinkThere() throws IOException {
+    CgroupFs unchecked = CgroupFs.unchecked(tmp);
+    String type = Files.getFileStore(tmp).type();
+    assertEquals(type, unchecked.fileSystemType(mount.resolve("root/c1")));
+    Files.createSymbolicLink(mount.resolve("root/link"), outside.resolve("c1"));
+    refusedAsLink(() -> unchecked.fileSystemType(mount.resolve("root/link")));
+    refusedAsLink(() -> unchecked.fileSystemType(mount.resolve("root/link/victim")));
+  }
 }

@@ -119,12 +119,12 @@ class YarnSiteCheckTest {
 
   @Test
   void theRuntimeLineNamesHadoopAndJavaAndWarnsOutsideTheProvenLines() {
-    assertEquals(Finding.Level.OK, Doctor.runtime("3.3.6", "11.0.24").level());
-    assertEquals(Finding.Level.OK, Doctor.runtime("3.4.3", "1.8.0_412").level());
-    assertTrue(Doctor.runtime("3.4.3", "1.8.0_412").text().contains("Hadoop 3.4.3 on Java 1.8.0_412"));
-    assertEquals(Finding.Level.WARN, Doctor.runtime("3.5.0", "1.8.0_412").level());
-    assertEquals(Finding.Level.WARN, Doctor.runtime("3.2.4", "11.0.24").level());
-    assertEquals(Finding.Level.WARN, Doctor.runtime("unknown", "17").level());
+    assertEquals(Finding.Level.OK, RuntimeCheck.runtime("3.3.6", "11.0.24").level());
+    assertEquals(Finding.Level.OK, RuntimeCheck.runtime("3.4.3", "1.8.0_412").level());
+    assertTrue(RuntimeCheck.runtime("3.4.3", "1.8.0_412").text().contains("Hadoop 3.4.3 on Java 1.8.0_412"));
+    assertEquals(Finding.Level.WARN, RuntimeCheck.runtime("3.5.0", "1.8.0_412").level());
+    assertEquals(Finding.Level.WARN, RuntimeCheck.runtime("3.2.4", "11.0.24").level());
+    assertEquals(Finding.Level.WARN, RuntimeCheck.runtime("unknown", "17").level());
   }
 
   @Test

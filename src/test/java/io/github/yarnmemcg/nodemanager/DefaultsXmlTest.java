@@ -22,7 +22,7 @@ class DefaultsXmlTest {
         .append("  yarn-memcg's settings with their defaults, as Hadoop's yarn-default.xml lists Hadoop's. Reference only:\n")
         .append("  set the ones to change in yarn-site.xml. Generated from the code by DefaultsXmlTest.\n-->\n")
         .append("<configuration>\n");
-    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
+    for (MemcgKeys.Key k : MemcgKeys.KEYS) {
       xml.append("  <property>\n")
           .append("    <name>").append(escape(k.name())).append("</name>\n")
           .append("    <value>").append(escape(k.defaultValue())).append("</value>\n")
@@ -46,7 +46,7 @@ class DefaultsXmlTest {
     // And Hadoop reads it: every key with its default.
     Configuration conf = new Configuration(false);
     conf.addResource(new org.apache.hadoop.fs.Path(FILE.toAbsolutePath().toString()));
-    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
+    for (MemcgKeys.Key k : MemcgKeys.KEYS) {
       assertEquals(k.defaultValue(), conf.get(k.name()), k.name());
     }
     assertEquals(MemcgConfiguration.from(new Configuration(false)), MemcgConfiguration.from(conf));

@@ -49,8 +49,8 @@ class ElasticNodeManagerIT {
     root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
         YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
-    conf.setBoolean(MemcgConfiguration.ELASTIC_ENABLED.name(), true);
-    conf.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "512");
+    conf.setBoolean(MemcgKeys.ELASTIC_ENABLED.name(), true);
+    conf.set(MemcgKeys.NODE_LIMIT_MB.name(), "512");
     // In elastic mode containers may use more than they requested: the monitor must not kill them for it.
     conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
     cluster = YarnClusters.startCluster(YarnClusters.withOpportunisticContainers(conf), "memcg-elastic");

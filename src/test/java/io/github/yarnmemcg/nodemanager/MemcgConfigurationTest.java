@@ -38,7 +38,7 @@ class MemcgConfigurationTest {
   }
 
   private static MemcgConfiguration withRoot(String root) {
-    return MemcgConfiguration.from(conf(MemcgConfiguration.ROOT.name(), root));
+    return MemcgConfiguration.from(conf(MemcgKeys.ROOT.name(), root));
   }
 
   private static void assertNamesKeyAndValue(IllegalArgumentException e, String key, String value) {
@@ -53,33 +53,33 @@ class MemcgConfigurationTest {
   void theNodeLimitIsTheContainersMemoryByDefaultANumberOrOff() {
     Configuration c = conf("yarn.nodemanager.resource.memory-mb", "6144");
     assertEquals(6144L << 20, MemcgConfiguration.from(c).nodeLimitBytes());
-    c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "4096");
+    c.set(MemcgKeys.NODE_LIMIT_MB.name(), "4096");
     assertEquals(4096L << 20, MemcgConfiguration.from(c).nodeLimitBytes());
-    c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), "OFF");
+    c.set(MemcgKeys.NODE_LIMIT_MB.name(), "OFF");
     assertEquals(Long.MAX_VALUE, MemcgConfiguration.from(c).nodeLimitBytes());
     for (String bad : new String[] {"lots", "-1", "63"}) {
-      c.set(MemcgConfiguration.NODE_LIMIT_MB.name(), bad);
+      c.set(MemcgKeys.NODE_LIMIT_MB.name(), bad);
       assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class, () -> MemcgConfiguration.from(c)),
-          MemcgConfiguration.NODE_LIMIT_MB.name(), bad);
+          MemcgKeys.NODE_LIMIT_MB.name(), bad);
     }
   }
 
   @Test
   void durationsTakeHadoopsUnitsAndAPlainNumberIsMilliseconds() {
     Configuration c = new Configuration(false);
-    c.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "90s");
-    c.set(MemcgConfiguration.DRAIN_WAIT_MAX_MS.name(), "2h");
-    c.set(MemcgConfiguration.SWEEP_INTERVAL_MS.name(), "10m");
-    c.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "2500");
+    c.set(MemcgKeys.DRAIN_TIMEOUT_MS.name(), "90s");
+    c.set(MemcgKeys.DRAIN_WAIT_MAX_MS.name(), "2h");
+    c.set(MemcgKeys.SWEEP_INTERVAL_MS.name(), "10m");
+    c.set(MemcgKeys.KILL_TIMEOUT_MS.name(), "2500");
     MemcgConfiguration m = MemcgConfiguration.from(c);
     assertEquals(Duration.ofSeconds(90), m.lifecycle().drainTimeout());
     assertEquals(Duration.ofHours(2), m.lifecycle().maxWait());
     assertEquals(Duration.ofMinutes(10), m.sweepInterval());
     assertEquals(Duration.ofMillis(2500), m.lifecycle().killTimeout());
     for (String bad : new String[] {"soon", "1e3", "-1s", "2d"}) {
-      Configuration b = conf(MemcgConfiguration.KILL_TIMEOUT_MS.name(), bad);
+      Configuration b = conf(MemcgKeys.KILL_TIMEOUT_MS.name(), bad);
       assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class, () -> MemcgConfiguration.from(b)),
-          MemcgConfiguration.KILL_TIMEOUT_MS.name(), bad);
+          MemcgKeys.KILL_TIMEOUT_MS.name(), bad);
     }
   }
 
@@ -89,13 +89,13 @@ class MemcgConfigurationTest {
     assertEquals(0, d.lifecycle().swapPercent());
     assertEquals(0, d.lifecycle().swapBytes(1L << 30));
     assertEquals(OomOrder.of(500, 1000), d.oomOrder());
-    assertEquals(Long.MAX_VALUE, MemcgConfiguration.from(conf(MemcgConfiguration.SWAP_PERCENT.name(), "-1"))
+    assertEquals(Long.MAX_VALUE, MemcgConfiguration.from(conf(MemcgKeys.SWAP_PERCENT.name(), "-1"))
         .lifecycle().swapBytes(1L << 30));
-    assertEquals(3L << 28, MemcgConfiguration.from(conf(MemcgConfiguration.SWAP_PERCENT.name(), "75"))
+    assertEquals(3L << 28, MemcgConfiguration.from(conf(MemcgKeys.SWAP_PERCENT.name(), "75"))
         .lifecycle().swapBytes(1L << 30));
-    for (String[] bad : new String[][] {{MemcgConfiguration.SWAP_PERCENT.name(), "-2"},
-        {MemcgConfiguration.OOM_SCORE_ADJ_GUARANTEED.name(), "1001"},
-        {MemcgConfiguration.OOM_SCORE_ADJ_OPPORTUNISTIC.name(), "high"}}) {
+    for (String[] bad : new String[][] {{MemcgKeys.SWAP_PERCENT.name(), "-2"},
+        {MemcgKeys.OOM_SCORE_ADJ_GUARANTEED.name(), "1001"},
+        {MemcgKeys.OOM_SCORE_ADJ_OPPORTUNISTIC.name(), "high"}}) {
       assertNamesKeyAndValue(assertThrows(IllegalArgumentException.class,
           () -> MemcgConfiguration.from(conf(bad[0], bad[1]))), bad[0], bad[1]);
     }
@@ -125,19 +125,19 @@ class MemcgConfigurationTest {
   @Test
   void everyKeyHasThePrefixADefaultAndADescription() {
     Set<String> names = new HashSet<>();
-    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
-      assertTrue(k.name().startsWith(MemcgConfiguration.PREFIX), k.name());
+    for (MemcgKeys.Key k : MemcgKeys.KEYS) {
+      assertTrue(k.name().startsWith(MemcgKeys.PREFIX), k.name());
       assertFalse(k.defaultValue().isEmpty(), k.name());
       assertFalse(k.description().isBlank(), k.name());
       assertTrue(names.add(k.name()), "duplicate key " + k.name());
     }
-    assertEquals(MemcgConfiguration.KEYS.size(), names.size());
+    assertEquals(MemcgKeys.KEYS.size(), names.size());
   }
 
   @Test
   void explicitDefaultsGiveTheSameAsNone() {
     Configuration conf = new Configuration(false);
-    for (MemcgConfiguration.Key k : MemcgConfiguration.KEYS) {
+    for (MemcgKeys.Key k : MemcgKeys.KEYS) {
       conf.set(k.name(), k.defaultValue());
     }
     assertEquals(MemcgConfiguration.from(new Configuration(false)), MemcgConfiguration.from(conf));
@@ -146,24 +146,24 @@ class MemcgConfigurationTest {
   @Test
   void validNonDefaultValuesAreRead() {
     Configuration conf = new Configuration(false);
-    conf.set(MemcgConfiguration.MODE.name(), " V2 ");
-    conf.set(MemcgConfiguration.ROOT.name(), "/sys/fs/cgroup/yarn/memcg");
-    conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "FALSE");
-    conf.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "1");
-    conf.set(MemcgConfiguration.DELETE_TIMEOUT_MS.name(), " 86400000 ");
-    conf.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "250");
-    conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "100");
-    conf.set(MemcgConfiguration.SWAPPINESS.name(), "100");
-    conf.set(MemcgConfiguration.CLEANUP_THREADS.name(), "64");
-    conf.set(MemcgConfiguration.REAPER_GIVE_UP_MS.name(), "2592000000");
-    conf.set(MemcgConfiguration.SWEEP_INTERVAL_MS.name(), "0");
-    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), " Container-Exit ");
-    conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_MS.name(), "0");
-    conf.set(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS.name(), "100000");
-    conf.set(MemcgConfiguration.RETIRE_MAX_CGROUPS.name(), "0");
-    conf.set(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB.name(), "1048576");
-    conf.set(MemcgConfiguration.RETIRE_RELEASE_BELOW_KB.name(), "0");
-    conf.set(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS.name(), "100");
+    conf.set(MemcgKeys.MODE.name(), " V2 ");
+    conf.set(MemcgKeys.ROOT.name(), "/sys/fs/cgroup/yarn/memcg");
+    conf.set(MemcgKeys.DRAIN_ENABLED.name(), "FALSE");
+    conf.set(MemcgKeys.DRAIN_TIMEOUT_MS.name(), "1");
+    conf.set(MemcgKeys.DELETE_TIMEOUT_MS.name(), " 86400000 ");
+    conf.set(MemcgKeys.KILL_TIMEOUT_MS.name(), "250");
+    conf.set(MemcgKeys.SOFT_LIMIT_PERCENT.name(), "100");
+    conf.set(MemcgKeys.SWAPPINESS.name(), "100");
+    conf.set(MemcgKeys.CLEANUP_THREADS.name(), "64");
+    conf.set(MemcgKeys.REAPER_GIVE_UP_MS.name(), "2592000000");
+    conf.set(MemcgKeys.SWEEP_INTERVAL_MS.name(), "0");
+    conf.set(MemcgKeys.DRAIN_WHEN.name(), " Container-Exit ");
+    conf.set(MemcgKeys.DRAIN_WAIT_MAX_MS.name(), "0");
+    conf.set(MemcgKeys.DRAIN_WAIT_MAX_CGROUPS.name(), "100000");
+    conf.set(MemcgKeys.RETIRE_MAX_CGROUPS.name(), "0");
+    conf.set(MemcgKeys.RETIRE_KERNEL_MEMORY_MB.name(), "1048576");
+    conf.set(MemcgKeys.RETIRE_RELEASE_BELOW_KB.name(), "0");
+    conf.set(MemcgKeys.RETIRE_CHECK_INTERVAL_MS.name(), "100");
     MemcgConfiguration c = MemcgConfiguration.from(conf);
     assertEquals(Duration.ZERO, c.sweepInterval(), "0 turns the periodic sweep off");
     assertEquals(Optional.of(CgroupVersion.V2), c.mode());
@@ -181,85 +181,85 @@ class MemcgConfigurationTest {
     assertEquals(Duration.ZERO, s.maxWait());
     assertEquals(100_000, s.maxWaiting());
     assertEquals(RetireSettings.of(0, 1L << 40, 0, Duration.ofMillis(100)), s.retire());
-    assertEquals(DrainWhen.OVER_BUDGET, MemcgConfiguration.from(conf(MemcgConfiguration.DRAIN_WHEN.name(),
+    assertEquals(DrainWhen.OVER_BUDGET, MemcgConfiguration.from(conf(MemcgKeys.DRAIN_WHEN.name(),
         "over-budget")).lifecycle().drainWhen());
-    assertEquals(DrainWhen.APPLICATION_END, MemcgConfiguration.from(conf(MemcgConfiguration.DRAIN_WHEN.name(),
+    assertEquals(DrainWhen.APPLICATION_END, MemcgConfiguration.from(conf(MemcgKeys.DRAIN_WHEN.name(),
         "application-end")).lifecycle().drainWhen());
   }
 
   @Test
   void modesAreRead() {
-    assertEquals(Optional.empty(), MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "auto")).mode());
+    assertEquals(Optional.empty(), MemcgConfiguration.from(conf(MemcgKeys.MODE.name(), "auto")).mode());
     assertEquals(Optional.of(CgroupVersion.V1),
-        MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "v1")).mode());
+        MemcgConfiguration.from(conf(MemcgKeys.MODE.name(), "v1")).mode());
     assertEquals(Optional.of(CgroupVersion.V2),
-        MemcgConfiguration.from(conf(MemcgConfiguration.MODE.name(), "v2")).mode());
+        MemcgConfiguration.from(conf(MemcgKeys.MODE.name(), "v2")).mode());
   }
 
   // ---- bad values: each names the full key and the value ----
 
   static Stream<Arguments> badSettings() {
     return Stream.of(
-        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "-1"),
-        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "abc"),
-        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "0"),
-        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "1.5"),
-        Arguments.of(MemcgConfiguration.DRAIN_TIMEOUT_MS, "99999999999999999999"),
-        Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "86400001"),
-        Arguments.of(MemcgConfiguration.DELETE_TIMEOUT_MS, "-5000"),
-        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, "5 parsecs"),
-        Arguments.of(MemcgConfiguration.KILL_TIMEOUT_MS, ""),
-        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "101"),
-        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "-1"),
-        Arguments.of(MemcgConfiguration.SOFT_LIMIT_PERCENT, "90%"),
-        Arguments.of(MemcgConfiguration.SWAPPINESS, "-1"),
-        Arguments.of(MemcgConfiguration.SWAPPINESS, "abc"),
-        Arguments.of(MemcgConfiguration.SWAPPINESS, "101"),
-        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "0"),
-        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "65"),
-        Arguments.of(MemcgConfiguration.CLEANUP_THREADS, "4294967297"),
-        Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "0"),
-        Arguments.of(MemcgConfiguration.REAPER_GIVE_UP_MS, "2592000001"),
-        Arguments.of(MemcgConfiguration.SWEEP_INTERVAL_MS, "-1"),
-        Arguments.of(MemcgConfiguration.SWEEP_INTERVAL_MS, "86400001"),
-        Arguments.of(MemcgConfiguration.MODE, "v3"),
-        Arguments.of(MemcgConfiguration.MODE, "cgroup2"),
-        Arguments.of(MemcgConfiguration.MODE, ""),
-        Arguments.of(MemcgConfiguration.DRAIN_WHEN, "never"),
-        Arguments.of(MemcgConfiguration.DRAIN_WHEN, "exit"),
-        Arguments.of(MemcgConfiguration.DRAIN_WHEN, ""),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "-1"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "1h30m"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_MS, "2592000001"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "-1"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "100001"),
-        Arguments.of(MemcgConfiguration.DRAIN_WAIT_MAX_CGROUPS, "many"),
-        Arguments.of(MemcgConfiguration.RETIRE_MAX_CGROUPS, "-1"),
-        Arguments.of(MemcgConfiguration.RETIRE_MAX_CGROUPS, "1000001"),
-        Arguments.of(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB, "64M"),
-        Arguments.of(MemcgConfiguration.RETIRE_KERNEL_MEMORY_MB, "1048577"),
-        Arguments.of(MemcgConfiguration.RETIRE_RELEASE_BELOW_KB, "-1"),
-        Arguments.of(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS, "99"),
-        Arguments.of(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS, "86400001"),
-        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "yes"),
-        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, "1"),
-        Arguments.of(MemcgConfiguration.DRAIN_ENABLED, ""),
-        Arguments.of(MemcgConfiguration.ROOT, "a/../b"),
-        Arguments.of(MemcgConfiguration.ROOT, ".."),
-        Arguments.of(MemcgConfiguration.ROOT, ""),
-        Arguments.of(MemcgConfiguration.ROOT, "./a"),
-        Arguments.of(MemcgConfiguration.ROOT, "a/./b"),
-        Arguments.of(MemcgConfiguration.ROOT, "a/."),
-        Arguments.of(MemcgConfiguration.ROOT, "."),
-        Arguments.of(MemcgConfiguration.ROOT, "../../etc"),
-        Arguments.of(MemcgConfiguration.ROOT, "/sys/fs/cgroup/memory/../../../etc"),
-        Arguments.of(MemcgConfiguration.ROOT, "a\nb"),
-        Arguments.of(MemcgConfiguration.ROOT, "a\0b"));
+        Arguments.of(MemcgKeys.DRAIN_TIMEOUT_MS, "-1"),
+        Arguments.of(MemcgKeys.DRAIN_TIMEOUT_MS, "abc"),
+        Arguments.of(MemcgKeys.DRAIN_TIMEOUT_MS, "0"),
+        Arguments.of(MemcgKeys.DRAIN_TIMEOUT_MS, "1.5"),
+        Arguments.of(MemcgKeys.DRAIN_TIMEOUT_MS, "99999999999999999999"),
+        Arguments.of(MemcgKeys.DELETE_TIMEOUT_MS, "86400001"),
+        Arguments.of(MemcgKeys.DELETE_TIMEOUT_MS, "-5000"),
+        Arguments.of(MemcgKeys.KILL_TIMEOUT_MS, "5 parsecs"),
+        Arguments.of(MemcgKeys.KILL_TIMEOUT_MS, ""),
+        Arguments.of(MemcgKeys.SOFT_LIMIT_PERCENT, "101"),
+        Arguments.of(MemcgKeys.SOFT_LIMIT_PERCENT, "-1"),
+        Arguments.of(MemcgKeys.SOFT_LIMIT_PERCENT, "90%"),
+        Arguments.of(MemcgKeys.SWAPPINESS, "-1"),
+        Arguments.of(MemcgKeys.SWAPPINESS, "abc"),
+        Arguments.of(MemcgKeys.SWAPPINESS, "101"),
+        Arguments.of(MemcgKeys.CLEANUP_THREADS, "0"),
+        Arguments.of(MemcgKeys.CLEANUP_THREADS, "65"),
+        Arguments.of(MemcgKeys.CLEANUP_THREADS, "4294967297"),
+        Arguments.of(MemcgKeys.REAPER_GIVE_UP_MS, "0"),
+        Arguments.of(MemcgKeys.REAPER_GIVE_UP_MS, "2592000001"),
+        Arguments.of(MemcgKeys.SWEEP_INTERVAL_MS, "-1"),
+        Arguments.of(MemcgKeys.SWEEP_INTERVAL_MS, "86400001"),
+        Arguments.of(MemcgKeys.MODE, "v3"),
+        Arguments.of(MemcgKeys.MODE, "cgroup2"),
+        Arguments.of(MemcgKeys.MODE, ""),
+        Arguments.of(MemcgKeys.DRAIN_WHEN, "never"),
+        Arguments.of(MemcgKeys.DRAIN_WHEN, "exit"),
+        Arguments.of(MemcgKeys.DRAIN_WHEN, ""),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_MS, "-1"),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_MS, "1h30m"),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_MS, "2592000001"),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_CGROUPS, "-1"),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_CGROUPS, "100001"),
+        Arguments.of(MemcgKeys.DRAIN_WAIT_MAX_CGROUPS, "many"),
+        Arguments.of(MemcgKeys.RETIRE_MAX_CGROUPS, "-1"),
+        Arguments.of(MemcgKeys.RETIRE_MAX_CGROUPS, "1000001"),
+        Arguments.of(MemcgKeys.RETIRE_KERNEL_MEMORY_MB, "64M"),
+        Arguments.of(MemcgKeys.RETIRE_KERNEL_MEMORY_MB, "1048577"),
+        Arguments.of(MemcgKeys.RETIRE_RELEASE_BELOW_KB, "-1"),
+        Arguments.of(MemcgKeys.RETIRE_CHECK_INTERVAL_MS, "99"),
+        Arguments.of(MemcgKeys.RETIRE_CHECK_INTERVAL_MS, "86400001"),
+        Arguments.of(MemcgKeys.DRAIN_ENABLED, "yes"),
+        Arguments.of(MemcgKeys.DRAIN_ENABLED, "1"),
+        Arguments.of(MemcgKeys.DRAIN_ENABLED, ""),
+        Arguments.of(MemcgKeys.ROOT, "a/../b"),
+        Arguments.of(MemcgKeys.ROOT, ".."),
+        Arguments.of(MemcgKeys.ROOT, ""),
+        Arguments.of(MemcgKeys.ROOT, "./a"),
+        Arguments.of(MemcgKeys.ROOT, "a/./b"),
+        Arguments.of(MemcgKeys.ROOT, "a/."),
+        Arguments.of(MemcgKeys.ROOT, "."),
+        Arguments.of(MemcgKeys.ROOT, "../../etc"),
+        Arguments.of(MemcgKeys.ROOT, "/sys/fs/cgroup/memory/../../../etc"),
+        Arguments.of(MemcgKeys.ROOT, "a\nb"),
+        Arguments.of(MemcgKeys.ROOT, "a\0b"));
   }
 
   @ParameterizedTest(name = "{0} = ''{1}''")
   @MethodSource("badSettings")
-  void badValueNamesKeyAndValue(MemcgConfiguration.Key key, String value) {
+  void badValueNamesKeyAndValue(MemcgKeys.Key key, String value) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> MemcgConfiguration.from(conf(key.name(), value)));
     assertNamesKeyAndValue(e, key.name(), value);
@@ -268,14 +268,14 @@ class MemcgConfigurationTest {
   @Test
   void valueIsReportedTrimmed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MemcgConfiguration.from(conf(MemcgConfiguration.SWAPPINESS.name(), "  abc\n")));
-    assertNamesKeyAndValue(e, MemcgConfiguration.SWAPPINESS.name(), "abc");
+        () -> MemcgConfiguration.from(conf(MemcgKeys.SWAPPINESS.name(), "  abc\n")));
+    assertNamesKeyAndValue(e, MemcgKeys.SWAPPINESS.name(), "abc");
   }
 
   @Test
   void whitespaceOnlyRootIsEmpty() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> withRoot("   "));
-    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "");
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "");
   }
 
   @Test
@@ -295,7 +295,7 @@ class MemcgConfigurationTest {
     for (String root : new String[] {"/etc/yarn", dir.getParent().toString(), dir + "-sibling/x", "/"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> withRoot(root).resolveRoot(standInMount(dir)), root);
-      assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+      assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), root);
       assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
   }
@@ -305,7 +305,7 @@ class MemcgConfigurationTest {
     for (String root : new String[] {dir.toString(), dir + "/", dir + "//"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> withRoot(root).resolveRoot(standInMount(dir)), root);
-      assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+      assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), root);
       assertTrue(e.getMessage().contains("not the mount itself"), e.getMessage());
     }
   }
@@ -329,7 +329,7 @@ class MemcgConfigurationTest {
     Files.createSymbolicLink(dir.resolve("link"), target);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> withRoot("link").resolveRoot(standInMount(dir)));
-    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "link");
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "link");
     assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
   }
 
@@ -339,8 +339,19 @@ class MemcgConfigurationTest {
     String root = dir + "/link/child";
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> withRoot(root).resolveRoot(standInMount(dir)));
-    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), root);
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), root);
     assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+  }
+
+  @Test
+  void rootBelowASymbolicLinkToARealDirectoryNamesTheLinkWithStandInMount(@TempDir Path dir) throws IOException {
+    // What the link points at is never looked at: the refusal names the link, not what lies behind it.
+    Path target = Files.createDirectories(dir.resolve("target/child"));
+    Files.createSymbolicLink(dir.resolve("link"), target.getParent());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withRoot("link/child").resolveRoot(standInMount(dir)));
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "link/child");
+    assertTrue(e.getMessage().contains(dir.resolve("link") + " is a symbolic link"), e.getMessage());
   }
 
   @Test
@@ -349,7 +360,7 @@ class MemcgConfigurationTest {
     Files.createDirectory(dir.resolve("existing"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> withRoot("existing/child").resolveRoot(standInMount(dir)));
-    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "existing/child");
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "existing/child");
     assertTrue(e.getMessage().contains("not on cgroupfs"), e.getMessage());
   }
 
@@ -358,7 +369,7 @@ class MemcgConfigurationTest {
     Files.writeString(dir.resolve("file"), "x");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> withRoot("file").resolveRoot(standInMount(dir)));
-    assertNamesKeyAndValue(e, MemcgConfiguration.ROOT.name(), "file");
+    assertNamesKeyAndValue(e, MemcgKeys.ROOT.name(), "file");
     assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
   }
 

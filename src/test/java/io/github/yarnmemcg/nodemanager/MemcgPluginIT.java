@@ -48,7 +48,7 @@ class MemcgPluginIT {
   @BeforeEach
   void start() throws Exception {
     Configuration conf = new Configuration(false);
-    conf.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
+    conf.set(MemcgKeys.ROOT.name(), cgroups.root().toString());
     plugin = MemcgPlugin.start(conf);
   }
 
@@ -76,14 +76,14 @@ class MemcgPluginIT {
     // This machine's memory controller is on v1; the v2 guests run V2CpuIT instead.
     assertEquals(CgroupVersion.V1, cgroups.driver().mount().version());
     Configuration conf = new Configuration(false);
-    conf.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
-    conf.setBoolean(MemcgConfiguration.CPU_ENABLED.name(), true);
+    conf.set(MemcgKeys.ROOT.name(), cgroups.root().toString());
+    conf.setBoolean(MemcgKeys.CPU_ENABLED.name(), true);
     IOException e = assertThrows(IOException.class, () -> MemcgPlugin.start(conf));
-    assertTrue(e.getMessage().contains(MemcgConfiguration.CPU_ENABLED.name() + "='true'")
+    assertTrue(e.getMessage().contains(MemcgKeys.CPU_ENABLED.name() + "='true'")
         && e.getMessage().contains("cgroup v1"), e.getMessage());
     // Hadoop's own handlers beside the LCE handler stay allowed on v1, where each controller has its hierarchy.
     Configuration lce = new Configuration(false);
-    lce.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
+    lce.set(MemcgKeys.ROOT.name(), cgroups.root().toString());
     lce.setBoolean(YarnConfiguration.NM_CPU_RESOURCE_ENABLED, true);
     MemcgLceResourcesHandler handler = new MemcgLceResourcesHandler();
     handler.setConf(lce);
@@ -104,7 +104,7 @@ class MemcgPluginIT {
   @Test
   void aBadSettingStopsTheStartNamingTheKey() {
     Configuration conf = new Configuration(false);
-    conf.set(MemcgConfiguration.DRAIN_TIMEOUT_MS.name(), "soon");
+    conf.set(MemcgKeys.DRAIN_TIMEOUT_MS.name(), "soon");
     IOException e = assertThrows(IOException.class, () -> MemcgPlugin.start(conf));
     assertTrue(e.getMessage().contains("yarn.nodemanager.memcg.drain.timeout-ms='soon'"), e.getMessage());
   }

@@ -92,7 +92,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, LinuxContainerExecutor.class.getName());
     conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH, standIn.toString());
     conf.set(YarnConfiguration.NM_LINUX_CONTAINER_RESOURCES_HANDLER, MemcgLceResourcesHandler.class.getName());
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
     // Hadoop's v1 CPU handler beside the plugin, in a hierarchy of this test's own (Hadoop creates it).

@@ -77,7 +77,7 @@ class NodeManagerStartupIT {
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, MemcgContainerExecutor.class.getName());
     conf.set(YarnConfiguration.NM_LOCAL_DIRS, work.resolve("local").toString());
     conf.set(YarnConfiguration.NM_LOG_DIRS, work.resolve("logs").toString());
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     return conf;
   }
 
@@ -132,16 +132,16 @@ class NodeManagerStartupIT {
   @MethodSource("rootsOutsideTheMemoryController")
   void rootOutsideTheMemoryControllerIsRefused(String value) {
     YarnConfiguration conf = nodeConf();
-    conf.set(MemcgConfiguration.ROOT.name(), value);
-    assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), value);
+    conf.set(MemcgKeys.ROOT.name(), value);
+    assertNodeManagerRefuses(conf, MemcgKeys.ROOT.name(), value);
     assertFalse(Files.exists(Path.of(value)) && value.endsWith("yarn-memcg-it"), "nothing created at " + value);
   }
 
   @Test
   void rootWithAControlCharacterIsRefused() {
     YarnConfiguration conf = nodeConf();
-    conf.set(MemcgConfiguration.ROOT.name(), "hadoop-yarn\nmemcg");
-    assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), "hadoop-yarn\nmemcg");
+    conf.set(MemcgKeys.ROOT.name(), "hadoop-yarn\nmemcg");
+    assertNodeManagerRefuses(conf, MemcgKeys.ROOT.name(), "hadoop-yarn\nmemcg");
   }
 
   @Test
@@ -155,8 +155,8 @@ class NodeManagerStartupIT {
     try {
       String name = root.getFileName().toString();
       YarnConfiguration conf = nodeConf();
-      conf.set(MemcgConfiguration.ROOT.name(), link.resolve(name).toString());
-      assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), link.resolve(name).toString());
+      conf.set(MemcgKeys.ROOT.name(), link.resolve(name).toString());
+      assertNodeManagerRefuses(conf, MemcgKeys.ROOT.name(), link.resolve(name).toString());
       assertFalse(Files.exists(root), "nothing was created through the link at " + root);
     } finally {
       Files.delete(link);
@@ -173,8 +173,8 @@ class NodeManagerStartupIT {
     try {
       String value = over.resolve("yarn").toString();
       YarnConfiguration conf = nodeConf();
-      conf.set(MemcgConfiguration.ROOT.name(), value);
-      assertNodeManagerRefuses(conf, MemcgConfiguration.ROOT.name(), value);
+      conf.set(MemcgKeys.ROOT.name(), value);
+      assertNodeManagerRefuses(conf, MemcgKeys.ROOT.name(), value);
       assertFalse(Files.exists(over.resolve("yarn")), "nothing was created on the tmpfs");
     } finally {
       Workloads.run(List.of("umount", over.toString()));
@@ -186,14 +186,14 @@ class NodeManagerStartupIT {
     org.junit.jupiter.api.Assumptions.assumeTrue(
         driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1, "this node has v2 memory");
     YarnConfiguration conf = nodeConf();
-    conf.set(MemcgConfiguration.MODE.name(), "v2");
+    conf.set(MemcgKeys.MODE.name(), "v2");
     NodeManager nm = new NodeManager();
     try {
       Exception e = assertThrows(Exception.class, () -> nm.init(conf));
       String all = StringUtils.stringifyException(e);
       assertTrue(all.contains("cgroup v2 memory controller requested") && all.contains(driver.mount().path().toString()),
           all);
-      assertTrue(all.contains(MemcgConfiguration.MODE.name() + "='v2'"), "names the key and the value: " + all);
+      assertTrue(all.contains(MemcgKeys.MODE.name() + "='v2'"), "names the key and the value: " + all);
     } finally {
       nm.stop();
     }
@@ -215,12 +215,12 @@ class NodeManagerStartupIT {
   @Test
   void badSettingStopsTheNodeManagerUnderLinuxContainerExecutorWithStandInContainerExecutor() throws Exception {
     YarnConfiguration conf = lceConf();
-    conf.set(MemcgConfiguration.SOFT_LIMIT_PERCENT.name(), "150");
+    conf.set(MemcgKeys.SOFT_LIMIT_PERCENT.name(), "150");
     NodeManager nm = new NodeManager();
     try {
       Exception e = assertThrows(Exception.class, () -> nm.init(conf));
       String all = StringUtils.stringifyException(e);
-      assertTrue(all.contains(MemcgConfiguration.SOFT_LIMIT_PERCENT.name() + "='150'"), all);
+      assertTrue(all.contains(MemcgKeys.SOFT_LIMIT_PERCENT.name() + "='150'"), all);
       assertTrue(Files.readString(standInHome.resolve("bin/stand-in.log")).contains("argv: [--checksetup]"),
           "the executor got as far as the container-executor's checksetup");
     } finally {

@@ -15,7 +15,7 @@ class ReadmeKeyTableTest {
 
   @Test
   void readmeTableMatchesTheKeysInCode() throws Exception {
-    Pattern row = Pattern.compile("^\\| `(" + Pattern.quote(MemcgConfiguration.PREFIX) + "[^`]+)` \\| `([^`]*)` \\|",
+    Pattern row = Pattern.compile("^\\| `(" + Pattern.quote(MemcgKeys.PREFIX) + "[^`]+)` \\| `([^`]*)` \\|",
         Pattern.MULTILINE);
     Matcher m = row.matcher(Files.readString(Path.of("README.md")));
     Map<String, String> documented = new LinkedHashMap<>();
@@ -23,7 +23,7 @@ class ReadmeKeyTableTest {
       documented.put(m.group(1), m.group(2));
     }
     Map<String, String> inCode = new LinkedHashMap<>();
-    MemcgConfiguration.KEYS.forEach(k -> inCode.put(k.name(), k.defaultValue()));
+    MemcgKeys.KEYS.forEach(k -> inCode.put(k.name(), k.defaultValue()));
     assertEquals(inCode, documented);
   }
 }

@@ -365,9 +365,9 @@ class ShuffleCostIT {
     YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
         YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     if (mode.equals("off")) {
-      conf.set(MemcgConfiguration.DRAIN_ENABLED.name(), "false");
+      conf.set(MemcgKeys.DRAIN_ENABLED.name(), "false");
     } else if (mode.equals("container-exit")) {
-      conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+      conf.set(MemcgKeys.DRAIN_WHEN.name(), "container-exit");
     }
     return conf;
   }

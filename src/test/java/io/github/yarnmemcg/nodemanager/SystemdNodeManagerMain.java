@@ -48,9 +48,9 @@ public final class SystemdNodeManagerMain {
           YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
       conf.set(YarnConfiguration.NM_LOCAL_DIRS, work.resolve("local").toString());
       conf.set(YarnConfiguration.NM_LOG_DIRS, work.resolve("logs").toString());
-      conf.setBoolean(MemcgConfiguration.CPU_ENABLED.name(), true);
+      conf.setBoolean(MemcgKeys.CPU_ENABLED.name(), true);
       // Retired cgroups whose files were deleted are released at the next pass: 2 s instead of 30.
-      conf.set(MemcgConfiguration.RETIRE_CHECK_INTERVAL_MS.name(), "2000");
+      conf.set(MemcgKeys.RETIRE_CHECK_INTERVAL_MS.name(), "2000");
       MiniYARNCluster cluster = YarnClusters.startCluster(conf, "memcg-systemd");
       System.out.printf("[measure] cluster started after %.1f s%n", (System.nanoTime() - t0) / 1e9);
       System.out.println("root.subtree_control=" + read(root.resolve("cgroup.subtree_control")));

@@ -88,10 +88,10 @@ public final class UnprivilegedNodeManagerMain {
 
   static void lifecycle(Path root, Path work, String out) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     // Every step the user needs rights for, the drain's write included, at once: the default would retire the
     // cgroup with the file it read still cached.
-    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+    conf.set(MemcgKeys.DRAIN_WHEN.name(), "container-exit");
     MemcgPlugin plugin;
     try {
       plugin = MemcgPlugin.start(conf);
@@ -126,9 +126,9 @@ public final class UnprivilegedNodeManagerMain {
 
   static void lceStraggler(Path root, Path work) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
-    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
-    conf.set(MemcgConfiguration.KILL_TIMEOUT_MS.name(), "1000");
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.DRAIN_WHEN.name(), "container-exit");
+    conf.set(MemcgKeys.KILL_TIMEOUT_MS.name(), "1000");
     conf.set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH,
         work.getParent().resolve("bin").resolve("container-executor").toString());
     MemcgLceResourcesHandler handler = new MemcgLceResourcesHandler();
@@ -176,7 +176,7 @@ public final class UnprivilegedNodeManagerMain {
 
   static void doctor(Path root, String out) {
     YarnConfiguration conf = new YarnConfiguration();
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     List<Finding> findings = new Doctor(new Target(conf, Optional.empty()), Duration.ofMinutes(10)).run();
     System.out.println(out + "doctor=" + findings.stream().map(Finding::toString).collect(Collectors.joining(" | ")));
   }

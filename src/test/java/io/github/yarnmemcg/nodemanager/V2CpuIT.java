@@ -53,8 +53,8 @@ class V2CpuIT {
 
   Configuration conf(boolean strict) {
     Configuration conf = new YarnConfiguration();
-    conf.set(MemcgConfiguration.ROOT.name(), cgroups.root().toString());
-    conf.setBoolean(MemcgConfiguration.CPU_ENABLED.name(), true);
+    conf.set(MemcgKeys.ROOT.name(), cgroups.root().toString());
+    conf.setBoolean(MemcgKeys.CPU_ENABLED.name(), true);
     conf.setInt(YarnConfiguration.NM_VCORES, 4);
     conf.setBoolean(YarnConfiguration.NM_LINUX_CONTAINER_CGROUPS_STRICT_RESOURCE_USAGE, strict);
     return conf;

@@ -8,8 +8,8 @@ import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.WaitingCgroup;
-import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import io.github.yarnmemcg.nodemanager.MemcgMetrics;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -62,7 +62,7 @@ public final class YarnClusters {
   public static YarnConfiguration operatorConfiguration(Path root, String processTree) {
     YarnConfiguration conf = new YarnConfiguration();
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, MemcgContainerExecutor.class.getName());
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     conf.set(YarnConfiguration.NM_CONTAINER_MON_PROCESS_TREE, processTree);
     // Hadoop 3.3.6 to 3.5.0 skip the monitor's memory check while this is true (YARN-11967).
     conf.setBoolean(YarnConfiguration.NM_MEMORY_RESOURCE_ENFORCED, false);

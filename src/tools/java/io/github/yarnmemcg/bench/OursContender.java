@@ -3,6 +3,7 @@ package io.github.yarnmemcg.bench;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -20,11 +21,11 @@ final class OursContender implements Contender {
 
   OursContender(CgroupDriver driver, Path root, boolean drain) throws IOException {
     Configuration conf = new Configuration(false);
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
-    conf.setBoolean(MemcgConfiguration.DRAIN_ENABLED.name(), drain);
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
+    conf.setBoolean(MemcgKeys.DRAIN_ENABLED.name(), drain);
     // The bench times the drain path itself: drained at exit, as no application signal exists here (the retire
     // policy, the default before Linux 7.1, is measured by RetireWatchCost and RetireIT).
-    conf.set(MemcgConfiguration.DRAIN_WHEN.name(), "container-exit");
+    conf.set(MemcgKeys.DRAIN_WHEN.name(), "container-exit");
     memcgs = new ContainerMemcgs(driver, root, MemcgConfiguration.from(conf).lifecycle());
     memcgs.bootstrap();
   }

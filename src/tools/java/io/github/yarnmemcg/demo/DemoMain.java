@@ -10,7 +10,7 @@ import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
 import io.github.yarnmemcg.lifecycle.WaitingCgroup;
-import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
+import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
 import java.io.IOException;
@@ -158,7 +158,7 @@ public final class DemoMain {
   private MiniMRYarnCluster startCluster(Path root) throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
     conf.addResource(new org.apache.hadoop.fs.Path(yarnSite.toAbsolutePath().toString()));
-    conf.set(MemcgConfiguration.ROOT.name(), root.toString());
+    conf.set(MemcgKeys.ROOT.name(), root.toString());
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 1);
     conf.setInt("yarn.minicluster.yarn.nodemanager.resource.memory-mb", 4096);
