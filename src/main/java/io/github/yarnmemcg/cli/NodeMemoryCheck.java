@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.cli;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgKeys;
@@ -16,7 +18,6 @@ import java.util.List;
  * limits it per cgroup, and the order in which the kernel's OOM killer takes containers.
  */
 final class NodeMemoryCheck {
-  private static final long MIB = 1L << 20;
   static final Path MEMINFO = Paths.get("/proc/meminfo");
 
   private NodeMemoryCheck() {}
@@ -41,12 +42,12 @@ final class NodeMemoryCheck {
           + " ones keep, are limited only by the node's memory");
     }
     if (limit >= memTotal) {
-      return Finding.warn("node limit " + limit / MIB + " MiB (" + key + ") is not below the node's memory, "
-          + memTotal / MIB + " MiB: it leaves nothing for the node's daemons and the kernel; lower "
+      return Finding.warn("node limit " + limit / ONE_MB + " MiB (" + key + ") is not below the node's memory, "
+          + memTotal / ONE_MB + " MiB: it leaves nothing for the node's daemons and the kernel; lower "
           + "yarn.nodemanager.resource.memory-mb or " + key);
     }
-    return Finding.ok("node limit " + limit / MIB + " MiB on all containers together, of the node's "
-        + memTotal / MIB + " MiB: " + (memTotal - limit) / MIB + " MiB stay for the daemons and the kernel");
+    return Finding.ok("node limit " + limit / ONE_MB + " MiB on all containers together, of the node's "
+        + memTotal / ONE_MB + " MiB: " + (memTotal - limit) / ONE_MB + " MiB stay for the daemons and the kernel");
   }
 
   /** Swap on the node, and whether the containers' swap limit can hold (read in a container-level cgroup). */
@@ -59,14 +60,14 @@ final class NodeMemoryCheck {
     String allowance = percent < 0 ? "as much as the node has (" + key + "=-1)"
         : percent == 0 ? "none beyond its memory (" + key + "=0)" : percent + "% of its memory (" + key + ")";
     if (!driver.swapLimited(probe)) {
-      return percent < 0 ? Finding.info("swap: " + swapTotal / MIB + " MiB on the node; containers may use "
+      return percent < 0 ? Finding.info("swap: " + swapTotal / ONE_MB + " MiB on the node; containers may use "
           + allowance + ", and the kernel does not account swap per cgroup here anyway")
-          : Finding.warn("swap: " + swapTotal / MIB + " MiB on the node, but the kernel does not account swap per"
+          : Finding.warn("swap: " + swapTotal / ONE_MB + " MiB on the node, but the kernel does not account swap per"
               + " cgroup here (booted with swapaccount=0 or cgroup.memory=noswap), so " + key + " cannot hold: a"
               + " container past its memory can swap beyond its YARN allocation. Turn swap off, or boot without"
               + " those words");
     }
-    return Finding.ok("swap: " + swapTotal / MIB + " MiB on the node; each container may use " + allowance);
+    return Finding.ok("swap: " + swapTotal / ONE_MB + " MiB on the node; each container may use " + allowance);
   }
 
   /** The kill order the settings give, and where the executor cannot give it. */

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -9,7 +11,6 @@ import org.apache.commons.io.FileUtils;
 
 /** What {@link ContainerMemcgs#complete} saw synchronously, and the background cleanup it started. */
 public final class Completion {
-  private static final long MIB = FileUtils.ONE_MB;
 
   private final Path cgroup;
   private final Optional<MemoryStats> finalStats;
@@ -51,7 +52,7 @@ public final class Completion {
   public Optional<String> oomKill() {
     return finalStats.filter(s -> s.oomKill() > reportedKills).map(s -> String.format(Locale.ROOT,
         "Container killed by the kernel OOM killer in its memory cgroup %s: limit %d MiB, peak %d MiB%s,"
-            + " %s, limit hit %d times.", cgroup, s.limit() / MIB, s.peak() / MIB,
+            + " %s, limit hit %d times.", cgroup, s.limit() / ONE_MB, s.peak() / ONE_MB,
         peakSampled ? " (" + SAMPLED + ")" : "", reportedKills == 0
             ? s.oomKill() + " process(es) OOM-killed"
             : (s.oomKill() - reportedKills) + " more process(es) OOM-killed since the last report (" + s.oomKill()

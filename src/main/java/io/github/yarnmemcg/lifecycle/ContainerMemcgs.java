@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.Delegation;
@@ -36,7 +38,6 @@ public final class ContainerMemcgs implements Closeable {
   /** The shape of {@code ContainerId.toString()}: nothing else can name a container cgroup. */
   public static final Pattern CONTAINER_ID = Applications.CONTAINER;
 
-  private static final long MIB = FileUtils.ONE_MB;
 
   private final CgroupDriver driver;
   private final Path root;
@@ -161,12 +162,12 @@ public final class ContainerMemcgs implements Closeable {
     long held = driver.unreclaimable(root);
     if (held > bytes) {
       long limit = driver.stats(root).limit();
-      return "node limit " + bytes / MIB + " MiB NOT set: the containers under " + root + " hold " + held / MIB
+      return "node limit " + bytes / ONE_MB + " MiB NOT set: the containers under " + root + " hold " + held / ONE_MB
           + " MiB of anonymous memory and shmem, which the kernel could only free by killing them; the root keeps "
-          + (limit == MemoryStats.UNKNOWN || limit >= Long.MAX_VALUE / 2 ? "no limit" : limit / MIB + " MiB");
+          + (limit == MemoryStats.UNKNOWN || limit >= Long.MAX_VALUE / 2 ? "no limit" : limit / ONE_MB + " MiB");
     }
     driver.setHardLimit(root, bytes);
-    return "node limit " + bytes / MIB + " MiB on all containers together";
+    return "node limit " + bytes / ONE_MB + " MiB on all containers together";
   }
 
   /**
@@ -322,7 +323,7 @@ public final class ContainerMemcgs implements Closeable {
       }
     }
     watchOomKills(containerId);
-    LOG.debug("{}: memcg {} limit {} MiB ({})", containerId, cgroup, memoryBytes / MIB,
+    LOG.debug("{}: memcg {} limit {} MiB ({})", containerId, cgroup, memoryBytes / ONE_MB,
         guaranteed ? "guaranteed" : "opportunistic");
     return cgroup;
   }
@@ -383,8 +384,8 @@ public final class ContainerMemcgs implements Closeable {
     MemoryStats now = driver.stats(cgroup);
     boolean lowering = now.limit() != MemoryStats.UNKNOWN && memoryBytes < now.limit();
     if (lowering && now.containerMemory() > memoryBytes) {
-      throw new IOException("refusing to lower the memory limit of " + containerId + " to " + memoryBytes / MIB
-          + " MiB: its processes use " + now.containerMemory() / MIB + " MiB of anonymous memory and shmem,"
+      throw new IOException("refusing to lower the memory limit of " + containerId + " to " + memoryBytes / ONE_MB
+          + " MiB: its processes use " + now.containerMemory() / ONE_MB + " MiB of anonymous memory and shmem,"
           + " which the kernel could only free by OOM-killing them");
     }
     try {
@@ -395,8 +396,8 @@ public final class ContainerMemcgs implements Closeable {
         applyLimits(cgroup, memoryBytes, guaranteed);
       }
     } catch (IOException e) {
-      throw new IOException("the kernel refused memory limit " + memoryBytes / MIB + " MiB for " + containerId
-          + " (it uses " + now.usage() / MIB + " MiB now): " + e.getMessage(), e);
+      throw new IOException("the kernel refused memory limit " + memoryBytes / ONE_MB + " MiB for " + containerId
+          + " (it uses " + now.usage() / ONE_MB + " MiB now): " + e.getMessage(), e);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.lifecycle.VictimOrder.Candidate;
 import java.io.Closeable;
@@ -31,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeOomGuard implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeOomGuard.class);
-  private static final long MIB = 1L << 20;
 
   /** How often the root is read: about what a kill takes on v1, and 10 small reads a second. */
   public static final Duration PERIOD = Duration.ofMillis(100);
@@ -89,7 +90,7 @@ public final class NodeOomGuard implements Closeable {
    * containers' page cache and the kernel's own use fill while a victim is chosen and dies.
    */
   public static long threshold(long nodeLimit) {
-    long headroom = Math.min(1L << 30, Math.max(64 * MIB, nodeLimit / 32));
+    long headroom = Math.min(1L << 30, Math.max(64 * ONE_MB, nodeLimit / 32));
     return Math.max(nodeLimit / 2, nodeLimit - headroom);
   }
 
@@ -118,7 +119,7 @@ public final class NodeOomGuard implements Closeable {
     }
     return String.format(Locale.ROOT, "elastic: containers limited together by the node limit %d MiB, the"
         + " NodeManager kills the one YARN would choose once they hold %d MiB of anonymous memory and shmem%s",
-        nodeLimit / MIB, threshold() / MIB, heldOff ? " or wait at the limit (the kernel's OOM killer held off in the"
+        nodeLimit / ONE_MB, threshold() / ONE_MB, heldOff ? " or wait at the limit (the kernel's OOM killer held off in the"
         + " root)" : " (memory.high of the root there)");
   }
 
@@ -189,14 +190,14 @@ public final class NodeOomGuard implements Closeable {
     Optional<Candidate> victim = VictimOrder.choose(candidates);
     if (!victim.isPresent()) {
       LOG.warn("yarn-memcg: the containers under {} hold {} MiB of anonymous memory and shmem, past {} MiB of the"
-          + " node limit, but no running container is known to choose from", root, held / MIB, threshold() / MIB);
+          + " node limit, but no running container is known to choose from", root, held / ONE_MB, threshold() / ONE_MB);
       return Optional.empty();
     }
     Candidate v = victim.get();
     String message = String.format(Locale.ROOT, "Container killed by yarn-memcg to keep the node within its limit:"
         + " all containers together held %d MiB of anonymous memory and shmem against the node limit %d MiB (%s)%s;"
-        + " chosen as YARN chooses, of %d running: %s.", held / MIB, nodeLimit / MIB, limitKey,
-        waiting ? ", and tasks waited at the limit" : ", past " + threshold() / MIB + " MiB", candidates.size(),
+        + " chosen as YARN chooses, of %d running: %s.", held / ONE_MB, nodeLimit / ONE_MB, limitKey,
+        waiting ? ", and tasks waited at the limit" : ", past " + threshold() / ONE_MB + " MiB", candidates.size(),
         VictimOrder.why(v, candidates, System.nanoTime()));
     driver.signalKill(cgroupOf.apply(v.containerId()));
     killing = v.containerId();

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -11,7 +13,6 @@ import org.apache.commons.io.FileUtils;
  * count so far, and the container's memory figures read at that moment.
  */
 public final class OomKill {
-  private static final long MIB = FileUtils.ONE_MB;
 
   private final String containerId;
   private final Path cgroup;
@@ -79,7 +80,7 @@ public final class OomKill {
   }
 
   private static String wholeMib(long bytes) {
-    return bytes == MemoryStats.UNKNOWN ? "?" : bytes >= 1L << 62 ? "max" : Long.toString(bytes / MIB);
+    return bytes == MemoryStats.UNKNOWN ? "?" : bytes >= 1L << 62 ? "max" : Long.toString(bytes / ONE_MB);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -15,7 +17,6 @@ import java.util.Optional;
  * page cache is reclaimed before anyone is killed, and would make a container that reads much look over its request.
  */
 public final class VictimOrder {
-  private static final long MIB = 1L << 20;
 
   private VictimOrder() {}
 
@@ -66,8 +67,8 @@ public final class VictimOrder {
 
     @Override
     public String toString() {
-      return containerId + (guaranteed ? " guaranteed" : " opportunistic") + " uses " + usedBytes / MIB + " of "
-          + requestBytes / MIB + " MiB";
+      return containerId + (guaranteed ? " guaranteed" : " opportunistic") + " uses " + usedBytes / ONE_MB + " of "
+          + requestBytes / ONE_MB + " MiB";
     }
   }
 
@@ -102,7 +103,7 @@ public final class VictimOrder {
       why.append(" (opportunistic containers go first)");
     }
     why.append(String.format(Locale.ROOT, ", %s its request (anonymous memory and shmem %d MiB of %d MiB)",
-        victim.overRequest() ? "over" : "within", victim.usedBytes / MIB, victim.requestBytes / MIB));
+        victim.overRequest() ? "over" : "within", victim.usedBytes / ONE_MB, victim.requestBytes / ONE_MB));
     if (sameTypeAndLimit > 1) {
       why.append(String.format(Locale.ROOT, ", the most recently started of %d such (%.1f s ago)", sameTypeAndLimit,
           (nowNanos - victim.startedNanos) / 1e9));

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.OrphanRule;
@@ -33,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public class MemcgLceResourcesHandler implements LCEResourcesHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(MemcgLceResourcesHandler.class);
-  private static final long MIB = 1L << 20;
 
   private MemcgPlugin plugin;
   private Configuration conf;

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2-stage")
 @Tag("v1-guest")
 class CgroupDriverIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -55,13 +55,13 @@ class CgroupDriverIT {
 
   @Test
   void hardLimitIsEnforcedByTheKernelOomKiller() throws Exception {
-    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
+    driver.setLimits(cg, 32 * ONE_MB, 0); // no swap besides it, as the plugin sets containers by default
     int exit = runIn(cg, Workloads.allocateAnon(128));
     MemoryStats s = driver.stats(cg);
     assertEquals(137, exit, "a process allocating 128 MiB under a 32 MiB limit dies of SIGKILL");
     assertTrue(s.oomKill() >= 1, "the kernel counted the OOM kill: " + s);
     assertTrue(s.limitHits() > 0, "the limit was hit: " + s);
-    assertEquals(32 * MIB, s.limit());
+    assertEquals(32 * ONE_MB, s.limit());
   }
 
   @Test
@@ -69,8 +69,8 @@ class CgroupDriverIT {
     Path file = Workloads.freshFile(files, "data", 64);
     assertEquals(0, runIn(cg, Workloads.readNoAtime(file)));
     MemoryStats afterRead = driver.stats(cg);
-    assertTrue(afterRead.file() >= 60 * MIB, "reading a fresh 64 MiB file charges ~64 MiB file: " + afterRead);
-    assertTrue(afterRead.anon() < 8 * MIB, "and little anon: " + afterRead);
+    assertTrue(afterRead.file() >= 60 * ONE_MB, "reading a fresh 64 MiB file charges ~64 MiB file: " + afterRead);
+    assertTrue(afterRead.anon() < 8 * ONE_MB, "and little anon: " + afterRead);
 
     Path cg2 = cgroups.root().resolve("c2");
     driver.create(cg2);
@@ -78,16 +78,16 @@ class CgroupDriverIT {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("ready", out.readLine());
       MemoryStats holding = driver.stats(cg2);
-      assertTrue(holding.anon() >= 60 * MIB, "allocating 64 MiB shows ~64 MiB anon: " + holding);
-      assertTrue(holding.anon() < 100 * MIB, "not much more: " + holding);
-      assertTrue(holding.pageCache() < 8 * MIB, "and little page cache: " + holding);
-      assertTrue(holding.containerMemory() >= 60 * MIB);
+      assertTrue(holding.anon() >= 60 * ONE_MB, "allocating 64 MiB shows ~64 MiB anon: " + holding);
+      assertTrue(holding.anon() < 100 * ONE_MB, "not much more: " + holding);
+      assertTrue(holding.pageCache() < 8 * ONE_MB, "and little page cache: " + holding);
+      assertTrue(holding.containerMemory() >= 60 * ONE_MB);
       assertEquals(List.of(p.pid()), driver.pids(cg2));
       p.getOutputStream().close();
       assertEquals(0, p.waitFor());
     }
     if (driver.interfaces(cg2).peak() == KernelInterfaces.Peak.KERNEL) {
-      assertTrue(driver.stats(cg2).peak() >= 60 * MIB, "the peak keeps the high-water mark");
+      assertTrue(driver.stats(cg2).peak() >= 60 * ONE_MB, "the peak keeps the high-water mark");
     } else {
       // v2 before 5.19: no memory.peak, the lifecycle samples it (ContainerMemcgsIT checks that figure).
       assertEquals(MemoryStats.UNKNOWN, driver.stats(cg2).peak());
@@ -99,10 +99,10 @@ class CgroupDriverIT {
     Path file = Workloads.freshFile(files, "data", 32);
     assertEquals(0, runIn(cg, Workloads.readNoAtime(file)));
     DrainResult r = driver.drain(cg, System.nanoTime() + 10_000_000_000L);
-    assertTrue(r.pageCacheBefore() >= 30 * MIB, r.toString());
+    assertTrue(r.pageCacheBefore() >= 30 * ONE_MB, r.toString());
     assertTrue(r.complete(), "no page cache left: " + r);
-    assertTrue(driver.stats(cg).file() < MIB);
-    assertTrue(r.drainedBytes() >= 30 * MIB);
+    assertTrue(driver.stats(cg).file() < ONE_MB);
+    assertTrue(r.drainedBytes() >= 30 * ONE_MB);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2-stage")
 @Tag("cgroup-v2")
 class V2DriverIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups(Optional.of(CgroupVersion.V2));
@@ -77,8 +77,8 @@ class V2DriverIT {
 
   @Test
   void limitIsEnforcedAndTheOomKillCountedInMemoryEvents() throws Exception {
-    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
-    assertEquals(32 * MIB, value(cg, "memory.max"));
+    driver.setLimits(cg, 32 * ONE_MB, 0); // no swap besides it, as the plugin sets containers by default
+    assertEquals(32 * ONE_MB, value(cg, "memory.max"));
     Process p = startIn(cg, Workloads.allocateAnon(128));
     assertEquals(137, p.waitFor(), "a process allocating 128 MiB under memory.max = 32 MiB dies of SIGKILL");
     Map<String, Long> events = keyValues(cg, "memory.events");
@@ -95,8 +95,8 @@ class V2DriverIT {
     // kill takes both; the control cgroup without it proves the sleeper would otherwise live on.
     String command = "setsid sleep 600 > /dev/null 2>&1 & exec perl -e 'my $x = \"a\"; $x x= (128 << 20);'";
     Path control = child("control");
-    driver.setLimits(cg, 32 * MIB, 0); // no swap besides it, as the plugin sets containers by default
-    driver.setLimits(control, 32 * MIB, 0);
+    driver.setLimits(cg, 32 * ONE_MB, 0); // no swap besides it, as the plugin sets containers by default
+    driver.setLimits(control, 32 * ONE_MB, 0);
     driver.setOomKillsAll(cg);
     assertEquals(1, value(cg, "memory.oom.group"));
     assertEquals(0, value(control, "memory.oom.group"));
@@ -119,8 +119,8 @@ class V2DriverIT {
     Path file = Workloads.freshFile(files, "data", 48);
     assertEquals(0, startIn(cg, Workloads.readNoAtime(file)).waitFor());
     Map<String, Long> stat = keyValues(cg, "memory.stat");
-    assertTrue(stat.get("file") >= 46 * MIB, "reading a fresh 48 MiB file charges ~48 MiB file: " + stat);
-    assertTrue(stat.get("anon") < 8 * MIB, "and little anon: " + stat);
+    assertTrue(stat.get("file") >= 46 * ONE_MB, "reading a fresh 48 MiB file charges ~48 MiB file: " + stat);
+    assertTrue(stat.get("anon") < 8 * ONE_MB, "and little anon: " + stat);
     assertEquals(stat.get("file") - stat.get("shmem"), driver.stats(cg).pageCache());
 
     Path holder = child("holder");
@@ -128,14 +128,14 @@ class V2DriverIT {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("ready", out.readLine());
       Map<String, Long> holding = keyValues(holder, "memory.stat");
-      assertTrue(holding.get("anon") >= 60 * MIB, "holding 64 MiB shows ~64 MiB anon: " + holding);
-      assertTrue(holding.get("anon") < 100 * MIB, "not much more: " + holding);
-      assertTrue(holding.get("file") < 8 * MIB, "and little file: " + holding);
+      assertTrue(holding.get("anon") >= 60 * ONE_MB, "holding 64 MiB shows ~64 MiB anon: " + holding);
+      assertTrue(holding.get("anon") < 100 * ONE_MB, "not much more: " + holding);
+      assertTrue(holding.get("file") < 8 * ONE_MB, "and little file: " + holding);
       p.getOutputStream().close();
       assertEquals(0, p.waitFor());
     }
     long current = value(holder, "memory.current");
-    assertTrue(current < 16 * MIB, "after the process freed it, memory.current is low again: " + current);
+    assertTrue(current < 16 * ONE_MB, "after the process freed it, memory.current is low again: " + current);
     if (!Files.exists(holder.resolve("memory.peak"))) {
       // Before 5.19: the driver says the peak is unknown and that it samples it instead.
       assertEquals(MemoryStats.UNKNOWN, driver.stats(holder).peak());
@@ -143,7 +143,7 @@ class V2DriverIT {
       return;
     }
     long peak = value(holder, "memory.peak");
-    assertTrue(peak >= 64 * MIB, "memory.peak keeps the 64 MiB high-water mark: " + peak);
+    assertTrue(peak >= 64 * ONE_MB, "memory.peak keeps the 64 MiB high-water mark: " + peak);
     assertEquals(peak, driver.stats(holder).peak());
     assertEquals(KernelInterfaces.Peak.KERNEL, driver.interfaces(holder).peak());
   }
@@ -179,7 +179,7 @@ class V2DriverIT {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(anon.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("ready", out.readLine());
       CgroupIoException eagain = assertThrows(CgroupIoException.class,
-          () -> ((AbstractCgroupDriver) driver).write(cg.resolve("memory.reclaim"), Long.toString(16 * MIB)));
+          () -> ((AbstractCgroupDriver) driver).write(cg.resolve("memory.reclaim"), Long.toString(16 * ONE_MB)));
       assertEquals(CgroupIoException.Kind.TRY_AGAIN, eagain.kind(), "EAGAIN from memory.reclaim: " + eagain);
       anon.getOutputStream().close();
       assertEquals(0, anon.waitFor());
@@ -195,10 +195,10 @@ class V2DriverIT {
       assertEquals("ready", out.readLine());
       DrainResult r = driver.drain(pinned, System.nanoTime() + Duration.ofSeconds(2).toNanos());
       System.out.printf("[measure] v2 drain with 8 MiB mlocked: %s%n", r);
-      assertTrue(r.pageCacheBefore() >= 23 * MIB, r.toString());
-      assertTrue(r.drainedBytes() >= 15 * MIB, "the free 16 MiB went: " + r);
+      assertTrue(r.pageCacheBefore() >= 23 * ONE_MB, r.toString());
+      assertTrue(r.drainedBytes() >= 15 * ONE_MB, "the free 16 MiB went: " + r);
       assertFalse(r.complete(), "the locked 8 MiB could not: " + r);
-      assertTrue(r.pageCacheAfter() >= 7 * MIB, r.toString());
+      assertTrue(r.pageCacheAfter() >= 7 * ONE_MB, r.toString());
     } finally {
       pin.destroyForcibly().waitFor();
     }
@@ -212,7 +212,7 @@ class V2DriverIT {
   @Test
   void drainThroughMemoryHighEmptiesAnEmptiedCgroupAndRestoresItsValue() throws Exception {
     V2Driver v2 = (V2Driver) driver;
-    driver.setThrottleLimit(cg, 48 * MIB);
+    driver.setThrottleLimit(cg, 48 * ONE_MB);
     Path clean = Workloads.freshFile(files, "clean", 24);
     assertEquals(0, startIn(cg, Workloads.readNoAtime(clean)).waitFor());
     // 8 MiB written without fsync: dirty until the flusher or the drain's wait gets them written.
@@ -220,13 +220,13 @@ class V2DriverIT {
         "status=none")).waitFor());
     assertTrue(awaitUnpopulated(cg, Duration.ofSeconds(10)));
     MemoryStats before = driver.memoryStat(cg);
-    assertTrue(before.pageCache() >= 30 * MIB, "24 MiB read and 8 MiB written are charged: " + before);
+    assertTrue(before.pageCache() >= 30 * ONE_MB, "24 MiB read and 8 MiB written are charged: " + before);
 
     long dyingBefore = driver.dyingMemcgsUnder(cgroups.root());
     DrainResult r = v2.drainThroughHigh(cg, System.nanoTime() + Duration.ofSeconds(30).toNanos());
     System.out.printf("[measure] drain through memory.high on %s: %s%n", System.getProperty("os.version"), r);
     assertTrue(r.complete(), "every page went, the dirty ones once written: " + r);
-    assertEquals(48 * MIB, value(cg, "memory.high"), "the previous memory.high is back");
+    assertEquals(48 * ONE_MB, value(cg, "memory.high"), "the previous memory.high is back");
     assertEquals(0, keyValues(cg, "memory.events").get("oom"), "a zero memory.high counts no OOM event");
     driver.delete(cg, System.nanoTime() + Duration.ofSeconds(5).toNanos());
     if (io.github.yarnmemcg.testing.DyingMemcgs.kernelReleasesWritebackOfRemovedCgroups()) {
@@ -285,7 +285,7 @@ class V2DriverIT {
    */
   @Test
   void freezeThenSignalTakesAForkBombInOneCall() throws Exception {
-    driver.setLimits(cg, 64 * MIB, 0);
+    driver.setLimits(cg, 64 * ONE_MB, 0);
     Process bomb = startIn(cg, List.of("bash", "-c", "b() { b | b & }; b"));
     Await.until("the bomb to spread", Duration.ofSeconds(20), () -> driver.pids(cg).size() >= 20);
     int spread = driver.pids(cg).size();

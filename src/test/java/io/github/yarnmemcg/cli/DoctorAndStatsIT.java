@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code yarn-memcg doctor} and {@code stats} on the host's real memory controller. */
 class DoctorAndStatsIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -126,7 +126,7 @@ class DoctorAndStatsIT {
     Path root = cgroups.root();
     String id = "container_1700000000000_0002_01_000001";
     Path cgroup = ContainerCgroups.create(cgroups, id);
-    driver.setHardLimit(cgroup, 256 * MIB);
+    driver.setHardLimit(cgroup, 256 * ONE_MB);
     driver.create(root.resolve("not-a-container"));
     Process reader = new ProcessBuilder(driver.joinThenExec(cgroup,
         Workloads.readNoAtime(Workloads.freshFile(files, "input", 8)))).inheritIO().start();
@@ -142,10 +142,10 @@ class DoctorAndStatsIT {
     assertEquals(1, c.get("processes").asInt());
     assertEquals("running", c.get("state").asText());
     assertEquals("application_1700000000000_0002", c.get("applicationId").asText());
-    assertTrue(c.get("anonBytes").asLong() >= 31 * MIB, json.out());
-    assertTrue(c.get("pageCacheBytes").asLong() >= 7 * MIB, json.out());
-    assertEquals(256 * MIB, c.get("limitBytes").asLong());
-    assertTrue(c.get("peakBytes").asLong() >= 38 * MIB, json.out());
+    assertTrue(c.get("anonBytes").asLong() >= 31 * ONE_MB, json.out());
+    assertTrue(c.get("pageCacheBytes").asLong() >= 7 * ONE_MB, json.out());
+    assertEquals(256 * ONE_MB, c.get("limitBytes").asLong());
+    assertTrue(c.get("peakBytes").asLong() >= 38 * ONE_MB, json.out());
 
     MainTest.Ran table = MainTest.run("stats", "--root", root.toString());
     assertEquals(Main.OK, table.code(), table.err());

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** The doctor's node-wide lines, from settings and /proc/meminfo figures. */
 class NodeMemoryCheckTest {
-  private static final long MIB = 1L << 20;
 
   static MemcgConfiguration settings(String key, String value) {
     Configuration conf = new Configuration(false);
@@ -30,14 +30,14 @@ class NodeMemoryCheckTest {
 
   @Test
   void theNodeLimitIsJudgedAgainstTheNodesMemory() {
-    Finding ok = NodeMemoryCheck.nodeLimit(settings(null, null), 8192 * MIB);
+    Finding ok = NodeMemoryCheck.nodeLimit(settings(null, null), 8192 * ONE_MB);
     assertEquals(Finding.Level.OK, ok.level(), ok.text());
     assertTrue(ok.text().contains("node limit 4096 MiB") && ok.text().contains("4096 MiB stay"), ok.text());
-    Finding all = NodeMemoryCheck.nodeLimit(settings(null, null), 4000 * MIB);
+    Finding all = NodeMemoryCheck.nodeLimit(settings(null, null), 4000 * ONE_MB);
     assertEquals(Finding.Level.WARN, all.level(), all.text());
-    Finding off = NodeMemoryCheck.nodeLimit(settings("yarn.nodemanager.memcg.node-limit-mb", "off"), 8192 * MIB);
+    Finding off = NodeMemoryCheck.nodeLimit(settings("yarn.nodemanager.memcg.node-limit-mb", "off"), 8192 * ONE_MB);
     assertEquals(Finding.Level.INFO, off.level(), off.text());
-    Finding set = NodeMemoryCheck.nodeLimit(settings("yarn.nodemanager.memcg.node-limit-mb", "2048"), 8192 * MIB);
+    Finding set = NodeMemoryCheck.nodeLimit(settings("yarn.nodemanager.memcg.node-limit-mb", "2048"), 8192 * ONE_MB);
     assertTrue(set.text().contains("node limit 2048 MiB"), set.text());
   }
 

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.cli;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Tag("v1-guest")
 class SweepIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -70,7 +70,7 @@ class SweepIT {
     Path orphan = root.resolve(id(1));
     driver.create(orphan);
     runIn(orphan, Workloads.readNoAtime(Workloads.freshFile(files, "orphan-input", 8)));
-    assertTrue(driver.stats(orphan).pageCache() >= 7 * MIB, "the orphan holds its input in page cache");
+    assertTrue(driver.stats(orphan).pageCache() >= 7 * ONE_MB, "the orphan holds its input in page cache");
     Path running = root.resolve(id(2));
     driver.create(running);
     holdIn(running);
@@ -102,7 +102,7 @@ class SweepIT {
 
     assertTrue(Files.isDirectory(running) && driver.pids(running).size() == 1, "the running container is untouched");
     assertTrue(holders.get(0).isAlive());
-    assertTrue(Files.isDirectory(other) && driver.stats(other).pageCache() >= 3 * MIB,
+    assertTrue(Files.isDirectory(other) && driver.stats(other).pageCache() >= 3 * ONE_MB,
         "a cgroup not named like a container is neither drained nor removed");
     assertTrue(Files.isDirectory(badName));
     assertTrue(Files.isDirectory(outsideContainer), "nothing outside the root is touched");

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the caps, the restart and the control are the lifecycle's own logic and run on the host.
  */
 class ApplicationEndIT {
-  private static final long MIB = FileUtils.ONE_MB;
   private static final int CONTAINERS = 8;
   private static final int FILE_MIB = 8;
   private static final String APP = "application_1700000000000_0001";
@@ -77,7 +77,7 @@ class ApplicationEndIT {
     List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
     for (int i = 1; i <= CONTAINERS; i++) {
       String id = Lifecycles.containerId(i);
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       List<String> dd = new ArrayList<>(List.of("dd", "if=/dev/zero", "of=" + appDir.resolve("out-" + i), "bs=1M",
           "count=" + FILE_MIB, "status=none"));
       if (fsync) {
@@ -86,7 +86,7 @@ class ApplicationEndIT {
       Process p = new ProcessBuilder(driver.joinThenExec(cg, dd)).inheritIO().start();
       assertEquals(0, p.waitFor());
       MemoryStats s = driver.stats(cg);
-      assertTrue(s.file() >= (FILE_MIB - 1) * MIB, "the container's output is in its page cache: " + s);
+      assertTrue(s.file() >= (FILE_MIB - 1) * ONE_MB, "the container's output is in its page cache: " + s);
       cleanups.add(memcgs.complete(id).cleanup());
     }
     return cleanups;
@@ -131,8 +131,8 @@ class ApplicationEndIT {
     @Override
     public String toString() {
       return String.format("cached at exit %.1f MiB, freed without eviction %.1f MiB, evicted %.1f MiB, charged at"
-          + " removal %.1f MiB", cachedAtExit / (double) MIB, freed / (double) MIB, evicted / (double) MIB,
-          chargedAtRemoval / (double) MIB);
+          + " removal %.1f MiB", cachedAtExit / (double) ONE_MB, freed / (double) ONE_MB, evicted / (double) ONE_MB,
+          chargedAtRemoval / (double) ONE_MB);
     }
   }
 
@@ -270,7 +270,7 @@ class ApplicationEndIT {
     for (int i = 1; i <= CONTAINERS; i++) {
       Path input = Workloads.freshFile(files, "input-" + i, FILE_MIB);
       String id = Lifecycles.containerId(i);
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       Workloads.run(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)));
       cleanups.add(memcgs.complete(id).cleanup());
     }
@@ -281,9 +281,9 @@ class ApplicationEndIT {
     Totals t = totals(cleanups);
     long cachedInRoot = cgroups.driver().stats(cgroups.root()).file();
     System.out.printf("[measure] KERNEL_REPARENTS readers: %s; the root's page cache after removal %.1f MiB%n", t,
-        cachedInRoot / (double) MIB);
+        cachedInRoot / (double) ONE_MB);
     assertEquals(0, t.evicted());
-    assertTrue(cachedInRoot >= CONTAINERS * (FILE_MIB - 1) * MIB, "the inputs stayed cached, in the parent");
+    assertTrue(cachedInRoot >= CONTAINERS * (FILE_MIB - 1) * ONE_MB, "the inputs stayed cached, in the parent");
     assertEquals(List.of(), memcgs.containerIds());
     assertNothingDying(baseline);
   }
@@ -295,7 +295,7 @@ class ApplicationEndIT {
     Path appDir = files.resolve("appcache").resolve(APP);
     Totals t = totals(writers(appDir));
     System.out.println("[measure] AT_EXIT control: " + t);
-    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * MIB, "the eager drain evicted the output: " + t);
+    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * ONE_MB, "the eager drain evicted the output: " + t);
   }
 
   /**
@@ -320,7 +320,7 @@ class ApplicationEndIT {
         () -> memcgs.containerIds().isEmpty());
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     System.out.printf("[measure] carried over a restart: freed without eviction %.1f MiB, evicted %.1f KiB%n",
-        c.freedWithoutEviction() / (double) MIB, c.evictedBytes() / 1024.0);
+        c.freedWithoutEviction() / (double) ONE_MB, c.evictedBytes() / 1024.0);
     assertTrue(c.evictedBytes() <= METADATA, "the application's deletion freed the output; at most the"
         + " filesystem's metadata pages the containers were first to touch were evicted: " + c);
   }
@@ -342,7 +342,7 @@ class ApplicationEndIT {
     open(DrainWhen.APPLICATION_END, Duration.ofSeconds(2), 512);
     List<CompletableFuture<CleanupResult>> byAge = writers(files.resolve("age"));
     Totals t = totals(byAge);
-    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * MIB, "after 2 s they were drained anyway: " + t);
+    assertTrue(t.evicted() >= CONTAINERS * (FILE_MIB - 1) * ONE_MB, "after 2 s they were drained anyway: " + t);
     Await.until(() -> "no cgroup left", Duration.ofSeconds(10), () -> memcgs.containerIds().isEmpty());
   }
 }

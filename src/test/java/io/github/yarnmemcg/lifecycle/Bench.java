@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.testing.StandInDriver;
 import java.io.IOException;
@@ -15,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Bench {
   static final long KIB = 1 << 10;
-  static final long MIB = 1 << 20;
   /** The CPUs the retire budget is computed for: few, so that the count in the settings decides it. */
   static final int CPUS = 2;
 
@@ -43,7 +44,7 @@ final class Bench {
     return new LifecycleSettings(true, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
         1, Duration.ofSeconds(10))
         .withDrainWhen(when, Duration.ofMinutes(1), 2)
-        .withRetire(RetireSettings.of(2, 64 * MIB, MIB, Duration.ofSeconds(30)));
+        .withRetire(RetireSettings.of(2, 64 * ONE_MB, ONE_MB, Duration.ofSeconds(30)));
   }
 
   static LifecycleSettings drainOff() {

@@ -2,7 +2,7 @@ package io.github.yarnmemcg.lifecycle;
 
 import static io.github.yarnmemcg.lifecycle.Bench.APP;
 import static io.github.yarnmemcg.lifecycle.Bench.KIB;
-import static io.github.yarnmemcg.lifecycle.Bench.MIB;
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static io.github.yarnmemcg.lifecycle.Bench.result;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,7 +54,7 @@ class CleanupTest {
   @Test
   void atContainerExitTheCgroupIsKilledThenDrainedThenRemovedAtOnce() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
-    b.container(1).processes(41, 42).pageCache(8 * MIB);
+    b.container(1).processes(41, 42).pageCache(8 * ONE_MB);
     Cleanup c = b.complete(1);
     CleanupResult r = result(c);
     assertAll(
@@ -65,8 +65,8 @@ class CleanupTest {
         () -> assertEquals(0, b.driver.calls(Op.DRAIN).get(0).processes(), "drained empty"),
         () -> assertEquals(Outcome.CLEANED, r.outcome()),
         () -> assertTrue(r.removed()),
-        () -> assertEquals(8 * MIB, r.cachedAtExit()),
-        () -> assertEquals(8 * MIB, r.evictedBytes()),
+        () -> assertEquals(8 * ONE_MB, r.cachedAtExit()),
+        () -> assertEquals(8 * ONE_MB, r.evictedBytes()),
         () -> assertEquals(0, r.freedWithoutEviction()),
         () -> assertEquals(0, r.leftCharged()),
         () -> assertEquals(1, r.attempts()),
@@ -80,14 +80,14 @@ class CleanupTest {
   void withTheDrainOffTheCgroupIsRemovedWithWhatItStillHolds() throws Exception {
     Bench b = new Bench(tmp, Bench.drainOff());
     assertSame(CleanupPolicy.NO_DRAIN, b.cleanups.policy());
-    b.container(1).pageCache(8 * MIB).shmem(MIB);
+    b.container(1).pageCache(8 * ONE_MB).shmem(ONE_MB);
     CleanupResult r = result(b.complete(1));
     assertAll(
         () -> assertEquals(List.of(Op.KILL, Op.DELETE), ops(b, Op.KILL, Op.DRAIN, Op.DELETE, Op.SET_SOFT_LIMIT)),
         () -> assertEquals(Outcome.CLEANED, r.outcome()),
         () -> assertEquals(0, r.evictedBytes()),
-        () -> assertEquals(9 * MIB, r.leftCharged(), "page cache and shmem"),
-        () -> assertEquals(9 * MIB, b.counters.snapshot().chargedAtRemoval()),
+        () -> assertEquals(9 * ONE_MB, r.leftCharged(), "page cache and shmem"),
+        () -> assertEquals(9 * ONE_MB, b.counters.snapshot().chargedAtRemoval()),
         () -> assertEquals(0, b.counters.snapshot().leftCharged(), "not a failed drain: there was none"));
   }
 
@@ -95,19 +95,19 @@ class CleanupTest {
   void onAKernelThatReparentsTheCgroupIsRemovedAtOnceWithoutADrain() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.AUTO));
     b.cleanups.policy(CleanupPolicy.KERNEL_REPARENTS);
-    b.container(1).pageCache(8 * MIB);
+    b.container(1).pageCache(8 * ONE_MB);
     CleanupResult r = result(b.complete(1));
     assertAll(
         () -> assertEquals(List.of(Op.KILL, Op.DELETE), ops(b, Op.KILL, Op.DRAIN, Op.DELETE, Op.SET_SOFT_LIMIT)),
         () -> assertEquals(0, r.evictedBytes()),
-        () -> assertEquals(8 * MIB, r.leftCharged(), "moved to the parent by the kernel"),
+        () -> assertEquals(8 * ONE_MB, r.leftCharged(), "moved to the parent by the kernel"),
         () -> assertEquals(0, b.counters.snapshot().leftCharged()));
   }
 
   @Test
   void afterApplicationTheCgroupWaitsUnprotectedUntilItsApplicationHasEnded() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(8 * MIB);
+    b.container(1).pageCache(8 * ONE_MB);
     Cleanup c = b.complete(1);
     assertEquals(State.WAIT, c.state());
     assertEquals(0, b.driver.cgroup(b.cgroupOf(1)).softLimit(), "unprotected while it waits");
@@ -124,14 +124,14 @@ class CleanupTest {
     assertAll(
         () -> assertEquals(State.DONE, c.state()),
         () -> assertEquals(s(15).toNanos(), r.waitedNanos()),
-        () -> assertEquals(8 * MIB, r.evictedBytes()),
+        () -> assertEquals(8 * ONE_MB, r.evictedBytes()),
         () -> assertEquals(0, b.counters.snapshot().waiting()));
   }
 
   @Test
   void theNodeManagerDeletingApplicationFilesMakesAWaitingCgroupAskAtOnce() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(8 * MIB);
+    b.container(1).pageCache(8 * ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(ms(2_500));
     b.ended.add(APP);
@@ -143,21 +143,21 @@ class CleanupTest {
   @Test
   void aWaitingCgroupIsDrainedOnceItHasWaitedTheAgeCap() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(8 * MIB);
+    b.container(1).pageCache(8 * ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(ms(59_999));
     assertEquals(State.WAIT, c.state());
     b.time.advance(ms(1));
     CleanupResult r = result(c);
     assertEquals(s(60).toNanos(), r.waitedNanos());
-    assertEquals(8 * MIB, r.evictedBytes());
+    assertEquals(8 * ONE_MB, r.evictedBytes());
   }
 
   @Test
   void overTheCountCapTheLongestWaitingCgroupIsDrained() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
     for (int i = 1; i <= 3; i++) {
-      b.container(i).pageCache(MIB);
+      b.container(i).pageCache(ONE_MB);
     }
     Cleanup first = b.complete(1);
     b.time.advance(s(1));
@@ -178,7 +178,7 @@ class CleanupTest {
   void retireKeepsTheCgroupEmptyAndUnprotectedAndNeverDrainsItWhileItHoldsPages() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET));
     assertSame(CleanupPolicy.RETIRE, b.cleanups.policy());
-    b.container(1).pageCache(64 * MIB);
+    b.container(1).pageCache(64 * ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(Duration.ofHours(1));
     assertAll(
@@ -188,13 +188,13 @@ class CleanupTest {
         () -> assertTrue(b.driver.calls(Op.DRAIN).isEmpty()),
         () -> assertTrue(b.driver.calls(Op.MEMORY_STAT).size() > 100, "looked at every 30 s"),
         () -> assertEquals(1, b.counters.snapshot().retired()),
-        () -> assertEquals(64 * MIB, b.counters.snapshot().retiredBytes()));
+        () -> assertEquals(64 * ONE_MB, b.counters.snapshot().retiredBytes()));
   }
 
   @Test
   void aRetiredCgroupIsReleasedAfterTwoReadingsBelowTheThresholdAStatisticsFlushApart() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET));
-    b.container(1).pageCache(64 * MIB);
+    b.container(1).pageCache(64 * ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(s(10));
     b.container(1).pageCache(100 * KIB);
@@ -206,7 +206,7 @@ class CleanupTest {
     assertAll(
         () -> assertEquals(Outcome.CLEANED, r.outcome()),
         () -> assertEquals(100 * KIB, r.evictedBytes()),
-        () -> assertEquals(64 * MIB - 100 * KIB, r.freedWithoutEviction()),
+        () -> assertEquals(64 * ONE_MB - 100 * KIB, r.freedWithoutEviction()),
         () -> assertEquals(ms(32_500).toNanos(), r.waitedNanos()),
         () -> assertEquals(1, b.counters.snapshot().released()),
         () -> assertEquals(0, b.counters.snapshot().retired()),
@@ -216,11 +216,11 @@ class CleanupTest {
   @Test
   void aReadingAboveTheThresholdBetweenTheTwoStartsTheConfirmationOver() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET));
-    b.container(1).pageCache(64 * MIB);
+    b.container(1).pageCache(64 * ONE_MB);
     Cleanup c = b.complete(1);
     b.container(1).pageCache(100 * KIB);
     b.time.advance(s(31));
-    b.container(1).pageCache(8 * MIB);
+    b.container(1).pageCache(8 * ONE_MB);
     b.time.advance(s(2));
     b.container(1).pageCache(100 * KIB);
     // Low again at the 60 s pass: released 2.5 s after that reading, not at it.
@@ -245,35 +245,35 @@ class CleanupTest {
   void overTheBudgetTheRetiredCgroupLeastLikelyToBeReadAgainIsDrained() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET));
     for (int i = 1; i <= 3; i++) {
-      b.container(i).pageCache(8 * MIB);
+      b.container(i).pageCache(8 * ONE_MB);
     }
     Cleanup oldestButRead = b.complete(1);
     b.time.advance(s(10));
     Cleanup cold = b.complete(2);
     b.time.advance(s(10));
     // Someone reads the oldest one's pages again: seen at the pass at 30 s.
-    b.container(1).activeFile(4 * MIB);
+    b.container(1).activeFile(4 * ONE_MB);
     b.time.advance(s(10));
     Cleanup youngest = b.complete(3);
     CleanupResult r = result(cold);
     assertAll(
         () -> assertEquals(State.RETIRED, oldestButRead.state()),
         () -> assertEquals(State.RETIRED, youngest.state()),
-        () -> assertEquals(8 * MIB, r.evictedBytes()),
+        () -> assertEquals(8 * ONE_MB, r.evictedBytes()),
         () -> assertEquals(s(20).toNanos(), r.waitedNanos()),
         () -> assertEquals(1, b.counters.snapshot().drainedOverBudget()),
-        () -> assertEquals(8 * MIB, b.counters.snapshot().evictedOverBudget()),
+        () -> assertEquals(8 * ONE_MB, b.counters.snapshot().evictedOverBudget()),
         () -> assertEquals(2, b.counters.snapshot().retired()),
-        () -> assertEquals(16 * MIB, b.counters.snapshot().retiredBytes()));
+        () -> assertEquals(16 * ONE_MB, b.counters.snapshot().retiredBytes()));
   }
 
   @Test
   void withABudgetOfNoneEveryRetiringCgroupIsDrainedAtOnce() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET)
-        .withRetire(RetireSettings.of(0, 64 * MIB, MIB, Duration.ofSeconds(30))));
-    b.container(1).pageCache(8 * MIB);
+        .withRetire(RetireSettings.of(0, 64 * ONE_MB, ONE_MB, Duration.ofSeconds(30))));
+    b.container(1).pageCache(8 * ONE_MB);
     CleanupResult r = result(b.complete(1));
-    assertEquals(8 * MIB, r.evictedBytes());
+    assertEquals(8 * ONE_MB, r.evictedBytes());
     assertEquals(1, b.counters.snapshot().drainedOverBudget());
     assertEquals(0, b.counters.snapshot().retired());
   }
@@ -281,7 +281,7 @@ class CleanupTest {
   @Test
   void aReleasedCgroupWhoseRemainderWillNotGoIsRetiredAgainUntilItDoes() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.OVER_BUDGET));
-    b.container(1).pageCache(64 * MIB);
+    b.container(1).pageCache(64 * ONE_MB);
     Cleanup c = b.complete(1);
     long start = b.time.nanoTime();
     b.container(1).pageCache(0).pinned(200 * KIB);
@@ -310,7 +310,7 @@ class CleanupTest {
   void dirtyPagesAreDrainedOnceTheFlusherHasWrittenThemWithBackoffMeanwhile() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
     long start = b.time.nanoTime();
-    b.container(1).pageCache(4 * MIB).dirty(4 * MIB);
+    b.container(1).pageCache(4 * ONE_MB).dirty(4 * ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(s(1));
     assertEquals(State.DRAIN, c.state());
@@ -320,14 +320,14 @@ class CleanupTest {
     assertAll(
         // Again at once after progress, then 250 ms doubling while nothing goes.
         () -> assertEquals(List.of(ms(0), ms(0), ms(250), ms(750), ms(1_750)), times(b, Op.DRAIN, start)),
-        () -> assertEquals(8 * MIB, r.evictedBytes()),
+        () -> assertEquals(8 * ONE_MB, r.evictedBytes()),
         () -> assertEquals(0, r.leftCharged()));
   }
 
   @Test
   void aDrainStopsAtItsBudgetInHalfSecondSlicesAndRemovesWhatIsLeftCharged() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
-    b.container(1).pageCache(MIB).pinned(4 * MIB);
+    b.container(1).pageCache(ONE_MB).pinned(4 * ONE_MB);
     long start = b.time.nanoTime();
     Cleanup c = b.complete(1);
     b.time.advance(ms(9_999));
@@ -338,8 +338,8 @@ class CleanupTest {
     assertAll(
         () -> assertTrue(drains.stream().allMatch(d -> d.value() - d.at() <= ms(500).toNanos()), "slices"),
         () -> assertTrue(drains.stream().allMatch(d -> d.value() <= start + s(10).toNanos()), "within budget"),
-        () -> assertEquals(MIB, r.evictedBytes()),
-        () -> assertEquals(4 * MIB, r.leftCharged()),
+        () -> assertEquals(ONE_MB, r.evictedBytes()),
+        () -> assertEquals(4 * ONE_MB, r.leftCharged()),
         () -> assertEquals(1, b.counters.snapshot().leftCharged()),
         () -> assertFalse(Files.exists(b.cgroupOf(1))));
   }
@@ -349,7 +349,7 @@ class CleanupTest {
   @Test
   void aFailedStepIsRetriedWithBackoffDoublingFromOneSecondAndResumesWhereItFailed() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
-    b.container(1).pageCache(MIB);
+    b.container(1).pageCache(ONE_MB);
     b.driver.fail(Op.DELETE, b.cgroupOf(1), CgroupIoException.Kind.OTHER, 3);
     long start = b.time.nanoTime();
     Cleanup c = b.complete(1);
@@ -369,7 +369,7 @@ class CleanupTest {
   @Test
   void aStepStillFailingAfterTheGiveUpTimeIsGivenUpAndTheCgroupLeft() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
-    b.container(1).pageCache(MIB);
+    b.container(1).pageCache(ONE_MB);
     b.driver.fail(Op.DELETE, b.cgroupOf(1), CgroupIoException.Kind.PERMISSION_DENIED, Integer.MAX_VALUE);
     long start = b.time.nanoTime();
     Cleanup c = b.complete(1);
@@ -392,7 +392,7 @@ class CleanupTest {
   @Test
   void theGiveUpTimeCountsFromTheFirstOfTheFailuresInARowOnly() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).processes(7).survivesKill(true).pageCache(MIB);
+    b.container(1).processes(7).survivesKill(true).pageCache(ONE_MB);
     Cleanup c = b.complete(1);
     b.time.advance(s(2));
     assertEquals(State.KILL, c.state(), "processes left after SIGKILL: retried");
@@ -419,7 +419,7 @@ class CleanupTest {
   @Test
   void rmdirRetriesOnEbusyAreCounted() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.CONTAINER_EXIT));
-    b.container(1).pageCache(MIB).busyRmdirs(3);
+    b.container(1).pageCache(ONE_MB).busyRmdirs(3);
     CleanupResult r = result(b.complete(1));
     assertEquals(3, r.deleteRetries());
     assertEquals(3, b.counters.snapshot().deleteRetries());
@@ -429,7 +429,7 @@ class CleanupTest {
   @Test
   void aCgroupRemovedByOthersWhileItWaitedEndsAbsent() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(MIB);
+    b.container(1).pageCache(ONE_MB);
     Cleanup c = b.complete(1);
     Files.delete(b.cgroupOf(1));
     b.ended.add(APP);
@@ -447,7 +447,7 @@ class CleanupTest {
   @Test
   void aRelaunchSupersedesTheWaitingCleanupAndTheCgroupStays() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(MIB);
+    b.container(1).pageCache(ONE_MB);
     Cleanup c = b.complete(1);
     b.cleanups.supersede(Bench.id(1));
     b.ended.add(APP);
@@ -465,7 +465,7 @@ class CleanupTest {
   @Test
   void aSecondCompletionOfTheSameContainerJoinsTheCleanupUnderWay() throws Exception {
     Bench b = new Bench(tmp, Bench.settings(DrainWhen.APPLICATION_END));
-    b.container(1).pageCache(MIB);
+    b.container(1).pageCache(ONE_MB);
     Cleanup first = b.complete(1);
     assertSame(first, b.complete(1));
     assertEquals(1, b.driver.calls(Op.KILL).size());

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2-stage")
 @Tag("v1-guest")
 class ContainerMemcgsIT {
-  private static final long MIB = 1 << 20;
   private static final int CONTAINERS = 20;
 
   @RegisterExtension
@@ -56,11 +56,11 @@ class ContainerMemcgsIT {
     long[] completeNanos = new long[CONTAINERS];
     for (int i = 1; i <= CONTAINERS; i++) {
       String id = Lifecycles.containerId(i);
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       Process p = new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(inputs.get(i - 1))))
           .inheritIO().start();
       assertEquals(0, p.waitFor());
-      assertTrue(driver.stats(cg).pageCache() >= 7 * MIB, "the container left its input in page cache");
+      assertTrue(driver.stats(cg).pageCache() >= 7 * ONE_MB, "the container left its input in page cache");
       long t0 = System.nanoTime();
       cleanups.add(memcgs.complete(id).cleanup());
       completeNanos[i - 1] = System.nanoTime() - t0;
@@ -99,7 +99,7 @@ class ContainerMemcgsIT {
     });
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     assertEquals(CONTAINERS, c.cleaned());
-    assertTrue(c.evictedBytes() >= CONTAINERS * 7 * MIB, "the drain reclaimed the containers' inputs: " + c);
+    assertTrue(c.evictedBytes() >= CONTAINERS * 7 * ONE_MB, "the drain reclaimed the containers' inputs: " + c);
     assertEquals(0, c.leftCharged());
     assertEquals(0, c.pendingCleanups());
   }
@@ -114,13 +114,13 @@ class ContainerMemcgsIT {
       // page cache stays cached, charged to the root. What this kernel cannot free at removal is dirty writeback
       // (ApplicationEndIT's dirty writers).
       assertEquals(0, left.underRoot().orElseThrow().descendants(), "7.1+: nothing stays dying: " + left);
-      assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * MIB, "the page cache stayed cached in the root: " + left);
+      assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * ONE_MB, "the page cache stayed cached in the root: " + left);
       return;
     }
     // The node-wide count can only be lowered by other memcgs freed meanwhile, so it is checked loosely;
     // the charge still held under this test's own root is exact.
     assertTrue(left.nodeDyingAdded() >= CONTAINERS / 2, "undrained containers stay dying: " + left);
-    assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * MIB, "their page cache is still charged under the root: " + left);
+    assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * ONE_MB, "their page cache is still charged under the root: " + left);
     assertFalse(left.nothingPinned(), "and the drained run's check fails on them: " + left);
     left.underRoot().ifPresent(u -> {
       assertTrue(u.descendants() >= CONTAINERS / 2, "cgroup v2: the root's cgroup.stat counts them dying: " + left);
@@ -137,7 +137,7 @@ class ContainerMemcgsIT {
   void finalFiguresHaveThePeakOfTheRunningContainerKeptOrSampled() throws Exception {
     open(true);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 128 * MIB, true);
+    Path cg = memcgs.start(id, 128 * ONE_MB, true);
     Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.holdAnon(64))).start();
     try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
         java.nio.charset.StandardCharsets.UTF_8))) {
@@ -155,8 +155,8 @@ class ContainerMemcgsIT {
         + " %s MiB%n", MemoryStats.mib(s.peak()), c.peakSampled() ? "sampled" : "the kernel's",
         MemoryStats.mib(atEnd));
     assertEquals(!kernelKeepsPeak, c.peakSampled(), "sampled exactly where the kernel keeps no peak");
-    assertTrue(atEnd < 32 * MIB, "the control: its use at the end was low: " + MemoryStats.mib(atEnd));
-    assertTrue(s.peak() >= 64 * MIB, "the peak is the 64 MiB it held: " + s);
+    assertTrue(atEnd < 32 * ONE_MB, "the control: its use at the end was low: " + MemoryStats.mib(atEnd));
+    assertTrue(s.peak() >= 64 * ONE_MB, "the peak is the 64 MiB it held: " + s);
     assertEquals(CleanupResult.Outcome.CLEANED, c.cleanup().get(60, TimeUnit.SECONDS).outcome());
   }
 
@@ -164,7 +164,7 @@ class ContainerMemcgsIT {
   void leftoverProcessIsKilledAndTheCgroupDeleted() throws Exception {
     open(true);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg,
         List.of("sh", "-c", "setsid sleep 600 > /dev/null 2>&1 &"))).inheritIO().start();
     assertEquals(0, p.waitFor());
@@ -195,7 +195,7 @@ class ContainerMemcgsIT {
     memcgs.bootstrap();
     Path input = Workloads.freshFile(files, "pinned", 8);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
     Process pin = Workloads.mlockFile(input);
@@ -203,7 +203,7 @@ class ContainerMemcgsIT {
       CleanupResult r = memcgs.complete(id).cleanup().get(30, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
       assertTrue(r.removed() && !Files.exists(cg), "removed anyway: " + r);
-      assertTrue(r.leftCharged() >= 7 * MIB, "and what it left charged is reported: " + r);
+      assertTrue(r.leftCharged() >= 7 * ONE_MB, "and what it left charged is reported: " + r);
       assertEquals(1, memcgs.counters().snapshot().leftCharged());
     } finally {
       pin.destroyForcibly().waitFor();
@@ -216,21 +216,21 @@ class ContainerMemcgsIT {
   @Test
   void limitsFollowHadoopForGuaranteedAndOpportunistic() throws Exception {
     open(true);
-    Path g = memcgs.start(Lifecycles.containerId(1), 100 * MIB, true);
-    Path o = memcgs.start(Lifecycles.containerId(2), 100 * MIB, false);
-    assertEquals(100 * MIB, cgroups.driver().stats(g).limit());
+    Path g = memcgs.start(Lifecycles.containerId(1), 100 * ONE_MB, true);
+    Path o = memcgs.start(Lifecycles.containerId(2), 100 * ONE_MB, false);
+    assertEquals(100 * ONE_MB, cgroups.driver().stats(g).limit());
     if (cgroups.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1) {
-      assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.soft_limit_in_bytes")).trim()));
+      assertEquals(90 * ONE_MB, Long.parseLong(Files.readString(g.resolve("memory.soft_limit_in_bytes")).trim()));
       assertEquals(0, Long.parseLong(Files.readString(o.resolve("memory.soft_limit_in_bytes")).trim()));
       assertEquals(0, Integer.parseInt(Files.readString(g.resolve("memory.swappiness")).trim()));
       assertEquals(100, Integer.parseInt(Files.readString(o.resolve("memory.swappiness")).trim()));
     } else {
-      assertEquals(90 * MIB, Long.parseLong(Files.readString(g.resolve("memory.low")).trim()));
+      assertEquals(90 * ONE_MB, Long.parseLong(Files.readString(g.resolve("memory.low")).trim()));
       assertEquals(0, Long.parseLong(Files.readString(o.resolve("memory.low")).trim()));
       assertEquals("1", Files.readString(g.resolve("memory.oom.group")).trim(), "an OOM kill takes the whole container");
       assertEquals("1", Files.readString(o.resolve("memory.oom.group")).trim());
     }
-    memcgs.update(Lifecycles.containerId(1), 200 * MIB, true);
-    assertEquals(200 * MIB, cgroups.driver().stats(g).limit());
+    memcgs.update(Lifecycles.containerId(1), 200 * ONE_MB, true);
+    assertEquals(200 * ONE_MB, cgroups.driver().stats(g).limit());
   }
 }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * guard, not a performance figure: the figures are printed as {@code [measure]} lines).
  */
 class ContainerMemcgsLoadIT {
-  private static final long MIB = 1 << 20;
   private static final int LIFECYCLES = 1000;
   private static final int THREADS = 16;
   private static final int FILE_BYTES = 256 << 10;
@@ -74,7 +74,7 @@ class ContainerMemcgsLoadIT {
     Path input = freshFile(files.resolve("input-" + i), FILE_BYTES);
     CgroupDriver driver = cgroups.driver();
     long t0 = System.nanoTime();
-    Path cg = memcgs.start(id, 64 * MIB, i % 2 == 0);
+    Path cg = memcgs.start(id, 64 * ONE_MB, i % 2 == 0);
     Process p = new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(input)))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
@@ -153,8 +153,8 @@ class ContainerMemcgsLoadIT {
           LIFECYCLES, THREADS, FILE_BYTES >> 10, launched / 1e9, total / 1e9,
           Percentiles.millis(lifecycleNanos, 50), Percentiles.millis(lifecycleNanos, 99),
           Percentiles.millis(lifecycleNanos, 100), Percentiles.millis(cleanupNanos, 50),
-          Percentiles.millis(cleanupNanos, 99), c.deleteRetries(), c.evictedBytes() / (double) MIB, added, held,
-          usage / (double) MIB);
+          Percentiles.millis(cleanupNanos, 99), c.deleteRetries(), c.evictedBytes() / (double) ONE_MB, added, held,
+          usage / (double) ONE_MB);
       // Exact for this root: a dying child's pages stay charged to the root until they are freed. Its kernel
       // objects are reparented to the root and pin nothing, so the root's usage is not the measure here.
       assertTrue(held < FILE_BYTES, "not even one container's input is still charged under the root: " + held);

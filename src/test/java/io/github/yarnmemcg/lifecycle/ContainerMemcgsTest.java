@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
-import static io.github.yarnmemcg.lifecycle.Bench.MIB;
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static io.github.yarnmemcg.lifecycle.Bench.id;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,7 +64,7 @@ class ContainerMemcgsTest {
   @Test
   void aRestartedNodeManagerAdoptsTheCgroupsTheLastOneRetiredAsRetiredEvictingNothing() throws Exception {
     // What the last NodeManager left: an empty, unprotected cgroup holding its container's page cache.
-    driver.cgroup(root.resolve(id(1))).pageCache(16 * MIB);
+    driver.cgroup(root.resolve(id(1))).pageCache(16 * ONE_MB);
     open(DrainWhen.OVER_BUDGET);
     assertEquals(List.of(id(1)), memcgs.sweep(OrphanRule.claimedBy(ContainerMemcgsTest::never)));
     time.runDue();
@@ -72,7 +72,7 @@ class ContainerMemcgsTest {
     assertAll(
         () -> assertEquals(1, kept.size()),
         () -> assertTrue(kept.get(0).retired()),
-        () -> assertEquals(16 * MIB, kept.get(0).held()),
+        () -> assertEquals(16 * ONE_MB, kept.get(0).held()),
         () -> assertEquals(1, memcgs.counters().snapshot().retired()),
         () -> assertTrue(driver.calls(Op.DRAIN).isEmpty(), "nothing evicted by the restart"),
         () -> assertEquals(0, memcgs.counters().snapshot().evictedBytes()));
@@ -84,8 +84,8 @@ class ContainerMemcgsTest {
 
   @Test
   void theRestartsSweepLeavesTheCgroupsOfReacquiredContainersAlone() throws Exception {
-    driver.cgroup(root.resolve(id(1))).processes(11).pageCache(MIB);
-    driver.cgroup(root.resolve(id(2))).pageCache(MIB);
+    driver.cgroup(root.resolve(id(1))).processes(11).pageCache(ONE_MB);
+    driver.cgroup(root.resolve(id(2))).pageCache(ONE_MB);
     open(DrainWhen.OVER_BUDGET);
     assertEquals(List.of(id(2)), memcgs.sweep(OrphanRule.claimedBy(id(1)::equals)));
     time.advance(Duration.ofMinutes(1));
@@ -96,7 +96,7 @@ class ContainerMemcgsTest {
 
   @Test
   void anOrphanStillRunningIsKilledBeforeItIsRetiredAndNeverDrainedWithProcesses() throws Exception {
-    driver.cgroup(root.resolve(id(1))).processes(21, 22).pageCache(MIB);
+    driver.cgroup(root.resolve(id(1))).processes(21, 22).pageCache(ONE_MB);
     open(DrainWhen.CONTAINER_EXIT);
     memcgs.sweep(OrphanRule.claimedBy(ContainerMemcgsTest::never));
     time.runDue();
@@ -122,7 +122,7 @@ class ContainerMemcgsTest {
 
   @Test
   void theKeptCgroupsShowHowLongEachHasWaited() throws Exception {
-    driver.cgroup(root.resolve(id(1))).pageCache(MIB);
+    driver.cgroup(root.resolve(id(1))).pageCache(ONE_MB);
     open(DrainWhen.APPLICATION_END);
     memcgs.complete(id(1));
     time.runDue();

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("v2-5.10")
 class DrainShapesIT {
-  private static final long MIB = 1 << 20;
   /** Containers per shape: 20, or fewer where a kernel stage sets YARN_MEMCG_DRAIN_SHAPES_CONTAINERS (CI time). */
   private static final int CONTAINERS = Integer.parseInt(
       System.getenv().getOrDefault("YARN_MEMCG_DRAIN_SHAPES_CONTAINERS", "20"));
@@ -205,23 +205,23 @@ class DrainShapesIT {
       Path file = paths.get(i - 1);
       FileTime atimeBefore = shape == Shape.READ_ATIME
           ? (FileTime) Files.getAttribute(file, "lastAccessTime") : null;
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       Process p = new ProcessBuilder(driver.joinThenExec(cg, shape.command(file))).inheritIO().start();
       assertEquals(0, p.waitFor(), label + ": container " + i + " failed");
       exitAt[i - 1] = System.nanoTime();
       MemoryStats s = driver.stats(cg);
       // The shape must really be what it claims, or the counts below prove nothing.
       if (shape == Shape.SHMEM) {
-        assertTrue(s.shmem() >= (FILE_MIB - 1) * MIB, label + ": the container's shmem is charged to it: " + s);
+        assertTrue(s.shmem() >= (FILE_MIB - 1) * ONE_MB, label + ": the container's shmem is charged to it: " + s);
       } else {
-        assertTrue(s.file() >= (FILE_MIB - 1) * MIB, label + ": the container left its file in page cache: " + s);
+        assertTrue(s.file() >= (FILE_MIB - 1) * ONE_MB, label + ": the container left its file in page cache: " + s);
       }
       if (shape == Shape.READ_ATIME) {
         FileTime atimeAfter = (FileTime) Files.getAttribute(file, "lastAccessTime");
         assertTrue(atimeAfter.compareTo(atimeBefore) > 0, label + ": relatime updated atime on the read ("
             + atimeBefore + " -> " + atimeAfter + ")");
       }
-      if (s.dirty() >= (FILE_MIB - 1) * MIB) {
+      if (s.dirty() >= (FILE_MIB - 1) * ONE_MB) {
         dirtyAtExit++;
       }
       if (shape == Shape.SHMEM && shm == ShmRemoval.BEFORE_COMPLETE) {
@@ -263,9 +263,9 @@ class DrainShapesIT {
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     System.out.printf("[measure] %-34s dying added %3d, held %6.1f MiB, cleanup p50 %8.1f p99 %8.1f max %8.1f ms,"
         + " exit->cleaned p50 %8.1f max %8.1f ms, leftCharged %2d (counter %d), drained %6.1f MiB,"
-        + " dirty at exit %2d/%d, writeback nudges %d%n", label + ":", added, held / (double) MIB, Percentiles.millis(cleanupNanos, 50),
+        + " dirty at exit %2d/%d, writeback nudges %d%n", label + ":", added, held / (double) ONE_MB, Percentiles.millis(cleanupNanos, 50),
         Percentiles.millis(cleanupNanos, 99), Percentiles.millis(cleanupNanos, 100), Percentiles.millis(exitToCleaned, 50),
-        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.evictedBytes() / (double) MIB, dirtyAtExit,
+        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.evictedBytes() / (double) ONE_MB, dirtyAtExit,
         CONTAINERS, c.writebackNudges());
     return new Run(label, baseline, left, cleanupNanos, exitToCleaned, leftCharged, maxLeftCharged, dirtyAtExit,
         exitAt[0], exitAt[CONTAINERS - 1], c);
@@ -295,7 +295,7 @@ class DrainShapesIT {
     // The node-wide count can only be lowered by other memcgs freed meanwhile, so it is checked loosely;
     // the charge still held under this test's own root is exact.
     assertTrue(r.dyingAdded() >= CONTAINERS / 2, r.label() + ": undrained containers stay dying: " + r);
-    assertTrue(r.bytesHeld() >= CONTAINERS * FILE_MIB / 2 * MIB,
+    assertTrue(r.bytesHeld() >= CONTAINERS * FILE_MIB / 2 * ONE_MB,
         r.label() + ": their page cache is still charged under the root: " + r);
   }
 
@@ -406,7 +406,7 @@ class DrainShapesIT {
   void shmemKeptPastCleanupHoldsTheMemcgUntilTheFileGoes() throws Exception {
     CgroupDriver driver = cgroups.driver();
     Run kept = run(Shape.SHMEM, true, ShmRemoval.KEPT);
-    assertTrue(kept.bytesHeld() >= CONTAINERS * (FILE_MIB - 1) * MIB,
+    assertTrue(kept.bytesHeld() >= CONTAINERS * (FILE_MIB - 1) * ONE_MB,
         "the shmem of the removed cgroups is still charged under the root: " + kept);
     assertTrue(kept.dyingAdded() >= CONTAINERS / 2, "their memcgs are dying while the files exist: " + kept);
     assertEquals(CONTAINERS, kept.leftChargedResults(), "each cleanup reports the shmem it leaves charged: " + kept);
@@ -416,7 +416,7 @@ class DrainShapesIT {
     }
     DyingMemcgs.Left after = DyingMemcgs.leftUnder(driver, memcgs.root(), kept.baseline(), SETTLE_MS);
     System.out.printf("[measure] %-34s dying added %3d, held %6.1f MiB%n", "SHMEM KEPT, files removed after:",
-        after.nodeDyingAdded(), after.pagesSettled() / (double) MIB);
+        after.nodeDyingAdded(), after.pagesSettled() / (double) ONE_MB);
     assertTrue(after.nothingPinned(), "removing the files frees the dying memcgs and their charge: " + after);
   }
 
@@ -472,8 +472,8 @@ class DrainShapesIT {
       if (System.nanoTime() - lastPrint > 5_000_000_000L) {
         lastPrint = System.nanoTime();
         System.out.printf("[diag] t=%.1f s dirty %.1f MiB held %.1f MiB vmstat %s%n",
-            (lastPrint - r.firstExitNanos()) / 1e9, dirty / (double) MIB,
-            DyingMemcgs.heldByRemovedChildren(cgroups.driver(), root) / (double) MIB, vmstatDelta(vmBefore));
+            (lastPrint - r.firstExitNanos()) / 1e9, dirty / (double) ONE_MB,
+            DyingMemcgs.heldByRemovedChildren(cgroups.driver(), root) / (double) ONE_MB, vmstatDelta(vmBefore));
       }
     }
     long cleanAt = System.nanoTime();
@@ -481,8 +481,8 @@ class DrainShapesIT {
     System.out.printf("[measure] %-34s dirty+writeback under the root %s %.1f s after the first exit (%.1f s after"
         + " the last); still held %.1f MiB, dying added %d; node reclaim meanwhile %s%n",
         "WRITE_NO_FSYNC flusher alone:",
-        dirty == 0 ? "reached 0" : "still " + dirty / MIB + " MiB", (cleanAt - r.firstExitNanos()) / 1e9,
-        (cleanAt - r.lastExitNanos()) / 1e9, held / (double) MIB,
+        dirty == 0 ? "reached 0" : "still " + dirty / ONE_MB + " MiB", (cleanAt - r.firstExitNanos()) / 1e9,
+        (cleanAt - r.lastExitNanos()) / 1e9, held / (double) ONE_MB,
         cgroups.driver().dyingMemcgs() - r.baseline(), vmstatDelta(vmBefore));
     // Not asserted: anything that reclaims page cache node-wide meanwhile (another tenant's drop_caches,
     // global pressure) lowers it; the vmstat deltas on the line above show whether that happened.

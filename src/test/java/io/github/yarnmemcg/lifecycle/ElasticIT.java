@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,8 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("not-v2-6.1")
 @Tag("not-v2-7.3")
 class ElasticIT {
-  private static final long MIB = FileUtils.ONE_MB;
-  private static final long NODE_LIMIT = 512 * MIB;
+  private static final long NODE_LIMIT = 512 * ONE_MB;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -110,7 +110,7 @@ class ElasticIT {
     for (Spec s : specs) {
       String id = Lifecycles.containerId(++n);
       ids.put(s.name(), id);
-      Path cg = memcgs.start(id, s.requestMib() * MIB, s.guaranteed());
+      Path cg = memcgs.start(id, s.requestMib() * ONE_MB, s.guaranteed());
       Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.holdAnon(s.holdMib())))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       processes.add(p);
@@ -142,9 +142,9 @@ class ElasticIT {
     System.out.printf("[measure] elastic %s%s: the victim's processes were gone %s after the containers passed"
         + " %d MiB of anonymous memory and shmem; the root's peak %s of its %d MiB limit%n", scenario,
         guarded ? "" : " (control)", crossed.get() == 0 ? "(not seen passed)"
-            : String.format("%.0f ms", (died.get() - crossed.get()) / 1e6), threshold / MIB,
-        rootPeak < 0 ? "(not kept by this kernel)" : rootPeak / MIB + " MiB",
-        NODE_LIMIT / MIB);
+            : String.format("%.0f ms", (died.get() - crossed.get()) / 1e6), threshold / ONE_MB,
+        rootPeak < 0 ? "(not kept by this kernel)" : rootPeak / ONE_MB + " MiB",
+        NODE_LIMIT / ONE_MB);
     Map<String, Boolean> alive = new LinkedHashMap<>();
     String message = null;
     for (Map.Entry<String, Process> e : byName.entrySet()) {

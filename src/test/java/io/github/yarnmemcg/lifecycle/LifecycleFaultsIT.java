@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -43,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("v1-guest")
 class LifecycleFaultsIT {
-  private static final long MIB = 1 << 20;
   private static final Path FREEZER = Paths.get("/sys/fs/cgroup/freezer");
 
   @RegisterExtension
@@ -89,7 +89,7 @@ class LifecycleFaultsIT {
   void doubleForkedStragglerOutsideTheProcessGroupIsKilledThroughTheCgroup() throws Exception {
     open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     // The container's shell forks a subshell that forks a new session (setsid) running a child of its own,
     // then both the subshell and the container's shell exit: what is left is re-parented away from the
     // container, in a process group and session that a process-group kill (Hadoop's default) does not reach.
@@ -127,7 +127,7 @@ class LifecycleFaultsIT {
   Pinned pinnedContainer() throws Exception {
     Path input = Workloads.freshFile(files, "pinned", 8);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(input)))
         .inheritIO().start().waitFor());
     return new Pinned(id, cg, input, Workloads.mlockFile(input));
@@ -149,7 +149,7 @@ class LifecycleFaultsIT {
 
       // Meanwhile another container starts, runs and completes; its cleanup is not queued behind the drain.
       String otherId = Lifecycles.containerId(2);
-      Path other = memcgs.start(otherId, 64 * MIB, true);
+      Path other = memcgs.start(otherId, 64 * ONE_MB, true);
       assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(other, List.of("true"))).start().waitFor());
       CleanupResult second = memcgs.complete(otherId).cleanup().get(60, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, second.outcome(), second.toString());
@@ -159,7 +159,7 @@ class LifecycleFaultsIT {
       p.pin().destroyForcibly().waitFor();
       CleanupResult r = pinned.get(60, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
-      assertTrue(r.leftCharged() < MIB, "the drain finished once the pages could go: " + r);
+      assertTrue(r.leftCharged() < ONE_MB, "the drain finished once the pages could go: " + r);
       assertFalse(Files.exists(p.cgroup(), LinkOption.NOFOLLOW_LINKS));
       System.out.printf("[measure] unfinishable drain: complete() %.3f ms, other container's cleanup meanwhile"
           + " %.1f ms, pinned cleanup after release %.0f ms%n  other: %s%n", completeNanos / 1e6, second.nanos() / 1e6,
@@ -183,11 +183,11 @@ class LifecycleFaultsIT {
       CleanupResult r = pinned.get(60, TimeUnit.SECONDS);
       assertEquals(CleanupResult.Outcome.CLEANED, r.outcome(), r.toString());
       assertTrue(r.nanos() >= budget.toNanos(), "the drain used its whole budget: " + r);
-      assertTrue(r.leftCharged() >= 7 * MIB, "and reported what stayed charged: " + r);
+      assertTrue(r.leftCharged() >= 7 * ONE_MB, "and reported what stayed charged: " + r);
       assertFalse(Files.exists(p.cgroup(), LinkOption.NOFOLLOW_LINKS));
       System.out.printf("[measure] drain over a %d ms budget: complete() %.3f ms, background cleanup %.0f ms,"
           + " %.1f MiB left charged%n", budget.toMillis(), completeNanos / 1e6, r.nanos() / 1e6,
-          r.leftCharged() / (double) MIB);
+          r.leftCharged() / (double) ONE_MB);
     } finally {
       p.pin().destroyForcibly().waitFor();
       Files.delete(p.input());
@@ -284,7 +284,7 @@ class LifecycleFaultsIT {
     List<Path> cgs = new ArrayList<>();
     for (int i = 1; i <= 16; i++) {
       ids.add(Lifecycles.containerId(i));
-      cgs.add(memcgs.start(ids.get(i - 1), 64 * MIB, true));
+      cgs.add(memcgs.start(ids.get(i - 1), 64 * ONE_MB, true));
     }
     lingeringProcesses(cgs);
     List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
@@ -317,16 +317,16 @@ class LifecycleFaultsIT {
   void rootRemovedUnderneathIsRecreatedByTheNextStart() throws Exception {
     open(settings(Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5)));
     String first = Lifecycles.containerId(1);
-    memcgs.start(first, 64 * MIB, true);
+    memcgs.start(first, 64 * ONE_MB, true);
     assertEquals(CleanupResult.Outcome.CLEANED, memcgs.complete(first).cleanup().get(30, TimeUnit.SECONDS)
         .outcome());
     // An operator or a node agent removes the (now empty) root while the NodeManager runs.
     Files.delete(cgroups.root());
 
     String next = Lifecycles.containerId(2);
-    Path cg = memcgs.start(next, 64 * MIB, true);
+    Path cg = memcgs.start(next, 64 * ONE_MB, true);
     assertTrue(Files.isDirectory(cg, LinkOption.NOFOLLOW_LINKS), "the next container got its cgroup");
-    assertEquals(64 * MIB, cgroups.driver().stats(cg).limit());
+    assertEquals(64 * ONE_MB, cgroups.driver().stats(cg).limit());
     assertEquals(0, new ProcessBuilder(cgroups.driver().joinThenExec(cg, List.of("true"))).start().waitFor());
     assertEquals(CleanupResult.Outcome.CLEANED, memcgs.complete(next).cleanup().get(30, TimeUnit.SECONDS)
         .outcome());

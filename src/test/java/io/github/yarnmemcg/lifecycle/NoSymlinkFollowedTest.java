@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * temporary directory where links can be planted.
  */
 class NoSymlinkFollowedTest {
-  private static final long MIB = 1 << 20;
   private static final List<String> CONTROL_FILES = List.of("cgroup.procs", "memory.limit_in_bytes",
       "memory.soft_limit_in_bytes", "memory.swappiness", "memory.force_empty", "memory.stat", "memory.oom_control",
       "memory.usage_in_bytes");
@@ -82,9 +82,9 @@ class NoSymlinkFollowedTest {
     Path link = Files.createSymbolicLink(root.resolve(id), outside);
     Map<String, String> before = outsideContents();
 
-    assertTrue(assertThrows(IOException.class, () -> memcgs.start(id, 64 * MIB, true)).getMessage()
+    assertTrue(assertThrows(IOException.class, () -> memcgs.start(id, 64 * ONE_MB, true)).getMessage()
         .contains("symbolic links are not followed"));
-    assertTrue(assertThrows(IOException.class, () -> memcgs.update(id, 64 * MIB, true)).getMessage()
+    assertTrue(assertThrows(IOException.class, () -> memcgs.update(id, 64 * ONE_MB, true)).getMessage()
         .contains("symbolic link"));
     assertEquals(java.util.Optional.empty(), memcgs.stats(id), "no stats read through the link");
     assertThrows(IOException.class, () -> memcgs.kill(id));
@@ -106,9 +106,9 @@ class NoSymlinkFollowedTest {
     }
     Map<String, String> before = outsideContents();
 
-    IOException e = assertThrows(IOException.class, () -> memcgs.start(id, 64 * MIB, true));
+    IOException e = assertThrows(IOException.class, () -> memcgs.start(id, 64 * ONE_MB, true));
     assertTrue(e.getMessage().contains(cg.resolve("memory.limit_in_bytes").toString()), e.getMessage());
-    assertThrows(IOException.class, () -> memcgs.update(id, 64 * MIB, true));
+    assertThrows(IOException.class, () -> memcgs.update(id, 64 * ONE_MB, true));
     assertEquals(java.util.Optional.empty(), memcgs.stats(id));
     assertThrows(IOException.class, () -> memcgs.kill(id));
     // The cleanup cannot list the processes through a link, so it gives up (give-up time 1 ms here).

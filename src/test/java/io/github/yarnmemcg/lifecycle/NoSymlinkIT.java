@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Tag("v1-guest")
 class NoSymlinkIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -43,7 +43,7 @@ class NoSymlinkIT {
           () -> Files.createSymbolicLink(root.resolve(id), outside));
       assertFalse(Files.exists(root.resolve(id), LinkOption.NOFOLLOW_LINKS));
 
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       FileSystemException atFile = assertThrows(FileSystemException.class,
           () -> Files.createSymbolicLink(cg.resolve("memory.limit_in_bytes.link"), Paths.get("/etc/passwd")));
       assertFalse(Files.exists(cg.resolve("memory.limit_in_bytes.link"), LinkOption.NOFOLLOW_LINKS));

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("v2-stage")
 @Tag("v1-guest")
 class NodeLimitIT {
-  private static final long MIB = FileUtils.ONE_MB;
-  private static final long NODE_LIMIT = 256 * MIB;
+  private static final long NODE_LIMIT = 256 * ONE_MB;
   private static final int READERS = 3;
   private static final int FILE_MIB = 128;
 
@@ -46,8 +46,8 @@ class NodeLimitIT {
     @Override
     public String toString() {
       return String.format("%-14s retired cgroups held %5.1f MiB after %d readers of %d MiB, %5.1f MiB after a"
-          + " container allocated 160 MiB (OOM kill: %s); %s", setting, retiredAfterReads / (double) MIB, READERS,
-          FILE_MIB, retiredAfterAllocation / (double) MIB, oomKill.orElse("none"), logLine);
+          + " container allocated 160 MiB (OOM kill: %s); %s", setting, retiredAfterReads / (double) ONE_MB, READERS,
+          FILE_MIB, retiredAfterAllocation / (double) ONE_MB, oomKill.orElse("none"), logLine);
     }
   }
 
@@ -61,12 +61,12 @@ class NodeLimitIT {
     for (int i = 1; i <= READERS; i++) {
       Path file = Workloads.freshFile(files, setting + "-" + i, FILE_MIB);
       String id = Lifecycles.containerId(i);
-      Workloads.run(driver.joinThenExec(memcgs.start(id, 192 * MIB, true), Workloads.readNoAtime(file)));
+      Workloads.run(driver.joinThenExec(memcgs.start(id, 192 * ONE_MB, true), Workloads.readNoAtime(file)));
       memcgs.complete(id);
     }
     long afterReads = retiredPageCache();
     String needsRoom = Lifecycles.containerId(READERS + 1);
-    Process p = new ProcessBuilder(driver.joinThenExec(memcgs.start(needsRoom, 256 * MIB, true),
+    Process p = new ProcessBuilder(driver.joinThenExec(memcgs.start(needsRoom, 256 * ONE_MB, true),
         Workloads.allocateAnon(160))).inheritIO().start();
     int exit = p.waitFor();
     Completion done = memcgs.complete(needsRoom);
@@ -94,10 +94,10 @@ class NodeLimitIT {
     Run limited = run("node limit", NODE_LIMIT);
     assertEquals(NODE_LIMIT, limited.rootLimit(), "the root's hard limit as read back from the kernel");
     assertTrue(limited.retiredAfterReads() <= NODE_LIMIT, limited.toString());
-    assertTrue(limited.retiredAfterAllocation() <= NODE_LIMIT - 160 * MIB, limited.toString());
+    assertTrue(limited.retiredAfterAllocation() <= NODE_LIMIT - 160 * ONE_MB, limited.toString());
     assertEquals(Optional.empty(), limited.oomKill(), limited.toString());
     // Still retired, not drained: the limit made the kernel reclaim their coldest pages, nothing more.
-    assertTrue(limited.retiredAfterAllocation() > 0 || memcgs.counters().snapshot().evictedBytes() < MIB,
+    assertTrue(limited.retiredAfterAllocation() > 0 || memcgs.counters().snapshot().evictedBytes() < ONE_MB,
         limited + "; " + memcgs.counters().snapshot());
   }
 
@@ -113,16 +113,16 @@ class NodeLimitIT {
   void aLimitBelowTheRunningContainersAnonymousMemoryIsNotSet() throws Exception {
     memcgs = cgroups.closing(Lifecycles.open(cgroups, true));
     String id = Lifecycles.containerId(1);
-    Process holder = new ProcessBuilder(cgroups.driver().joinThenExec(memcgs.start(id, 256 * MIB, true),
+    Process holder = new ProcessBuilder(cgroups.driver().joinThenExec(memcgs.start(id, 256 * ONE_MB, true),
         Workloads.holdAnon(96))).start();
     try {
       assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
           .readLine());
-      String line = memcgs.limitNode(64 * MIB);
+      String line = memcgs.limitNode(64 * ONE_MB);
       assertTrue(line.contains("NOT set") && line.contains("no limit"), line);
       assertTrue(cgroups.driver().stats(cgroups.root()).limit() > 1L << 50, line);
       assertTrue(holder.isAlive(), "the container lives");
-      assertEquals("node limit 512 MiB on all containers together", memcgs.limitNode(512 * MIB));
+      assertEquals("node limit 512 MiB on all containers together", memcgs.limitNode(512 * ONE_MB));
     } finally {
       holder.destroyForcibly().waitFor();
       memcgs.complete(id);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 // CI time: not on 6.1, whose inotify on memory.events is the same as 6.12's and 7.3's.
 @Tag("not-v2-6.1")
 class OomWatcherIT {
-  private static final long MIB = 1 << 20;
   private static final int KILLS = 4;
 
   @RegisterExtension
@@ -80,7 +80,7 @@ class OomWatcherIT {
     long killed = 0;
     for (int i = 0; i < KILLS; i++) {
       String id = Lifecycles.containerId(i + 1);
-      Path cg = memcgs.start(id, 32 * MIB, true);
+      Path cg = memcgs.start(id, 32 * ONE_MB, true);
       Process holder = holder(cg);
       // Out of step with the v1 watcher's 250 ms reads, or every kill would land at the same point of its period.
       Thread.sleep(ThreadLocalRandom.current().nextInt(250));
@@ -93,7 +93,7 @@ class OomWatcherIT {
 
       assertEquals(id, kill.containerId());
       assertTrue(kill.newKills() >= 1 && kill.totalKills() == kill.newKills(), kill.toString());
-      assertEquals(32 * MIB, kill.stats().limit(), "the figures of the container's own cgroup");
+      assertEquals(32 * ONE_MB, kill.stats().limit(), "the figures of the container's own cgroup");
       assertTrue(kill.message().contains("kernel OOM killer") && kill.message().contains(cg.toString()),
           kill.message());
       if (v1) {
@@ -130,7 +130,7 @@ class OomWatcherIT {
   void withoutTheWatcherTheSameKillIsReportedOnlyWhenTheContainerCompletes() throws Exception {
     memcgs = Lifecycles.open(cgroups, true);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 32 * MIB, true);
+    Path cg = memcgs.start(id, 32 * ONE_MB, true);
     holder(cg);
     assertNotEquals(0, inside(cg, Workloads.allocateAnon(96)).waitFor());
     assertNull(reports.poll(2, TimeUnit.SECONDS), "nothing watches: no report while it runs");
@@ -145,12 +145,12 @@ class OomWatcherIT {
     memcgs = Lifecycles.open(cgroups, true);
     memcgs.watchOomKills(reports::add);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     holder(cg);
     assertEquals(0, inside(cg, Workloads.allocateAnon(16)).waitFor());
     // A container that does hit its limit, watched beside it, shows the watcher was working meanwhile.
     String other = Lifecycles.containerId(2);
-    Path cg2 = memcgs.start(other, 32 * MIB, true);
+    Path cg2 = memcgs.start(other, 32 * ONE_MB, true);
     holder(cg2);
     assertNotEquals(0, inside(cg2, Workloads.allocateAnon(96)).waitFor());
     OomKill kill = reports.poll(30, TimeUnit.SECONDS);

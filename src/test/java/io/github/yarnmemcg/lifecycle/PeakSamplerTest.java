@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 /** The final peak where the kernel keeps none; the sampling itself runs on real cgroups (ContainerMemcgsIT). */
 class PeakSamplerTest {
-  private static final long MIB = 1 << 20;
   private static final long U = MemoryStats.UNKNOWN;
 
   static MemoryStats stats(long usage, long peak, long limit, long limitHits) {
@@ -19,20 +19,20 @@ class PeakSamplerTest {
 
   @Test
   void aPeakTheKernelKeptIsLeftAsItIs() {
-    MemoryStats kept = stats(4 * MIB, 90 * MIB, 128 * MIB, 3);
+    MemoryStats kept = stats(4 * ONE_MB, 90 * ONE_MB, 128 * ONE_MB, 3);
     assertSame(kept, sampler.finalPeak("container_1700000000000_0001_01_000001", kept));
   }
 
   @Test
   void withoutSamplesTheUseAtTheEndIsTheLeastThePeakWas() {
-    assertEquals(4 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, 128 * MIB, 0)).peak());
+    assertEquals(4 * ONE_MB, sampler.finalPeak("c", stats(4 * ONE_MB, U, 128 * ONE_MB, 0)).peak());
   }
 
   @Test
   void aLimitTheKernelCountedTheUseReachingIsThePeak() {
-    assertEquals(128 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, 128 * MIB, 1)).peak());
+    assertEquals(128 * ONE_MB, sampler.finalPeak("c", stats(4 * ONE_MB, U, 128 * ONE_MB, 1)).peak());
     // No limit ("max" reads as a huge value) says nothing about the peak.
-    assertEquals(4 * MIB, sampler.finalPeak("c", stats(4 * MIB, U, Long.MAX_VALUE, 1)).peak());
+    assertEquals(4 * ONE_MB, sampler.finalPeak("c", stats(4 * ONE_MB, U, Long.MAX_VALUE, 1)).peak());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("not-v2-6.1")
 @Tag("not-v2-6.12")
 class PressureAndThrottleIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups(Optional.of(CgroupVersion.V2));
@@ -79,7 +79,7 @@ class PressureAndThrottleIT {
 
   /** Runs the command in a new 64 MiB container for at most {@code seconds}, then stops it and completes it. */
   Run run(String id, boolean guaranteed, List<String> command, int seconds) throws Exception {
-    Path cg = memcgs.start(id, 64 * MIB, guaranteed);
+    Path cg = memcgs.start(id, 64 * ONE_MB, guaranteed);
     Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, command))
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     Integer exit = p.waitFor(seconds, TimeUnit.SECONDS) ? p.exitValue() : null;
@@ -89,7 +89,7 @@ class PressureAndThrottleIT {
     System.out.println("[measure] " + String.join(" ", command) + " in a 64 MiB " + (guaranteed ? "guaranteed"
         : "opportunistic (memory.high 32 MiB)") + " container: " + (exit == null ? "still running after " + seconds
         + " s" : "exit " + exit) + ", memory.events high " + run.highEvents() + ", oom_kill " + run.stats().oomKill()
-        + ", memory now " + run.stats().usage() / MIB + " MiB, pressure " + run.pressure());
+        + ", memory now " + run.stats().usage() / ONE_MB + " MiB, pressure " + run.pressure());
     return run;
   }
 
@@ -131,23 +131,23 @@ class PressureAndThrottleIT {
     Run opportunistic = run(Lifecycles.containerId(1), false, Workloads.readNoAtime(file), 60);
     assertEquals(0, opportunistic.exit(), opportunistic.toString());
     assertTrue(opportunistic.highEvents() > 0, opportunistic.toString());
-    assertTrue(opportunistic.stats().usage() <= 40 * MIB, "kept near memory.high: " + opportunistic);
+    assertTrue(opportunistic.stats().usage() <= 40 * ONE_MB, "kept near memory.high: " + opportunistic);
     Run guaranteed = run(Lifecycles.containerId(2), true, Workloads.readNoAtime(file), 60);
     assertEquals(0, guaranteed.exit(), guaranteed.toString());
     assertEquals(0, guaranteed.highEvents(), guaranteed.toString());
-    assertTrue(guaranteed.stats().usage() >= 44 * MIB, "the control kept the whole file cached: " + guaranteed);
+    assertTrue(guaranteed.stats().usage() >= 44 * ONE_MB, "the control kept the whole file cached: " + guaranteed);
   }
 
   @Test
   void pressureIsReportedForAContainerUnderPressureAndNearZeroForAnIdleOne() throws Exception {
     memcgs = Lifecycles.open(cgroups, true);
-    Path idleCgroup = memcgs.start(Lifecycles.containerId(1), 64 * MIB, true);
+    Path idleCgroup = memcgs.start(Lifecycles.containerId(1), 64 * ONE_MB, true);
     idle = new ProcessBuilder(cgroups.driver().joinThenExec(idleCgroup, List.of("sleep", "600"))).start();
     // Under pressure: 56 MiB of anonymous memory and a 64 MiB file read twice in a 64 MiB container, so the file's
     // pages are reclaimed while it reads them.
     Path file = Workloads.freshFile(Files.createTempDirectory("psi"), "input", 64);
     String busy = Lifecycles.containerId(2);
-    Path busyCgroup = memcgs.start(busy, 64 * MIB, true);
+    Path busyCgroup = memcgs.start(busy, 64 * ONE_MB, true);
     Process hold = new ProcessBuilder(cgroups.driver().joinThenExec(busyCgroup, Workloads.holdAnon(56))).start();
     try {
       assertEquals("ready", new String(hold.getInputStream().readNBytes(5)));

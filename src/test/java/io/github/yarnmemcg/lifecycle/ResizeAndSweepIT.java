@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("not-v2-5.10")
 @Tag("v1-guest")
 class ResizeAndSweepIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -67,19 +67,19 @@ class ResizeAndSweepIT {
   void loweringBelowAnonymousMemoryIsRefusedAndTheContainerLivesOn() throws Exception {
     memcgs = Lifecycles.open(cgroups, true);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 256 * MIB, true);
+    Path cg = memcgs.start(id, 256 * ONE_MB, true);
     holder = holdAnon(cg, 64);
 
-    IOException refused = assertThrows(IOException.class, () -> memcgs.update(id, 32 * MIB, true));
+    IOException refused = assertThrows(IOException.class, () -> memcgs.update(id, 32 * ONE_MB, true));
     assertTrue(refused.getMessage().contains("refusing to lower the memory limit of " + id + " to 32 MiB"),
         refused.getMessage());
-    assertEquals(256 * MIB, cgroups.driver().stats(cg).limit(), "the limit is unchanged");
+    assertEquals(256 * ONE_MB, cgroups.driver().stats(cg).limit(), "the limit is unchanged");
     assertTrue(holder.isAlive(), "the container was not OOM-killed by the resize");
 
-    memcgs.update(id, 128 * MIB, true);
-    assertEquals(128 * MIB, cgroups.driver().stats(cg).limit());
-    memcgs.update(id, 512 * MIB, true);
-    assertEquals(512 * MIB, cgroups.driver().stats(cg).limit());
+    memcgs.update(id, 128 * ONE_MB, true);
+    assertEquals(128 * ONE_MB, cgroups.driver().stats(cg).limit());
+    memcgs.update(id, 512 * ONE_MB, true);
+    assertEquals(512 * ONE_MB, cgroups.driver().stats(cg).limit());
     assertTrue(holder.isAlive());
     assertEquals(0, cgroups.driver().stats(cg).oomKill());
   }
@@ -88,17 +88,17 @@ class ResizeAndSweepIT {
   void loweringBelowPageCacheReclaimsIt() throws Exception {
     memcgs = Lifecycles.open(cgroups, true);
     String id = Lifecycles.containerId(2);
-    Path cg = memcgs.start(id, 512 * MIB, true);
+    Path cg = memcgs.start(id, 512 * ONE_MB, true);
     Path input = Workloads.freshFile(files, "input-96m", 96);
     CgroupDriver driver = cgroups.driver();
     assertEquals(0, new ProcessBuilder(driver.joinThenExec(cg, Workloads.readNoAtime(input))).inheritIO().start()
         .waitFor());
     holder = holdAnon(cg, 8);
-    assertTrue(driver.stats(cg).pageCache() >= 90 * MIB, "the container's cache is charged to it");
+    assertTrue(driver.stats(cg).pageCache() >= 90 * ONE_MB, "the container's cache is charged to it");
 
-    memcgs.update(id, 48 * MIB, true);
-    assertEquals(48 * MIB, driver.stats(cg).limit());
-    assertTrue(driver.stats(cg).usage() <= 48 * MIB, "the kernel reclaimed the page cache above the new limit");
+    memcgs.update(id, 48 * ONE_MB, true);
+    assertEquals(48 * ONE_MB, driver.stats(cg).limit());
+    assertTrue(driver.stats(cg).usage() <= 48 * ONE_MB, "the kernel reclaimed the page cache above the new limit");
     assertTrue(holder.isAlive());
   }
 
@@ -107,8 +107,8 @@ class ResizeAndSweepIT {
     memcgs = Lifecycles.open(cgroups, true);
     String kept = Lifecycles.containerId(3);
     String orphan = Lifecycles.containerId(4);
-    Path keptCg = memcgs.start(kept, 64 * MIB, true);
-    Path orphanCg = memcgs.start(orphan, 64 * MIB, true);
+    Path keptCg = memcgs.start(kept, 64 * ONE_MB, true);
+    Path orphanCg = memcgs.start(orphan, 64 * ONE_MB, true);
     holder = holdAnon(keptCg, 4);
     Process orphanProcess = holdAnon(orphanCg, 4);
     // A directory that is not a container's is never touched by a sweep.
@@ -133,7 +133,7 @@ class ResizeAndSweepIT {
   void periodicSweepCatchesACgroupLeftLater() throws Exception {
     memcgs = Lifecycles.open(cgroups, true);
     String left = Lifecycles.containerId(5);
-    Path cg = memcgs.start(left, 64 * MIB, true);
+    Path cg = memcgs.start(left, 64 * ONE_MB, true);
     memcgs.sweepEvery(Duration.ofMillis(200), OrphanRule.claimedBy(id -> false));
     Await.until(cg + " to be swept", Duration.ofSeconds(30), () -> !Files.exists(cg));
     assertTrue(memcgs.counters().snapshot().swept() >= 1);
@@ -145,8 +145,8 @@ class ResizeAndSweepIT {
     memcgs = Lifecycles.open(cgroups, true);
     String busy = Lifecycles.containerId(6);
     String empty = Lifecycles.containerId(7);
-    holder = holdAnon(memcgs.start(busy, 64 * MIB, true), 4);
-    Path emptyCg = memcgs.start(empty, 64 * MIB, true);
+    holder = holdAnon(memcgs.start(busy, 64 * ONE_MB, true), 4);
+    Path emptyCg = memcgs.start(empty, 64 * ONE_MB, true);
     assertEquals(List.of(), memcgs.sweep(OrphanRule.emptyAndOlderThan(Duration.ofHours(1))),
         "an empty cgroup younger than the minimum age may be a container about to start");
     assertEquals(OrphanRule.State.RUNNING, OrphanRule.emptyAndOlderThan(Duration.ZERO).stateOf(memcgs.driver(),

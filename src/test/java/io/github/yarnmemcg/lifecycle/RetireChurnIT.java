@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code -Dyarnmemcg.churn.containers=5000}).
  */
 class RetireChurnIT {
-  private static final long MIB = FileUtils.ONE_MB;
   private static final int CONTAINERS = Integer.getInteger("yarnmemcg.churn.containers", 2000);
   private static final int BUDGET = 500;
   private static final int FILE_MIB = 16;
@@ -45,7 +45,7 @@ class RetireChurnIT {
   void retiredCgroupsNeverExceedTheBudgetAndAllGoOnceTheirFilesDo() throws Exception {
     CgroupDriver driver = cgroups.driver();
     LifecycleSettings settings = Lifecycles.settings(true).withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1),
-        512).withRetire(RetireSettings.of(BUDGET, 1L << 30, MIB, Duration.ofSeconds(1)));
+        512).withRetire(RetireSettings.of(BUDGET, 1L << 30, ONE_MB, Duration.ofSeconds(1)));
     memcgs = cgroups.closing(new ContainerMemcgs(driver, cgroups.root(), settings, Applications.ALL_ENDED));
     memcgs.bootstrap();
     long baseline = DyingMemcgs.stableBaseline(driver);
@@ -54,10 +54,10 @@ class RetireChurnIT {
     for (int i = 1; i <= CONTAINERS; i++) {
       Path file = files.resolve("part-" + i);
       try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-        f.setLength(FILE_MIB * MIB);
+        f.setLength(FILE_MIB * ONE_MB);
       }
       String id = Lifecycles.containerId(i);
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       Workloads.run(driver.joinThenExec(cg, Workloads.readNoAtime(file)));
       memcgs.complete(id);
       most = Math.max(most, memcgs.waiting().size());
@@ -70,8 +70,8 @@ class RetireChurnIT {
     System.out.printf("[measure] churn: %d containers x %d MiB in %.1f s (%.1f ms each); at most %d retired (budget"
         + " %d); %d drained over the budget, %.1f MiB evicted by it; %d released before the files went; retired now"
         + " %d holding %.1f MiB%n", CONTAINERS, FILE_MIB, churnMillis / 1000.0, churnMillis / (double) CONTAINERS,
-        most, BUDGET, during.drainedOverBudget(), during.evictedOverBudget() / (double) MIB, during.released(),
-        during.retired(), during.retiredBytes() / (double) MIB);
+        most, BUDGET, during.drainedOverBudget(), during.evictedOverBudget() / (double) ONE_MB, during.released(),
+        during.retired(), during.retiredBytes() / (double) ONE_MB);
     assertTrue(during.retired() <= BUDGET, during.toString());
     // Every container beyond the budget's room made one drain; the kernel's own reclaim may have released some first.
     assertTrue(during.drainedOverBudget() + during.released() >= CONTAINERS - BUDGET, during.toString());
@@ -89,8 +89,8 @@ class RetireChurnIT {
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, cgroups.root(), baseline, 10_000);
     System.out.printf("[measure] churn, once the files were deleted: %d released in all, %.1f MiB freed without"
         + " eviction, %.1f MiB evicted in all (%.1f by the budget); %s%n", after.released(),
-        after.freedWithoutEviction() / (double) MIB, after.evictedBytes() / (double) MIB,
-        after.evictedOverBudget() / (double) MIB, left);
+        after.freedWithoutEviction() / (double) ONE_MB, after.evictedBytes() / (double) ONE_MB,
+        after.evictedOverBudget() / (double) ONE_MB, left);
     assertEquals(CONTAINERS, after.cleaned());
     assertEquals(0, after.retired());
     assertEquals(0, after.retiredBytes(), "what the gauge holds goes with the cgroups");
@@ -100,7 +100,7 @@ class RetireChurnIT {
   /** What released cgroups' final drains evicted: below the release threshold each. */
   private static long releasedEvictions(LifecycleCounters.Snapshot s) {
     long rest = s.evictedBytes() - s.evictedOverBudget();
-    assertTrue(rest <= s.released() * MIB, "each released cgroup evicted less than the threshold: " + s);
+    assertTrue(rest <= s.released() * ONE_MB, "each released cgroup evicted less than the threshold: " + s);
     return rest;
   }
 }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 // Not in the v1 guest (CI time): the retire policy's kernel side is the drain and memory.stat, which ContainerMemcgsIT
 // and ApplicationEndIT's kernel-dependent tests cover there.
 class RetireIT {
-  private static final long MIB = FileUtils.ONE_MB;
   private static final int HOT_MIB = Integer.getInteger("yarnmemcg.retire.hot-mib", 256);
   private static final String APP_A = "application_1700000000000_0001";
   private static final String APP_B = "application_1700000000000_0002";
@@ -70,7 +70,7 @@ class RetireIT {
   /** A container of this application that reads the file and exits; its cleanup begins. */
   CompletableFuture<CleanupResult> reader(String app, int n, Path file) throws Exception {
     String id = "container_" + app.substring("application_".length()) + String.format("_01_%06d", n);
-    Path cg = memcgs.start(id, 1024 * MIB, true);
+    Path cg = memcgs.start(id, 1024 * ONE_MB, true);
     Workloads.run(cgroups.driver().joinThenExec(cg, Workloads.readNoAtime(file)));
     return memcgs.complete(id).cleanup();
   }
@@ -85,7 +85,7 @@ class RetireIT {
     public String toString() {
       return String.format("%-26s policy %-17s B read %6.1f MiB from disk; the plugin evicted %6.1f MiB of A's cache"
           + " before B read; dying memcgs while it was cached %d, once the file was deleted %d", setting, policy,
-          b.readBytes() / (double) MIB, evictedWhileAEnded / (double) MIB, dyingWhileCached, dyingAdded);
+          b.readBytes() / (double) ONE_MB, evictedWhileAEnded / (double) ONE_MB, dyingWhileCached, dyingAdded);
     }
   }
 
@@ -114,7 +114,7 @@ class RetireIT {
       // Alive, not dying: A's cgroup is still there, retired, holding the file's pages (B's, which holds almost
       // nothing, goes once a second reading confirms it).
       WaitingCgroup kept = memcgs.waiting().get(0);
-      assertTrue(kept.retired() && kept.containerId().contains("_0001_01_") && kept.held() >= (HOT_MIB - 1) * MIB,
+      assertTrue(kept.retired() && kept.containerId().contains("_0001_01_") && kept.held() >= (HOT_MIB - 1) * ONE_MB,
           setting + ": " + memcgs.counters().snapshot());
     }
     ended.add(APP_B);
@@ -146,12 +146,12 @@ class RetireIT {
     Run def = crossApplication("default (auto)", true, DrainWhen.AUTO);
     Run afterApp = crossApplication("drain.when=application-end", true, DrainWhen.APPLICATION_END);
     Run eager = crossApplication("drain.when=container-exit", true, DrainWhen.CONTAINER_EXIT);
-    long hot = HOT_MIB * MIB;
+    long hot = HOT_MIB * ONE_MB;
     if (!DyingMemcgs.kernelReparents()) {
       assertEquals(CleanupPolicy.RETIRE, def.policy());
     }
-    assertTrue(def.evictedWhileAEnded() <= MIB, "the default evicted nothing of A's page cache: " + def);
-    assertTrue(def.b().readBytes() <= off.b().readBytes() * 1.1 + 16 * MIB,
+    assertTrue(def.evictedWhileAEnded() <= ONE_MB, "the default evicted nothing of A's page cache: " + def);
+    assertTrue(def.b().readBytes() <= off.b().readBytes() * 1.1 + 16 * ONE_MB,
         "B reads no more from disk with the default than with the drain off (+10% + 16 MiB): " + def + " vs " + off);
     assertEquals(0, def.dyingAdded(), "the default leaves nothing dying once the file is deleted: " + def);
     // The controls: both drains evict A's page cache, and B reads it all back from the disk.
@@ -175,8 +175,8 @@ class RetireIT {
   void aLongRunningApplicationsReleasedContainersKeepTheirPageCacheWithoutAClock() throws Exception {
     long retired = releasedThenReadAgain(DrainWhen.OVER_BUDGET);
     long capped = releasedThenReadAgain(DrainWhen.APPLICATION_END);
-    assertTrue(retired <= 4 * MIB, "retired: read again from the page cache, " + retired / MIB + " MiB from disk");
-    assertTrue(capped >= 4 * 15 * MIB, "the control, the 2 s age cap, evicted them: " + capped / MIB
+    assertTrue(retired <= 4 * ONE_MB, "retired: read again from the page cache, " + retired / ONE_MB + " MiB from disk");
+    assertTrue(capped >= 4 * 15 * ONE_MB, "the control, the 2 s age cap, evicted them: " + capped / ONE_MB
         + " MiB read back");
   }
 
@@ -202,8 +202,8 @@ class RetireIT {
     long read = Disk.of(files).minus(before).readBytes();
     LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
     System.out.printf("[measure] long-running application, %s: after 4 s its released containers' files read %.1f MiB"
-        + " from disk; evicted %.1f MiB; %d retired%n", when.value(), read / (double) MIB,
-        s.evictedBytes() / (double) MIB, s.retired());
+        + " from disk; evicted %.1f MiB; %d retired%n", when.value(), read / (double) ONE_MB,
+        s.evictedBytes() / (double) ONE_MB, s.retired());
     for (Path p : shuffle) {
       Files.delete(p);
     }
@@ -226,7 +226,7 @@ class RetireIT {
 
   /** @return which container the budget drained: "first", "second" or "third" */
   String budgetVictim(boolean readFirstAgain) throws Exception {
-    open(true, DrainWhen.OVER_BUDGET, RetireSettings.of(2, 1L << 30, MIB, Duration.ofHours(1)));
+    open(true, DrainWhen.OVER_BUDGET, RetireSettings.of(2, 1L << 30, ONE_MB, Duration.ofHours(1)));
     List<String> names = List.of("first", "second", "third");
     List<Path> inputs = new ArrayList<>();
     List<CompletableFuture<CleanupResult>> cleanups = new ArrayList<>();
@@ -251,16 +251,16 @@ class RetireIT {
       if (c.isDone()) {
         assertTrue(victim == null, "only one drained: " + victim + " and " + names.get(i));
         victim = names.get(i);
-        assertTrue(c.get().evictedBytes() >= 15 * MIB, victim + " was drained: " + c.get().evictedBytes());
+        assertTrue(c.get().evictedBytes() >= 15 * ONE_MB, victim + " was drained: " + c.get().evictedBytes());
       }
     }
     LifecycleCounters.Snapshot s = memcgs.counters().snapshot();
     System.out.printf("[measure] retire budget 2, first read again: %s; drained: %s; %s%n", readFirstAgain, victim, s);
     assertEquals(2, s.retired(), "two stay retired");
     assertEquals(1, s.drainedOverBudget());
-    assertTrue(s.evictedOverBudget() >= 15 * MIB);
+    assertTrue(s.evictedOverBudget() >= 15 * ONE_MB);
     for (WaitingCgroup w : memcgs.waiting()) {
-      assertTrue(w.retired() && w.held() >= 15 * MIB, "the others hold their page cache: " + w.containerId());
+      assertTrue(w.retired() && w.held() >= 15 * ONE_MB, "the others hold their page cache: " + w.containerId());
     }
     for (Path p : inputs) {
       Files.delete(p);
@@ -278,12 +278,12 @@ class RetireIT {
    */
   @Test
   void aRemainderThatCannotGoYetKeepsTheCgroupRetiredInsteadOfDying() throws Exception {
-    open(true, DrainWhen.OVER_BUDGET, RetireSettings.of(4096, 1L << 30, MIB, Duration.ofHours(1)));
+    open(true, DrainWhen.OVER_BUDGET, RetireSettings.of(4096, 1L << 30, ONE_MB, Duration.ofHours(1)));
     long baseline = DyingMemcgs.stableBaseline(cgroups.driver());
     Path shm = Files.createTempFile(Path.of("/dev/shm"), "yarn-memcg-retire-", ".bin");
     try {
       String id = Lifecycles.containerId(1);
-      Path cg = memcgs.start(id, 64 * MIB, true);
+      Path cg = memcgs.start(id, 64 * ONE_MB, true);
       Workloads.run(cgroups.driver().joinThenExec(cg, List.of("dd", "if=/dev/zero", "of=" + shm, "bs=64k", "count=4",
           "status=none")));
       CompletableFuture<CleanupResult> cleanup = memcgs.complete(id).cleanup();
@@ -336,6 +336,6 @@ class RetireIT {
     assertEquals(0, memcgs.counters().snapshot().evictedBytes(), "nothing evicted by the restart");
     Files.delete(input);
     Await.until("released", Duration.ofSeconds(30), () -> released(memcgs));
-    assertTrue(memcgs.counters().snapshot().evictedBytes() <= MIB);
+    assertTrue(memcgs.counters().snapshot().evictedBytes() <= ONE_MB);
   }
 }

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("v2-stage")
 @Tag("v1-guest")
 class SwapIT {
-  private static final long MIB = FileUtils.ONE_MB;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -61,25 +61,25 @@ class SwapIT {
   void theSwapLimitFollowsTheContainersMemoryThroughResizes() throws Exception {
     open(50);
     String id = Lifecycles.containerId(1);
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     assertTrue(cgroups.driver().swapLimited(cg), "this kernel accounts swap per cgroup (" + cg + ")");
-    assertEquals(32 * MIB, swapAllowed(cg));
+    assertEquals(32 * ONE_MB, swapAllowed(cg));
     // Growing needs v1's memsw raised before the memory limit, shrinking the other way round.
-    memcgs.update(id, 256 * MIB, true);
-    assertEquals(256 * MIB, cgroups.driver().stats(cg).limit());
-    assertEquals(128 * MIB, swapAllowed(cg));
-    memcgs.update(id, 128 * MIB, true);
-    assertEquals(128 * MIB, cgroups.driver().stats(cg).limit());
-    assertEquals(64 * MIB, swapAllowed(cg));
+    memcgs.update(id, 256 * ONE_MB, true);
+    assertEquals(256 * ONE_MB, cgroups.driver().stats(cg).limit());
+    assertEquals(128 * ONE_MB, swapAllowed(cg));
+    memcgs.update(id, 128 * ONE_MB, true);
+    assertEquals(128 * ONE_MB, cgroups.driver().stats(cg).limit());
+    assertEquals(64 * ONE_MB, swapAllowed(cg));
     memcgs.complete(id);
 
     open(LifecycleSettings.DEFAULT_SWAP_PERCENT);
-    Path none = memcgs.start(Lifecycles.containerId(2), 64 * MIB, true);
+    Path none = memcgs.start(Lifecycles.containerId(2), 64 * ONE_MB, true);
     assertEquals(0, swapAllowed(none), "the default: no swap besides the container's memory");
     memcgs.complete(Lifecycles.containerId(2));
 
     open(LifecycleSettings.UNLIMITED_SWAP);
-    Path unlimited = memcgs.start(Lifecycles.containerId(3), 64 * MIB, true);
+    Path unlimited = memcgs.start(Lifecycles.containerId(3), 64 * ONE_MB, true);
     assertEquals(Long.MAX_VALUE, swapAllowed(unlimited), "-1: no swap limit");
     memcgs.complete(Lifecycles.containerId(3));
   }
@@ -94,7 +94,7 @@ class SwapIT {
   Run allocateTwiceItsMemory(String setting, int swapPercent) throws Exception {
     open(swapPercent);
     String id = Lifecycles.containerId(10);
-    Path cg = memcgs.start(id, 64 * MIB, false);
+    Path cg = memcgs.start(id, 64 * ONE_MB, false);
     Process p = new ProcessBuilder(cgroups.driver().joinThenExec(cg, Workloads.allocateAnon(128)))
         .redirectErrorStream(true).start();
     long swapPeak = 0;
@@ -104,13 +104,13 @@ class SwapIT {
       long swap = swapUsed(cg);
       swapPeak = Math.max(swapPeak, swap);
       if (d.mount().version() == CgroupVersion.V2) {
-        beyond = Math.max(beyond, d.stats(cg).usage() + swap - 64 * MIB);
+        beyond = Math.max(beyond, d.stats(cg).usage() + swap - 64 * ONE_MB);
       }
       Thread.sleep(20);
     }
     int exit = p.waitFor();
     if (d.mount().version() == CgroupVersion.V1) {
-      beyond = Long.parseLong(d.fs().read(cg.resolve("memory.memsw.max_usage_in_bytes")).trim()) - 64 * MIB;
+      beyond = Long.parseLong(d.fs().read(cg.resolve("memory.memsw.max_usage_in_bytes")).trim()) - 64 * ONE_MB;
     }
     Run r = new Run(setting, exit, memcgs.complete(id).oomKill(), swapPeak, Math.max(0, beyond));
     System.out.println("[measure] swap, " + r);
@@ -146,6 +146,6 @@ class SwapIT {
 
     Run control = allocateTwiceItsMemory("swap-percent=-1 (control)", LifecycleSettings.UNLIMITED_SWAP);
     assertEquals(0, control.exit(), "the control swaps and runs to its end: " + control);
-    assertTrue(control.swapPeak() >= 32 * MIB && control.beyondAllocation() >= 32 * MIB, control.toString());
+    assertTrue(control.swapPeak() >= 32 * ONE_MB && control.beyondAllocation() >= 32 * ONE_MB, control.toString());
   }
 }

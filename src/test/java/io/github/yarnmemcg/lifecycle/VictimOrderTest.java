@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /** Hadoop's choice of victim: opportunistic first, then over its request, then the newest. */
 class VictimOrderTest {
-  private static final long MIB = 1L << 20;
 
   static Candidate c(String id, boolean guaranteed, long requestMib, long usedMib, long startedSecond) {
-    return Candidate.of(id, guaranteed, requestMib * MIB, usedMib * MIB, startedSecond * 1_000_000_000L);
+    return Candidate.of(id, guaranteed, requestMib * ONE_MB, usedMib * ONE_MB, startedSecond * 1_000_000_000L);
   }
 
   static List<String> ids(List<Candidate> cs) {

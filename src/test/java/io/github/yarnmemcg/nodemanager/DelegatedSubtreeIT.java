@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,6 @@ import org.junit.jupiter.api.TestInstance;
 @Tag("v2-stage")
 class DelegatedSubtreeIT {
   private static final String USER = UnprivilegedJvm.USER;
-  private static final long MIB = 1 << 20;
 
   CgroupDriver driver;
   /** Delegated, with the JVM in its nodemanager child. */
@@ -119,13 +119,13 @@ class DelegatedSubtreeIT {
     assertEquals("0000000000000000", out.get("capEff"), "no capabilities at all: " + out);
     assertEquals(nodeManager(delegated).toString(), out.get("ownCgroup"), "the JVM runs inside the subtree: " + out);
     assertEquals("ok", out.get("bootstrap"), out.toString());
-    assertEquals(Long.toString(64 * MIB), out.get("limit"), "memory.max as read back: " + out);
+    assertEquals(Long.toString(64 * ONE_MB), out.get("limit"), "memory.max as read back: " + out);
     assertEquals("0", out.get("exit"), out.toString());
     assertEquals(root.resolve("container_1700000000000_0001_01_000001").toString(), out.get("joined"),
         "the process moved from " + nodeManager(delegated) + " into the container's cgroup: " + out);
-    assertTrue(Long.parseLong(out.get("pageCacheBeforeDrain")) >= 7 * MIB, out.toString());
+    assertTrue(Long.parseLong(out.get("pageCacheBeforeDrain")) >= 7 * ONE_MB, out.toString());
     assertTrue(out.get("outcome").startsWith("CLEANED removed=true drained="), out.toString());
-    assertTrue(Long.parseLong(out.get("outcome").replaceAll(".*drained=", "")) >= 7 * MIB, "drained: " + out);
+    assertTrue(Long.parseLong(out.get("outcome").replaceAll(".*drained=", "")) >= 7 * ONE_MB, "drained: " + out);
     assertEquals("false", out.get("exists"), out.toString());
     assertEquals("0", out.get("exitCode"), out.toString());
 

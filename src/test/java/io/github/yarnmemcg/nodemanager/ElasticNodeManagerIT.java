@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.Test;
  * guaranteed ones run on.
  */
 class ElasticNodeManagerIT {
-  private static final long MIB = 1L << 20;
 
   static CgroupDriver driver;
   static Path root;
@@ -64,7 +64,7 @@ class ElasticNodeManagerIT {
 
   @Test
   void theOpportunisticContainerIsKilledWithDiagnosticsAndTheGuaranteedOnesRunOn() throws Exception {
-    assertEquals(512 * MIB, driver.stats(root).limit(), "the node limit");
+    assertEquals(512 * ONE_MB, driver.stats(root).limit(), "the node limit");
     try (YarnClusters.UnmanagedAm am = YarnClusters.unmanagedAm(client, cluster.getConfig(), "memcg-elastic")) {
       Map<String, Container> started = new LinkedHashMap<>();
       for (Object[] spec : new Object[][] {{"guaranteed-old", ExecutionType.GUARANTEED, 200},
@@ -76,7 +76,7 @@ class ElasticNodeManagerIT {
         started.put((String) spec[0], c);
         Path cgroup = root.resolve(c.getId().toString());
         Await.until(spec[0] + " holds its memory, or died", Duration.ofMinutes(1),
-            () -> !java.nio.file.Files.isDirectory(cgroup) || driver.memoryStat(cgroup).anon() >= ((int) spec[2]) * MIB
+            () -> !java.nio.file.Files.isDirectory(cgroup) || driver.memoryStat(cgroup).anon() >= ((int) spec[2]) * ONE_MB
                 || status(am, c).getState() == ContainerState.COMPLETE);
       }
       Container victim = started.get("opportunistic");

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,7 +64,6 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel, says so in the attempt's diagnostics, and its other tasks and the NodeManager carry on.
  */
 class MapReduceIT {
-  private static final long MIB = 1 << 20;
   private static final String SIDE_DIR = "yarn-memcg.it.side-dir";
   private static final String HOG_PREFIX = "hog";
   private static final String FAST_JVM = " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
@@ -153,7 +153,7 @@ class MapReduceIT {
     private static void hog() {
       List<byte[]> held = new ArrayList<>();
       for (int i = 0; i < 1024; i++) {
-        byte[] chunk = new byte[(int) MIB];
+        byte[] chunk = new byte[(int) ONE_MB];
         java.util.Arrays.fill(chunk, (byte) 1);
         held.add(chunk);
       }
@@ -315,11 +315,11 @@ class MapReduceIT {
     assertTrue(left.nothingPinned(), "the job's containers left no dying memcg: " + left);
     if (executor().memcgs().policy() == CleanupPolicy.RETIRE) {
       // The maps were first to read the fresh input: it stays cached, in their retired cgroups, for the next job.
-      long inputBytes = (long) files * (mibPerFile - 1) * MIB;
+      long inputBytes = (long) files * (mibPerFile - 1) * ONE_MB;
       long held = retired.stream().filter(w -> containers.contains(w.containerId())).mapToLong(WaitingCgroup::held)
           .sum();
       System.out.printf("[measure] MapReduce job: %d of its containers retired once it ended, holding %.1f MiB%n",
-          retired.stream().filter(w -> containers.contains(w.containerId())).count(), held / (double) MIB);
+          retired.stream().filter(w -> containers.contains(w.containerId())).count(), held / (double) ONE_MB);
       assertTrue(held >= inputBytes, "the maps' retired cgroups keep their fresh input cached: " + retired.size());
       // Deleted (the data set dropped), it goes without eviction.
       FileUtils.deleteDirectory(input.toFile());

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @org.junit.jupiter.api.Tag("v1-guest")
 class MemcgPluginIT {
-  private static final long MIB = 1 << 20;
 
   @RegisterExtension
   final RealCgroups cgroups = new RealCgroups();
@@ -62,7 +62,7 @@ class MemcgPluginIT {
     String id = "container_1700000000000_0007_01_000002";
     Path cgroup = plugin.startContainer(id, Resource.newInstance(256, 1), true);
     assertEquals(cgroups.root().resolve(id), cgroup);
-    assertEquals(256 * MIB, cgroups.driver().stats(cgroup).limit());
+    assertEquals(256 * ONE_MB, cgroups.driver().stats(cgroup).limit());
 
     Completion completion = plugin.memcgs().complete(id);
     assertEquals(Optional.empty(), completion.oomKill(), "no OOM kill to report");
@@ -124,10 +124,10 @@ class MemcgPluginIT {
       tree.updateProcessTree();
       assertEquals(java.util.Optional.of(cgroup), tree.cgroup());
       long rss = tree.getRssMemorySize();
-      assertTrue(rss >= 30 * MIB && rss < 60 * MIB, "rss is the 32 MiB anon, not the 64 MiB of page cache: " + rss);
-      assertTrue(cgroups.driver().stats(cgroup).file() >= 60 * MIB, "the page cache is there all the same");
+      assertTrue(rss >= 30 * ONE_MB && rss < 60 * ONE_MB, "rss is the 32 MiB anon, not the 64 MiB of page cache: " + rss);
+      assertTrue(cgroups.driver().stats(cgroup).file() >= 60 * ONE_MB, "the page cache is there all the same");
       assertTrue(tree.getProcessTreeDump().contains(Long.toString(p.pid())), tree.getProcessTreeDump());
-      assertTrue(tree.getProcessTreeDump().contains("limit=" + 512 * MIB), "the dump shows the container's limit: "
+      assertTrue(tree.getProcessTreeDump().contains("limit=" + 512 * ONE_MB), "the dump shows the container's limit: "
           + tree.getProcessTreeDump());
       p.getOutputStream().close();
       assertEquals(0, p.waitFor());

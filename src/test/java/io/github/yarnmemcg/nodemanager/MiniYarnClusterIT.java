@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -61,7 +62,6 @@ import org.junit.jupiter.api.io.TempDir;
  * processes in their own memory cgroups on the host's kernel.
  */
 class MiniYarnClusterIT {
-  private static final long MIB = 1 << 20;
 
   @TempDir
   static Path work;
@@ -109,10 +109,10 @@ class MiniYarnClusterIT {
     YarnClusters.awaitCleaned(cgroup);
     if (Files.exists(cgroup)) {
       // Retired (the default before Linux 7.1): the 64 MiB it read stay cached for the next reader, until deleted.
-      assertTrue(driver.memoryStat(cgroup).pageCache() >= 63 * MIB, "retired with the file's page cache");
+      assertTrue(driver.memoryStat(cgroup).pageCache() >= 63 * ONE_MB, "retired with the file's page cache");
       Files.delete(input);
       Await.until(cgroup + " released once its file is deleted", Duration.ofSeconds(90),
-          () -> !Files.exists(cgroup) || driver.memoryStat(cgroup).pageCache() < 2 * MIB);
+          () -> !Files.exists(cgroup) || driver.memoryStat(cgroup).pageCache() < 2 * ONE_MB);
     }
     DyingMemcgs.Left left = DyingMemcgs.leftUnder(driver, root, baseline, 10_000);
     long reported = executor().memcgs().counters().snapshot().leftCharged() - reportedBefore;
@@ -196,18 +196,18 @@ class MiniYarnClusterIT {
           null, null));
       Path cgroup = root.resolve(granted.getId().toString());
       Await.until("the container's cgroup at 128 MiB", Duration.ofMinutes(1),
-          () -> Files.isDirectory(cgroup) && driver.stats(cgroup).limit() == 128 * MIB);
+          () -> Files.isDirectory(cgroup) && driver.stats(cgroup).limit() == 128 * ONE_MB);
 
       rm.requestContainerUpdate(granted, UpdateContainerRequest.newInstance(granted.getVersion(), granted.getId(),
           ContainerUpdateType.INCREASE_RESOURCE, Resource.newInstance(256, 1), null));
       org.apache.hadoop.yarn.api.records.Container grown = Await.value("YARN's increase", Duration.ofMinutes(1),
           () -> rm.allocate(0.1f).getUpdatedContainers().stream().findFirst().map(u -> u.getContainer()));
       // The control: the ResourceManager granted it but the NodeManager has not been told: the cgroup keeps its size.
-      assertEquals(128 * MIB, driver.stats(cgroup).limit(), "the NodeManager's view drives the cgroup");
+      assertEquals(128 * ONE_MB, driver.stats(cgroup).limit(), "the NodeManager's view drives the cgroup");
       long told = System.nanoTime();
       nm.updateContainerResource(grown);
       Await.until(() -> "the cgroup at 256 MiB, now " + limitOf(cgroup), Duration.ofSeconds(30),
-          () -> driver.stats(cgroup).limit() == 256 * MIB);
+          () -> driver.stats(cgroup).limit() == 256 * ONE_MB);
       double growMs = (System.nanoTime() - told) / 1e6;
 
       rm.requestContainerUpdate(grown, UpdateContainerRequest.newInstance(grown.getVersion(), grown.getId(),
@@ -216,7 +216,7 @@ class MiniYarnClusterIT {
           () -> rm.allocate(0.1f).getUpdatedContainers().stream().findFirst());
       long asked = System.nanoTime();
       Await.until(() -> "the cgroup back at 128 MiB, now " + limitOf(cgroup), Duration.ofSeconds(60),
-          () -> driver.stats(cgroup).limit() == 128 * MIB);
+          () -> driver.stats(cgroup).limit() == 128 * ONE_MB);
       System.out.printf("[measure] resize reached the cgroup: increase %.0f ms after the AM told the NodeManager,"
           + " decrease %.0f ms after the RM granted it (the NodeManager learns it on its next heartbeat)%n", growMs,
           (System.nanoTime() - asked) / 1e6);
@@ -236,7 +236,7 @@ class MiniYarnClusterIT {
   void theRootHasTheNodeLimitAndContainersStartInYarnsKillOrder() throws Exception {
     long containersMb = org.apache.hadoop.yarn.server.nodemanager.util.NodeManagerHardwareUtils
         .getContainerMemoryMB(cluster.getNodeManager(0).getConfig());
-    assertEquals(containersMb * MIB, driver.stats(root).limit(), "the node limit on " + root);
+    assertEquals(containersMb * ONE_MB, driver.stats(root).limit(), "the node limit on " + root);
     int own = Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).trim());
     try (YarnClusters.UnmanagedAm am = YarnClusters.unmanagedAm(client, cluster.getConfig(), "memcg-oom-order")) {
       Map<ExecutionType, Integer> seen = new java.util.EnumMap<>(ExecutionType.class);
@@ -258,7 +258,7 @@ class MiniYarnClusterIT {
 
   private static String limitOf(Path cgroup) {
     try {
-      return driver.stats(cgroup).limit() / MIB + " MiB";
+      return driver.stats(cgroup).limit() / ONE_MB + " MiB";
     } catch (IOException e) {
       return e.toString();
     }
@@ -328,7 +328,7 @@ class MiniYarnClusterIT {
     // The metrics system caches a source's record for up to its period; wait for one taken after the cleanup.
     if (executor().memcgs().policy() == CleanupPolicy.RETIRE) {
       Await.until("RetiredBytes to show the 16 MiB the container read", Duration.ofSeconds(30),
-          () -> ((Number) jmx.getAttribute(bean, "RetiredBytes")).longValue() >= 15 * MIB
+          () -> ((Number) jmx.getAttribute(bean, "RetiredBytes")).longValue() >= 15 * ONE_MB
               && ((Number) jmx.getAttribute(bean, "RetiredCgroups")).longValue() >= 1);
       // Deleted, the file's page cache goes without eviction, and the retired cgroup with it.
       Files.delete(input);
@@ -336,7 +336,7 @@ class MiniYarnClusterIT {
           () -> ((Number) jmx.getAttribute(bean, "RetiredCgroupsReleased")).longValue() >= 1);
     } else {
       Await.until("BytesEvicted to show the 16 MiB the container read drained", Duration.ofSeconds(30),
-          () -> ((Number) jmx.getAttribute(bean, "BytesEvicted")).longValue() >= 15 * MIB);
+          () -> ((Number) jmx.getAttribute(bean, "BytesEvicted")).longValue() >= 15 * ONE_MB);
     }
     Await.until("CgroupsRemoved to grow", Duration.ofSeconds(90),
         () -> ((Number) jmx.getAttribute(bean, "CgroupsRemoved")).longValue() > removedBefore);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,6 @@ import org.junit.jupiter.api.io.TempDir;
  * does on v1 nodes: the executor joins both hierarchies.
  */
 class MiniYarnClusterLceWithStandInContainerExecutorIT {
-  private static final long MIB = 1 << 20;
 
   @TempDir
   static Path work;
@@ -186,7 +186,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
         "the container ran in its own memory cgroup");
     assertTrue(Pattern.compile("(?m)^\\d+:cpu:/" + Pattern.quote(cpuHierarchy.getFileName() + "/" + ran.containerId())
         + "$").matcher(procSelfCgroup).find(), "and in Hadoop's CPU cgroup for it, on v1:\n" + procSelfCgroup);
-    assertEquals(256 * MIB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
+    assertEquals(256 * ONE_MB, Long.parseLong(Files.readString(seen.resolve("limit")).trim()),
         "the handler limited the cgroup to the container's memory before the container started");
 
     YarnClusters.awaitCleaned(cgroup);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +50,6 @@ import org.junit.jupiter.api.io.TempDir;
  * middle of completing containers, then started again on the same state store.
  */
 class NodeManagerRestartIT {
-  private static final long MIB = 1 << 20;
   private static final Duration WAIT = Duration.ofMinutes(2);
 
   @TempDir
@@ -203,7 +203,7 @@ class NodeManagerRestartIT {
         && ending.stream().allMatch(w -> Files.exists(w.seen())));
     Path longCgroup = longRunning.cgroup();
     assertEquals(Optional.of(longCgroup), driver.mount().cgroupOfProcess(Files.readString(longRunning.seen())));
-    assertEquals(256 * MIB, driver.stats(longCgroup).limit());
+    assertEquals(256 * ONE_MB, driver.stats(longCgroup).limit());
 
     // A container cgroup no NodeManager knows of, with a process and page cache in it: an orphan.
     Path orphan = root.resolve("container_1700000000000_9999_01_000001");
@@ -226,7 +226,7 @@ class NodeManagerRestartIT {
     await("the orphan to be swept", () -> !Files.exists(orphan) || YarnClusters.isRetired(orphan));
     assertTrue(orphanProcess.waitFor(30, TimeUnit.SECONDS), "the orphan's process was killed");
     assertTrue(hasProcesses(longCgroup), "the reacquired container was not touched");
-    assertEquals(256 * MIB, driver.stats(longCgroup).limit(), "its limit is kept");
+    assertEquals(256 * ONE_MB, driver.stats(longCgroup).limit(), "its limit is kept");
 
     // 3. SIGKILL the NodeManager while it completes three containers.
     Files.createFile(goEnding);
@@ -249,7 +249,7 @@ class NodeManagerRestartIT {
       assertEquals(0, exitCodeAfterEnd(w.app()), w.app() + " ended with its container's own exit code");
     }
     assertTrue(hasProcesses(longCgroup), "the long container survived two restarts");
-    assertEquals(256 * MIB, driver.stats(longCgroup).limit());
+    assertEquals(256 * ONE_MB, driver.stats(longCgroup).limit());
 
     // 5. The container that lived through both restarts ends normally and is cleaned by the new NodeManager.
     Files.createFile(goLong);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,13 +78,12 @@ import org.junit.jupiter.api.io.TempDir;
  * applications end: no container cgroup, no memcg left dying.
  */
 class ShuffleCostIT {
-  private static final long MIB = 1 << 20;
   private static final int MAPS = 4;
   private static final int MIB_PER_MAP = 48;
   /** The map output is the input re-serialized (a length byte and two IFile lengths per line): at least this. */
-  private static final long MAP_OUTPUT = (long) MAPS * MIB_PER_MAP * MIB;
+  private static final long MAP_OUTPUT = (long) MAPS * MIB_PER_MAP * ONE_MB;
   /** The most the default may evict while a job runs: what is left of the ended containers' logs, and a margin. */
-  private static final long ABOUT_NOTHING = 16 * MIB;
+  private static final long ABOUT_NOTHING = 16 * ONE_MB;
   private static final List<String> SHAPES = List.of("reduces after the maps", "reduces from the start");
   /** Where a map's output is, relative to its application's appcache dir (YarnOutputFiles). */
   private static final String MAP_OUTPUT_FILES = "output/.*/file\\.out";
@@ -185,12 +185,12 @@ class ShuffleCostIT {
       for (Shape s : f.perShape().values()) {
         System.out.printf("[measure] shuffle cost, %-14s %-24s read %6.1f MiB (the device: read %6.1f MiB, written"
             + " %6.1f MiB), job %5.1f s; plugin evicted %6.1f MiB during the job; %s during the job%n", f.mode(),
-            s.name(), s.io().readBytes() / (double) MIB, s.disk().readBytes() / (double) MIB,
-            s.disk().writtenBytes() / (double) MIB, s.millis() / 1000.0, s.evicted() / (double) MIB, s.machine());
+            s.name(), s.io().readBytes() / (double) ONE_MB, s.disk().readBytes() / (double) ONE_MB,
+            s.disk().writtenBytes() / (double) ONE_MB, s.millis() / 1000.0, s.evicted() / (double) ONE_MB, s.machine());
         System.out.printf("[measure]   as the reduces started: %s; plugin evicted %s since the job started; %s;"
             + " containers: %s%n", s.stage().map(x -> "map output " + s.mapOutput().map(Residency::toString)
             .orElse("not looked at (no fincore)")).orElse("no stage sample (reduces started beside the maps)"),
-            s.stage().isPresent() ? String.format("%.1f MiB", s.evictedBeforeStage() / (double) MIB) : "-",
+            s.stage().isPresent() ? String.format("%.1f MiB", s.evictedBeforeStage() / (double) ONE_MB) : "-",
             s.stage().isPresent() ? s.machineBeforeStage().toString() : "-", s.containers());
       }
       System.out.printf("[measure] shuffle cost, %-14s policy %s; after the applications ended: %s; counters %s%n",
@@ -241,7 +241,7 @@ class ShuffleCostIT {
     // tree read (the device's counters count every process of the machine; they are reported, not bounded).
     for (Shape d : def.perShape().values()) {
       TreeIo base = off.perShape().get(d.name()).io();
-      assertTrue(d.io().readBytes() <= base.readBytes() * 1.1 + 16 * MIB + d.machine().pagedOut(), d.name()
+      assertTrue(d.io().readBytes() <= base.readBytes() * 1.1 + 16 * ONE_MB + d.machine().pagedOut(), d.name()
           + ": the default reads no more from disk than running without the drain (+10% + 16 MiB + "
           + d.machine() + "): " + d.io() + " vs " + base);
     }
@@ -382,7 +382,7 @@ class ShuffleCostIT {
     executor.memcgs().lookAtRetired();
     List<WaitingCgroup> retired = executor.memcgs().waiting();
     System.out.printf("[measure] shuffle cost, %s: once the applications ended %d cgroup(s) retired, holding %.1f"
-        + " MiB%n", mode, retired.size(), retired.stream().mapToLong(WaitingCgroup::held).sum() / (double) MIB);
+        + " MiB%n", mode, retired.size(), retired.stream().mapToLong(WaitingCgroup::held).sum() / (double) ONE_MB);
     // On v2 a removed memcg whose container dirtied inodes stays dying until the flusher has written them (30 s)
     // and the writeback nudge has run: the count is polled that long there.
     long settle = mode.equals("off") ? 0 : driver.mount().version() == CgroupVersion.V2 ? 90_000 : 10_000;
@@ -403,7 +403,7 @@ class ShuffleCostIT {
    */
   static void cachedText(Path file, int mib) throws IOException {
     StringBuilder b = new StringBuilder();
-    for (int i = 0; b.length() < MIB; i++) {
+    for (int i = 0; b.length() < ONE_MB; i++) {
       b.append(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes(StandardCharsets.US_ASCII))).append('\n');
     }
     byte[] chunk = b.toString().getBytes(StandardCharsets.US_ASCII);

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,7 +70,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("spark")
 class SparkOnYarnIT {
-  private static final long MIB = 1024 * 1024;
   private static final int MAPS = 4;
   private static final int MIB_PER_MAP = 32;
   private static final int REDUCES = 4;
@@ -124,13 +124,13 @@ class SparkOnYarnIT {
     for (Run r : runs) {
       for (App a : r.apps()) {
         System.out.printf("[measure] spark %-14s %-8s %s: read %6.1f MiB (the device: read %6.1f MiB, written"
-            + " %6.1f MiB), %5.1f s; %s%n", r.mode(), a.name(), a.appId(), a.io().readBytes() / (double) MIB,
-            a.disk().readBytes() / (double) MIB, a.disk().writtenBytes() / (double) MIB, a.millis() / 1000.0,
+            + " %6.1f MiB), %5.1f s; %s%n", r.mode(), a.name(), a.appId(), a.io().readBytes() / (double) ONE_MB,
+            a.disk().readBytes() / (double) ONE_MB, a.disk().writtenBytes() / (double) ONE_MB, a.millis() / 1000.0,
             a.machine());
         a.stage().ifPresent(st -> System.out.printf("[measure]   as new executors started after others ended:"
             + " shuffle files %s; plugin evicted %.1f MiB since the submission; %s%n",
             a.shuffleFiles().map(Residency::toString).orElse("not looked at (no fincore)"),
-            a.evictedBeforeStage() / (double) MIB, a.machineBeforeStage()));
+            a.evictedBeforeStage() / (double) ONE_MB, a.machineBeforeStage()));
         for (Row row : a.rows()) {
           MemoryStats s = row.stats();
           System.out.printf("[measure]   %s allocated %5d MiB, limit %s, peak %s, peak anon %s, page cache %s,"
@@ -153,14 +153,14 @@ class SparkOnYarnIT {
 
     // The decision: what the plugin evicted, and what the second stage found cached, as it began on new executors
     // (the first's released); the eager drain is the control that shows both measures can fail.
-    long shuffleBytes = (long) MAPS * MIB_PER_MAP * MIB;
+    long shuffleBytes = (long) MAPS * MIB_PER_MAP * ONE_MB;
     App shuffle = def.app("shuffle");
     App eagerShuffle = eager.app("shuffle");
     WatchingExecutor.StageSample defStage = shuffle.stage().orElseThrow(() -> new AssertionError("default: no"
         + " sample as the second stage began"));
     WatchingExecutor.StageSample eagerStage = eagerShuffle.stage().orElseThrow(() -> new AssertionError("eager: no"
         + " sample as the second stage began"));
-    assertTrue(shuffle.evictedBeforeStage() <= 16 * MIB, "the default evicted about nothing (at most 16 MiB) of"
+    assertTrue(shuffle.evictedBeforeStage() <= 16 * ONE_MB, "the default evicted about nothing (at most 16 MiB) of"
         + " the released executors before the second stage: " + shuffle.evictedBeforeStage() + " bytes; " + defStage);
     assertTrue(eagerShuffle.evictedBeforeStage() >= shuffleBytes / 2, "the control: the eager drain evicted at"
         + " least half the shuffle before the second stage: " + eagerShuffle.evictedBeforeStage() + " bytes");
@@ -177,7 +177,7 @@ class SparkOnYarnIT {
     // What this JVM's process tree read from disk, with headroom for what the machine itself paged out while the
     // default's job ran (the device's counters count every process on the machine: reported, not bounded).
     App baseline = off.app("shuffle");
-    assertTrue(shuffle.io().readBytes() <= baseline.io().readBytes() * 1.1 + 16 * MIB
+    assertTrue(shuffle.io().readBytes() <= baseline.io().readBytes() * 1.1 + 16 * ONE_MB
         + shuffle.machine().pagedOut(), "the default drain reads no more from the disk than running without it"
         + " (+10% + 16 MiB + " + shuffle.machine() + "): " + shuffle.io() + " vs " + baseline.io());
     assertTrue(eagerShuffle.io().readBytes() >= shuffleBytes / 2, "the control: the eager drain evicts the"
@@ -242,7 +242,7 @@ class SparkOnYarnIT {
       assertEquals(Optional.of(a.root().resolve(w.containerId())), w.cgroup(),
           mode + ": " + w + " ran in its own memcg under the root");
       assertEquals(HEAP_MIB + OVERHEAD_MIB, row.allocatedMib(), mode + ": YARN allocated heap + overhead: " + w);
-      assertEquals(row.allocatedMib() * MIB, w.limitBytes(), mode + ": its memcg's limit is its allocation: " + w);
+      assertEquals(row.allocatedMib() * ONE_MB, w.limitBytes(), mode + ": its memcg's limit is its allocation: " + w);
     }
     for (Row row : a.rows()) {
       assertTrue(row.cleanup().removed(), mode + ": " + row.containerId() + "'s cgroup removed: " + row.cleanup());

@@ -1,5 +1,6 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class UnprivilegedNodeManagerIT {
   static final String USER = UnprivilegedJvm.USER;
-  private static final long MIB = 1 << 20;
 
   CgroupDriver driver;
   Path root;
@@ -81,13 +81,13 @@ class UnprivilegedNodeManagerIT {
     assertEquals(USER, out.get("user"), out.toString());
     assertEquals("0000000000000000", out.get("capEff"), "no capabilities at all: " + out);
     assertEquals("ok", out.get("bootstrap"), out.toString());
-    assertEquals(Long.toString(64 * MIB), out.get("limit"), out.toString());
+    assertEquals(Long.toString(64 * ONE_MB), out.get("limit"), out.toString());
     assertEquals("0", out.get("exit"), out.toString());
     assertEquals(root.resolve("container_1700000000000_0001_01_000001").toString(), out.get("joined"),
         "the process joined the container's cgroup: " + out);
-    assertTrue(Long.parseLong(out.get("pageCacheBeforeDrain")) >= 7 * MIB, out.toString());
+    assertTrue(Long.parseLong(out.get("pageCacheBeforeDrain")) >= 7 * ONE_MB, out.toString());
     assertTrue(out.get("outcome").startsWith("CLEANED removed=true drained="), out.toString());
-    assertTrue(Long.parseLong(out.get("outcome").replaceAll(".*drained=", "")) >= 7 * MIB, "drained: " + out);
+    assertTrue(Long.parseLong(out.get("outcome").replaceAll(".*drained=", "")) >= 7 * ONE_MB, "drained: " + out);
     assertEquals("false", out.get("exists"), out.toString());
     assertEquals("0", out.get("exitCode"), out.toString());
   }

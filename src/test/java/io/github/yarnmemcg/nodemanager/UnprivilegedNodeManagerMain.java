@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.nodemanager;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cli.Doctor;
@@ -49,7 +51,6 @@ import org.apache.hadoop.yarn.server.MiniYARNCluster;
  * {@code lifecycle,doctor,denied:lifecycle@/sys/fs/cgroup/other/containers}.
  */
 public final class UnprivilegedNodeManagerMain {
-  private static final long MIB = 1 << 20;
 
   private UnprivilegedNodeManagerMain() {}
 
@@ -106,7 +107,7 @@ public final class UnprivilegedNodeManagerMain {
     ContainerMemcgs memcgs = plugin.memcgs();
     CgroupDriver driver = memcgs.driver();
     String id = "container_1700000000000_0001_01_000001";
-    Path cg = memcgs.start(id, 64 * MIB, true);
+    Path cg = memcgs.start(id, 64 * ONE_MB, true);
     System.out.println(out + "limit=" + driver.stats(cg).limit());
     Path input = Workloads.freshFile(work, "input", 8);
     // The container only reads: where it ran comes back on its stdout, not in a file it writes (before 5.14 a file

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.bench;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
@@ -75,7 +77,6 @@ final class Bench {
     return "background drain + rmdir, " + size(mib) + " page cache";
   }
 
-  private static final long MIB = 1L << 20;
   private static final long GIB = 1L << 30;
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
@@ -153,7 +154,7 @@ final class Bench {
   private void lifecycle(List<Contender> contenders) throws Exception {
     int n = settings.n("lifecycle-n");
     int warm = settings.n("warmup");
-    long limit = 64 * MIB;
+    long limit = 64 * ONE_MB;
     Map<Contender, long[][]> t = new LinkedHashMap<>();
     contenders.forEach(c -> t.put(c, new long[5][n]));
     for (int i = 0; i < warm + n; i++) {
@@ -215,7 +216,7 @@ final class Bench {
     int n = settings.n(size + "-n");
     int warm = Math.max(1, Math.min(settings.n("warmup"), n / 5));
     Path input = Workloads.freshFile(files, "bench-completion-" + mib, mib);
-    long limit = Math.max(64, 2L * mib) * MIB;
+    long limit = Math.max(64, 2L * mib) * ONE_MB;
     Map<Contender, long[][]> t = new LinkedHashMap<>();
     Map<Contender, Long> leastLeft = new LinkedHashMap<>();
     contenders.forEach(c -> t.put(c, new long[2][n]));
@@ -243,7 +244,7 @@ final class Bench {
       progress("completion " + size(mib), i + 1, warm + n);
     }
     for (Contender c : contenders) {
-      String left = String.format("each container left >= %.1f MiB page cache", leastLeft.get(c) / (double) MIB);
+      String left = String.format("each container left >= %.1f MiB page cache", leastLeft.get(c) / (double) ONE_MB);
       timed(completion(mib), c.name(), t.get(c)[0], completionNote(c.name()) + "; " + left);
       if (c.name().equals(OURS)) {
         timed(background(mib), c.name(), t.get(c)[1], "after complete() returned, off the completion path");
@@ -270,7 +271,7 @@ final class Bench {
     try {
       for (int j = 0; j < m; j++) {
         String id = containerId(4, j);
-        Path cgroup = ours.setUp(id, 64 * MIB);
+        Path cgroup = ours.setUp(id, 64 * ONE_MB);
         ids.add(id);
         processes.add(new ProcessBuilder(driver.joinThenExec(cgroup, List.of("sleep", "3600")))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT).start());
@@ -376,7 +377,7 @@ final class Bench {
     int reps = settings.n("drain-repeats");
     Path input = Workloads.freshFile(files, "bench-drain", mib);
     String id = containerId(5, 0);
-    Path cgroup = ours.setUp(id, 2L * mib * MIB + 256 * MIB);
+    Path cgroup = ours.setUp(id, 2L * mib * ONE_MB + 256 * ONE_MB);
     long[] oursPerMib = new long[reps];
     long[] kernelPerMib = new long[reps];
     long least = Long.MAX_VALUE;
@@ -398,30 +399,30 @@ final class Bench {
           bytes = before - driver.stats(cgroup).pageCache();
         }
         least = Math.min(least, bytes);
-        (oursTurn ? oursPerMib : kernelPerMib)[r / 2] = nanos * MIB / Math.max(1, bytes);
+        (oursTurn ? oursPerMib : kernelPerMib)[r / 2] = nanos * ONE_MB / Math.max(1, bytes);
         progress("drain rate", r + 1, 2 * reps);
       }
     } finally {
       ours.complete(id).get(5, TimeUnit.MINUTES);
     }
     String note = String.format("%d MiB file read by a container; each drain freed >= %.0f MiB", mib,
-        least / (double) MIB);
+        least / (double) ONE_MB);
     rate(DRAIN_RATE, OURS, oursPerMib, "CgroupDriver.drain (the cleanup's call: force_empty until empty); " + note);
     rate(DRAIN_RATE, driver.mount().version() == CgroupVersion.V1 ? KERNEL_RECLAIM : "kernel: one memory.reclaim write",
         kernelPerMib, note);
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Dying memcgs after N containers that each leave MIB MiB of unique page cache.
+  // Dying memcgs after N containers that each leave ONE_MB MiB of unique page cache.
 
   private void dying(List<Contender> contenders, Path files) throws Exception {
     int n = settings.n("dying-n");
     int mib = settings.n("dying-mib");
-    long need = (long) n * mib * MIB;
+    long need = (long) n * mib * ONE_MB;
     long usable = Files.getFileStore(files).getUsableSpace();
     if (usable < need + GIB) {
-      throw new IOException("the dying-memcg phase needs " + (need + GIB) / MIB + " MiB free in " + files + " for "
-          + n + " unique " + mib + " MiB inputs; only " + usable / MIB + " MiB are free (set --files or --dying-n)");
+      throw new IOException("the dying-memcg phase needs " + (need + GIB) / ONE_MB + " MiB free in " + files + " for "
+          + n + " unique " + mib + " MiB inputs; only " + usable / ONE_MB + " MiB are free (set --files or --dying-n)");
     }
     long available = memAvailable();
     if (available < need + 2 * GIB) {
@@ -446,8 +447,8 @@ final class Bench {
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
           String id = containerId(6, i);
-          c.prepare(id, 64 * MIB);
-          Path cgroup = c.setUp(id, 64 * MIB);
+          c.prepare(id, 64 * ONE_MB);
+          Path cgroup = c.setUp(id, 64 * ONE_MB);
           Workloads.run(driver.joinThenExec(cgroup, Workloads.readNoAtime(inputs.get(i))));
           long a = System.nanoTime();
           cleanups.add(c.complete(id));
@@ -473,7 +474,7 @@ final class Bench {
             + " node baseline %d; completion call p50 %.3f ms%s", n, mib, seconds, dirsLeft, baseline,
             Percentiles.millis(completeNanos, 50), extra);
         rows.add(Row.once(DYING_COUNT, c.name(), added, "memcgs", note));
-        rows.add(Row.once(DYING_HELD, c.name(), held / (double) MIB, "MiB",
+        rows.add(Row.once(DYING_HELD, c.name(), held / (double) ONE_MB, "MiB",
             "root memory.usage_in_bytes after minus before, right after the last cleanup (exact for this root)"
                 + settled + String.format("; MemAvailable %.1f GiB before, %.1f GiB after", availableBefore
                 / (double) GIB, memAvailable() / (double) GIB)));
@@ -567,8 +568,8 @@ final class Bench {
     long kmem = Files.exists(kmemFile, NOFOLLOW) ? MemoryStats.parseValue(Files.readString(kmemFile))
         : MemoryStats.UNKNOWN;
     return String.format("%.1f MiB held, of which page cache %.1f MiB, kernel memory %s", (s.usage() - usageBefore)
-        / (double) MIB, subtreeCache / (double) MIB, kmem == MemoryStats.UNKNOWN ? "?" : String.format("%.1f MiB",
-        kmem / (double) MIB));
+        / (double) ONE_MB, subtreeCache / (double) ONE_MB, kmem == MemoryStats.UNKNOWN ? "?" : String.format("%.1f MiB",
+        kmem / (double) ONE_MB));
   }
 
   /** One reclaim request to the kernel for the whole subtree: v1 force_empty, v2 memory.reclaim. */

@@ -1,5 +1,7 @@
 package io.github.yarnmemcg.demo;
 
+import static org.apache.commons.io.FileUtils.ONE_MB;
+
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -58,7 +60,6 @@ import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
  */
 public final class DemoMain {
 
-  private static final long MIB = 1L << 20;
   private static final int JOB_FILES = 2;
   private static final int JOB_FILE_MIB = 32;
   private static final int READER_FILE_MIB = 256;
@@ -467,7 +468,7 @@ public final class DemoMain {
     check(roles.values().containsAll(List.of("reader", "anon", "oom")),
         "the reader, anon and oom containers ran");
     check(left.isEmpty(), "no container cgroup left under the root " + (left.isEmpty() ? "" : left));
-    check(held < 2 * MIB, "memory still charged under the root after every container cgroup was removed: "
+    check(held < 2 * ONE_MB, "memory still charged under the root after every container cgroup was removed: "
         + Table.mib(held) + " MiB (what dying children would hold; under 2 MiB)");
     out.printf("memory still charged under the root after every container cgroup was removed: %s MiB (a removed"
         + " child memcg that stays dying keeps its pages charged to the root, so under 2 MiB means none of these"
@@ -481,7 +482,7 @@ public final class DemoMain {
         Table.mib(pinnedBytes));
     out.printf("  Without the drain (Hadoop's own handler removes the cgroup as it is) these %d would have been left"
         + " as dying memcgs, until memory pressure or deleting their files frees that page cache. With yarn-memcg:"
-        + " %s.%n", pinned, held < 2 * MIB ? "none" : Table.mib(held) + " MiB still held");
+        + " %s.%n", pinned, held < 2 * ONE_MB ? "none" : Table.mib(held) + " MiB still held");
     out.printf("  control on this kernel: a cgroup removed undrained with %s MiB of page cache left %s MiB charged"
         + " under the root (held by the removed, now dying, memcg; node dying count %+d); deleting its file freed"
         + " that page cache: %s MiB charged, dying count %+d.%n", Table.mib(control.chargedAtRmdir()),
@@ -501,7 +502,7 @@ public final class DemoMain {
 
   /** MiB, with a few pages shown as such rather than as 0.0: one page is enough to pin a memcg. */
   private static String drained(long bytes) {
-    return bytes > 0 && bytes < MIB / 10 ? "<0.1" : Table.mib(bytes);
+    return bytes > 0 && bytes < ONE_MB / 10 ? "<0.1" : Table.mib(bytes);
   }
 
   private long count(Job job) {
