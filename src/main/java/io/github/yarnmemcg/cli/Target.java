@@ -112,9 +112,11 @@ public final class Target {
   public ContainerMemcgs lifecycle() throws IOException {
     MemoryMount mount = mount();
     LifecycleSettings s = settings().lifecycle();
-    LifecycleSettings forCommand = new LifecycleSettings(true, s.drainTimeout(), s.deleteTimeout(),
-        s.killTimeout(), s.softLimitPercent(), s.swappiness(), s.cleanupThreads(),
-        s.drainTimeout().plus(s.deleteTimeout()).plus(s.killTimeout()));
+    // Drained at once (at container exit), whatever the node's drain.when says.
+    LifecycleSettings forCommand = LifecycleSettings.builder().drainTimeout(s.drainTimeout())
+        .deleteTimeout(s.deleteTimeout()).killTimeout(s.killTimeout()).softLimitPercent(s.softLimitPercent())
+        .swappiness(s.swappiness()).cleanupThreads(s.cleanupThreads())
+        .reaperGiveUp(s.drainTimeout().plus(s.deleteTimeout()).plus(s.killTimeout())).build();
     return new ContainerMemcgs(CgroupDriver.forMount(mount), root(mount), forCommand);
   }
 }

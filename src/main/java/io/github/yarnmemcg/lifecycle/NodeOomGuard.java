@@ -119,8 +119,9 @@ public final class NodeOomGuard implements Closeable {
     }
     return String.format(Locale.ROOT, "elastic: containers limited together by the node limit %d MiB, the"
         + " NodeManager kills the one YARN would choose once they hold %d MiB of anonymous memory and shmem%s",
-        nodeLimit / ONE_MB, threshold() / ONE_MB, heldOff ? " or wait at the limit (the kernel's OOM killer held off in the"
-        + " root)" : " (memory.high of the root there)");
+        nodeLimit / ONE_MB, threshold() / ONE_MB,
+        heldOff ? " or wait at the limit (the kernel's OOM killer held off in the root)"
+            : " (memory.high of the root there)");
   }
 
   /** Who is told of each kill (the executor, to put it in the container's diagnostics). */

@@ -137,23 +137,26 @@ public final class MemcgConfiguration {
     Optional<CgroupVersion> mode = KeyParser.mode(conf);
     String root = value(conf, ROOT);
     MemcgRoot.checkSyntax(root);
-    LifecycleSettings lifecycle = new LifecycleSettings(
-        bool(conf, DRAIN_ENABLED),
-        Duration.ofMillis(millis(conf, DRAIN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
-        Duration.ofMillis(millis(conf, DELETE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
-        Duration.ofMillis(millis(conf, KILL_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)),
-        (int) number(conf, SOFT_LIMIT_PERCENT, 0, 100),
-        (int) number(conf, SWAPPINESS, 0, 100),
-        (int) number(conf, CLEANUP_THREADS, 1, 64),
-        Duration.ofMillis(millis(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
-        .withDrainWhen(drainWhen(conf), Duration.ofMillis(millis(conf, DRAIN_WAIT_MAX_MS, 0,
-            Duration.ofDays(30).toMillis())), (int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
-        .withOpportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100))
-        .withSwapPercent((int) number(conf, SWAP_PERCENT, LifecycleSettings.UNLIMITED_SWAP, 10_000))
-        .withRetire(RetireSettings.of((int) number(conf, RETIRE_MAX_CGROUPS, 0, 1_000_000),
+    // Read in the order their messages have always come: the first bad value is the one named.
+    LifecycleSettings lifecycle = LifecycleSettings.builder()
+        .drainEnabled(bool(conf, DRAIN_ENABLED))
+        .drainTimeout(Duration.ofMillis(millis(conf, DRAIN_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)))
+        .deleteTimeout(Duration.ofMillis(millis(conf, DELETE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)))
+        .killTimeout(Duration.ofMillis(millis(conf, KILL_TIMEOUT_MS, 1, MAX_TIMEOUT_MS)))
+        .softLimitPercent((int) number(conf, SOFT_LIMIT_PERCENT, 0, 100))
+        .swappiness((int) number(conf, SWAPPINESS, 0, 100))
+        .cleanupThreads((int) number(conf, CLEANUP_THREADS, 1, 64))
+        .reaperGiveUp(Duration.ofMillis(millis(conf, REAPER_GIVE_UP_MS, 1, Duration.ofDays(30).toMillis())))
+        .drainWhen(drainWhen(conf))
+        .maxWait(Duration.ofMillis(millis(conf, DRAIN_WAIT_MAX_MS, 0, Duration.ofDays(30).toMillis())))
+        .maxWaiting((int) number(conf, DRAIN_WAIT_MAX_CGROUPS, 0, 100_000))
+        .opportunisticHighPercent((int) number(conf, OPPORTUNISTIC_HIGH_PERCENT, 0, 100))
+        .swapPercent((int) number(conf, SWAP_PERCENT, LifecycleSettings.UNLIMITED_SWAP, 10_000))
+        .retire(RetireSettings.of((int) number(conf, RETIRE_MAX_CGROUPS, 0, 1_000_000),
             number(conf, RETIRE_KERNEL_MEMORY_MB, 0, 1L << 20) << 20,
             number(conf, RETIRE_RELEASE_BELOW_KB, 0, 1L << 30) << 10,
-            Duration.ofMillis(millis(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))));
+            Duration.ofMillis(millis(conf, RETIRE_CHECK_INTERVAL_MS, 100, MAX_TIMEOUT_MS))))
+        .build();
     Duration sweepInterval = Duration.ofMillis(millis(conf, SWEEP_INTERVAL_MS, 0, MAX_TIMEOUT_MS));
     return new MemcgConfiguration(mode, root, lifecycle, sweepInterval, bool(conf, OOM_WATCH), bool(conf, CPU_ENABLED),
         Duration.ofMillis(millis(conf, RESIZE_INTERVAL_MS, 0, MAX_TIMEOUT_MS)), KeyParser.nodeLimitBytes(conf),

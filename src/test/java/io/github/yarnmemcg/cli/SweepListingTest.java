@@ -37,8 +37,9 @@ class SweepListingTest {
     Files.createDirectory(root.resolve("container_bad"));
     Files.createDirectory(root.resolve("other"));
     CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
-    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
+        .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
+        .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {
       Sweep sweep = new Sweep(memcgs, Duration.ZERO);
       List<Sweep.Found> found = sweep.find();
       assertEquals(List.of("container_1700000000000_0001_01_000002"),
@@ -54,8 +55,9 @@ class SweepListingTest {
     Path root = Files.createDirectory(dir.resolve("root"));
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
     CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
-    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
+        .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
+        .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {
       assertEquals(OrphanRule.State.RECENT, new Sweep(memcgs, Duration.ofHours(1)).find().get(0).state());
     }
   }
@@ -66,8 +68,9 @@ class SweepListingTest {
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
     Files.createDirectory(root.resolve("container_1700000000000_0002_01_000002"));
     CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
-    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofSeconds(1)))) {
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
+        .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
+        .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {
       List<Sweep.Found> found = new Sweep(memcgs, Duration.ZERO,
           app -> !app.equals("application_1700000000000_0001")).find();
       assertEquals(OrphanRule.State.WAITING, found.get(0).state(), "its application has files on this node");

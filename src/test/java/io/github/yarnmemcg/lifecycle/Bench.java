@@ -41,15 +41,15 @@ final class Bench {
    * 1-minute age cap and 2 waiting cgroups at most, 2 retired cgroups at most, released below 1 MiB.
    */
   static LifecycleSettings settings(DrainWhen when) {
-    return new LifecycleSettings(true, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        1, Duration.ofSeconds(10))
+    return LifecycleSettings.builder().drainTimeout(Duration.ofSeconds(10)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofSeconds(10)).build()
         .withDrainWhen(when, Duration.ofMinutes(1), 2)
         .withRetire(RetireSettings.of(2, 64 * ONE_MB, ONE_MB, Duration.ofSeconds(30)));
   }
 
   static LifecycleSettings drainOff() {
-    return new LifecycleSettings(false, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        1, Duration.ofSeconds(10));
+    return LifecycleSettings.builder().drainEnabled(false).drainTimeout(Duration.ofSeconds(10)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofSeconds(10)).build();
   }
 
   /** The i-th container of application 1. */

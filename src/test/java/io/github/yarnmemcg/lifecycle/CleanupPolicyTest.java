@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 class CleanupPolicyTest {
 
   private static LifecycleSettings drain(boolean enabled, DrainWhen when) {
-    return new LifecycleSettings(enabled, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        1, Duration.ofMinutes(5)).withDrainWhen(when, Duration.ofHours(1), 512);
+    return LifecycleSettings.builder().drainEnabled(enabled).drainTimeout(Duration.ofSeconds(10)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofMinutes(5)).build().withDrainWhen(when, Duration.ofHours(1), 512);
   }
 
   @Test

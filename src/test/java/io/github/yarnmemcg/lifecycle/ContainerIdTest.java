@@ -37,8 +37,9 @@ class ContainerIdTest {
   void setUp() throws IOException {
     driver = mock(CgroupDriver.class);
     root = Files.createDirectory(tmp.resolve("hadoop-yarn-memcg"));
-    LifecycleSettings settings = new LifecycleSettings(true, Duration.ofSeconds(1), Duration.ofSeconds(1),
-        Duration.ofSeconds(1), 90, 0, 1, Duration.ofMinutes(1));
+    LifecycleSettings settings = LifecycleSettings.builder().drainTimeout(Duration.ofSeconds(1))
+        .deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofMinutes(1)).build();
     memcgs = new ContainerMemcgs(driver, root, settings);
   }
 

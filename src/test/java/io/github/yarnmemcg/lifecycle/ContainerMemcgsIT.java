@@ -120,7 +120,8 @@ class ContainerMemcgsIT {
     // The node-wide count can only be lowered by other memcgs freed meanwhile, so it is checked loosely;
     // the charge still held under this test's own root is exact.
     assertTrue(left.nodeDyingAdded() >= CONTAINERS / 2, "undrained containers stay dying: " + left);
-    assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * ONE_MB, "their page cache is still charged under the root: " + left);
+    assertTrue(left.pagesAtOnce() >= CONTAINERS * 4 * ONE_MB,
+        "their page cache is still charged under the root: " + left);
     assertFalse(left.nothingPinned(), "and the drained run's check fails on them: " + left);
     left.underRoot().ifPresent(u -> {
       assertTrue(u.descendants() >= CONTAINERS / 2, "cgroup v2: the root's cgroup.stat counts them dying: " + left);
@@ -190,8 +191,8 @@ class ContainerMemcgsIT {
   void pageCacheThatCannotBeDrainedInTheBudgetIsRemovedAnywayAndCounted() throws Exception {
     // A process outside the container maps and mlocks the file pages the container was charged for: no drain
     // can free them, so the cleanup must give up at its budget, remove the cgroup and count what it left.
-    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), new LifecycleSettings(true,
-        Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 2, Duration.ofMinutes(5))));
+    memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(), LifecycleSettings.builder()
+        .drainTimeout(Duration.ofMillis(300)).reaperGiveUp(Duration.ofMinutes(5)).build()));
     memcgs.bootstrap();
     Path input = Workloads.freshFile(files, "pinned", 8);
     String id = Lifecycles.containerId(1);

@@ -263,9 +263,11 @@ class DrainShapesIT {
     LifecycleCounters.Snapshot c = memcgs.counters().snapshot();
     System.out.printf("[measure] %-34s dying added %3d, held %6.1f MiB, cleanup p50 %8.1f p99 %8.1f max %8.1f ms,"
         + " exit->cleaned p50 %8.1f max %8.1f ms, leftCharged %2d (counter %d), drained %6.1f MiB,"
-        + " dirty at exit %2d/%d, writeback nudges %d%n", label + ":", added, held / (double) ONE_MB, Percentiles.millis(cleanupNanos, 50),
+        + " dirty at exit %2d/%d, writeback nudges %d%n", label + ":", added, held / (double) ONE_MB,
+            Percentiles.millis(cleanupNanos, 50),
         Percentiles.millis(cleanupNanos, 99), Percentiles.millis(cleanupNanos, 100), Percentiles.millis(exitToCleaned, 50),
-        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.evictedBytes() / (double) ONE_MB, dirtyAtExit,
+        Percentiles.millis(exitToCleaned, 100), leftCharged, c.leftCharged(), c.evictedBytes() / (double) ONE_MB,
+            dirtyAtExit,
         CONTAINERS, c.writebackNudges());
     return new Run(label, baseline, left, cleanupNanos, exitToCleaned, leftCharged, maxLeftCharged, dirtyAtExit,
         exitAt[0], exitAt[CONTAINERS - 1], c);

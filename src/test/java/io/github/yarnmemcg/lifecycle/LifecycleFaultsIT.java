@@ -75,7 +75,8 @@ class LifecycleFaultsIT {
   }
 
   static LifecycleSettings settings(Duration drain, Duration delete, Duration kill) {
-    return new LifecycleSettings(true, drain, delete, kill, 90, 0, 2, Duration.ofMinutes(5));
+    return LifecycleSettings.builder().drainTimeout(drain).deleteTimeout(delete).killTimeout(kill)
+        .reaperGiveUp(Duration.ofMinutes(5)).build();
   }
 
   /** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session. */
@@ -138,8 +139,8 @@ class LifecycleFaultsIT {
     // A budget far longer than the test: the pinned drain can only end when the pin is released, so the
     // ordering asserted below does not depend on how fast the host is. One cleanup thread: a drain that kept
     // its thread while waiting for the pages would queue the other container's cleanup behind it.
-    open(new LifecycleSettings(true, Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0, 1,
-        Duration.ofMinutes(5)));
+    open(LifecycleSettings.builder().drainTimeout(Duration.ofMinutes(10)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofMinutes(5)).build());
     Pinned p = pinnedContainer();
     try {
       long t0 = System.nanoTime();

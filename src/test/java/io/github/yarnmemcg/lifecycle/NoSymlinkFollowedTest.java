@@ -56,8 +56,9 @@ class NoSymlinkFollowedTest {
           : name.equals("memory.stat") ? "cache 4096\nrss 0\n" : "7\n");
     }
     CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(mount, CgroupVersion.V1), CgroupFs.standIn(mount));
-    memcgs = new ContainerMemcgs(driver, root, new LifecycleSettings(true, Duration.ofSeconds(1),
-        Duration.ofSeconds(1), Duration.ofSeconds(1), 90, 0, 1, Duration.ofMillis(1)));
+    memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder().drainTimeout(Duration.ofSeconds(1))
+        .deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1)).cleanupThreads(1)
+        .reaperGiveUp(Duration.ofMillis(1)).build());
   }
 
   @AfterEach

@@ -95,7 +95,7 @@ class PressureAndThrottleIT {
 
   ContainerMemcgs throttlingHalf() throws Exception {
     memcgs = new ContainerMemcgs(cgroups.driver(), cgroups.root(),
-        Lifecycles.settings(true).withOpportunisticHighPercent(50));
+        Lifecycles.settings(true).toBuilder().opportunisticHighPercent(50).build());
     memcgs.bootstrap();
     return memcgs;
   }

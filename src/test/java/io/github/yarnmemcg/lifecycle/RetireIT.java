@@ -175,7 +175,8 @@ class RetireIT {
   void aLongRunningApplicationsReleasedContainersKeepTheirPageCacheWithoutAClock() throws Exception {
     long retired = releasedThenReadAgain(DrainWhen.OVER_BUDGET);
     long capped = releasedThenReadAgain(DrainWhen.APPLICATION_END);
-    assertTrue(retired <= 4 * ONE_MB, "retired: read again from the page cache, " + retired / ONE_MB + " MiB from disk");
+    assertTrue(retired <= 4 * ONE_MB,
+        "retired: read again from the page cache, " + retired / ONE_MB + " MiB from disk");
     assertTrue(capped >= 4 * 15 * ONE_MB, "the control, the 2 s age cap, evicted them: " + capped / ONE_MB
         + " MiB read back");
   }

@@ -40,7 +40,7 @@ class SwapIT {
       RealCgroups.removeTree(cgroups.driver(), cgroups.root());
     }
     memcgs = cgroups.closing(new ContainerMemcgs(cgroups.driver(), cgroups.root(),
-        Lifecycles.settings(true).withSwapPercent(swapPercent)));
+        Lifecycles.settings(true).toBuilder().swapPercent(swapPercent).build()));
     memcgs.bootstrap();
     return memcgs;
   }

@@ -76,7 +76,8 @@ class ElasticNodeManagerIT {
         started.put((String) spec[0], c);
         Path cgroup = root.resolve(c.getId().toString());
         Await.until(spec[0] + " holds its memory, or died", Duration.ofMinutes(1),
-            () -> !java.nio.file.Files.isDirectory(cgroup) || driver.memoryStat(cgroup).anon() >= ((int) spec[2]) * ONE_MB
+            () -> !java.nio.file.Files.isDirectory(cgroup)
+                || driver.memoryStat(cgroup).anon() >= ((int) spec[2]) * ONE_MB
                 || status(am, c).getState() == ContainerState.COMPLETE);
       }
       Container victim = started.get("opportunistic");

@@ -120,6 +120,8 @@ class MemcgConfigurationTest {
     assertEquals(Duration.ofHours(1), s.maxWait());
     assertEquals(512, s.maxWaiting());
     assertEquals(RetireSettings.defaults(), s.retire());
+    // The lifecycle's own defaults are the keys': one default per setting (drain.when's auto is the adapter's).
+    assertEquals(LifecycleSettings.defaults().toBuilder().drainWhen(DrainWhen.AUTO).build(), s);
   }
 
   @Test

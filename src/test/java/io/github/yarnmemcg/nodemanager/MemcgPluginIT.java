@@ -124,7 +124,8 @@ class MemcgPluginIT {
       tree.updateProcessTree();
       assertEquals(java.util.Optional.of(cgroup), tree.cgroup());
       long rss = tree.getRssMemorySize();
-      assertTrue(rss >= 30 * ONE_MB && rss < 60 * ONE_MB, "rss is the 32 MiB anon, not the 64 MiB of page cache: " + rss);
+      assertTrue(rss >= 30 * ONE_MB && rss < 60 * ONE_MB,
+          "rss is the 32 MiB anon, not the 64 MiB of page cache: " + rss);
       assertTrue(cgroups.driver().stats(cgroup).file() >= 60 * ONE_MB, "the page cache is there all the same");
       assertTrue(tree.getProcessTreeDump().contains(Long.toString(p.pid())), tree.getProcessTreeDump());
       assertTrue(tree.getProcessTreeDump().contains("limit=" + 512 * ONE_MB), "the dump shows the container's limit: "

@@ -17,8 +17,7 @@ public final class Lifecycles {
 
   /** The tests' settings: 60 s drain budget, 2 cleanup threads, the drain at container exit. */
   public static LifecycleSettings settings(boolean drain) {
-    return new LifecycleSettings(drain, Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5), 90, 0,
-        2, Duration.ofMinutes(5));
+    return LifecycleSettings.builder().drainEnabled(drain).reaperGiveUp(Duration.ofMinutes(5)).build();
   }
 
   /** The i-th container id of one application, as YARN writes it. */

@@ -34,8 +34,8 @@ public final class OomWatcherCost {
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     MemoryMount mount = MemoryMount.discover(Optional.empty());
     CgroupDriver driver = CgroupDriver.forMount(mount);
-    LifecycleSettings settings = new LifecycleSettings(false, Duration.ofSeconds(10), Duration.ofSeconds(5),
-        Duration.ofSeconds(5), 90, 0, 2, Duration.ofHours(1));
+    LifecycleSettings settings = LifecycleSettings.builder().drainEnabled(false).drainTimeout(Duration.ofSeconds(10))
+        .build();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     for (int round = 0; round < rounds; round++) {
       for (boolean watch : new boolean[] {false, true}) {

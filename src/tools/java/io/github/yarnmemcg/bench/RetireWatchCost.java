@@ -50,8 +50,7 @@ public final class RetireWatchCost {
     int cpus = RetireSettings.possibleCpus();
     for (int n : counts) {
       // The pass is driven by hand: the periodic one is set far apart so that it does not run meanwhile.
-      LifecycleSettings settings = new LifecycleSettings(true, Duration.ofSeconds(10), Duration.ofSeconds(5),
-          Duration.ofSeconds(5), 90, 0, 2, Duration.ofHours(1))
+      LifecycleSettings settings = LifecycleSettings.builder().drainTimeout(Duration.ofSeconds(10)).build()
           .withDrainWhen(DrainWhen.OVER_BUDGET, Duration.ofHours(1), 512)
           .withRetire(RetireSettings.of(n, 1L << 40, 1, Duration.ofDays(1)));
       Path root = mount.path().resolve("retire-watch-cost-" + ProcessHandle.current().pid() + "-" + n);
