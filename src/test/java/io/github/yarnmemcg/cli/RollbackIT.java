@@ -15,7 +15,6 @@ import io.github.yarnmemcg.testing.YarnClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
@@ -61,7 +60,7 @@ class RollbackIT {
   void enableThenRollBackAsTheReadmeSaysLeavesNothing() throws Exception {
     RealCgroups.require();
     driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
-    root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    root = RealCgroups.uniqueRoot(driver);
     long baseline = DyingMemcgs.stableBaseline(driver);
 
     // Enabled: a container reads a fresh file, so that its cgroup stays retired with the file's page cache.

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
-import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.YarnClusters;
@@ -14,8 +13,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerState;
@@ -43,10 +40,8 @@ class ElasticNodeManagerIT {
 
   @BeforeAll
   static void start() throws Exception {
-    RealCgroups.require();
-    MemoryMount mount = MemoryMount.discover(Optional.empty());
-    driver = CgroupDriver.forMount(mount);
-    root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    driver = RealCgroups.hostDriver();
+    root = RealCgroups.uniqueRoot(driver);
     YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
         YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     conf.setBoolean(MemcgKeys.ELASTIC_ENABLED.name(), true);

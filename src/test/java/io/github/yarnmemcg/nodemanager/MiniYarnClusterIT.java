@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
-import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -25,7 +24,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.MBeanServer;
@@ -73,10 +71,8 @@ class MiniYarnClusterIT {
 
   @BeforeAll
   static void start() throws Exception {
-    RealCgroups.require();
-    MemoryMount mount = MemoryMount.discover(Optional.empty());
-    driver = CgroupDriver.forMount(mount);
-    root = mount.path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    driver = RealCgroups.hostDriver();
+    root = RealCgroups.uniqueRoot(driver);
     org.apache.hadoop.yarn.conf.YarnConfiguration conf = YarnClusters.logsDeletedAtApplicationEnd(
         YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName()));
     // Hadoop 3.3+'s Prometheus endpoint, /prom on the daemons' web servers, as an operator turns it on.

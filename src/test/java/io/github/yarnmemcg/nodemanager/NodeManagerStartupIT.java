@@ -54,7 +54,7 @@ class NodeManagerStartupIT {
   void setUp() throws Exception {
     RealCgroups.require();
     driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
-    root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    root = RealCgroups.uniqueRoot(driver);
   }
 
   @AfterEach

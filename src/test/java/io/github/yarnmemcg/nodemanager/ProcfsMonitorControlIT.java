@@ -8,7 +8,6 @@ import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.YarnClusters;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.UUID;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 import org.apache.hadoop.yarn.util.ProcfsBasedProcessTree;
@@ -29,7 +28,7 @@ class ProcfsMonitorControlIT {
   void hadoopsProcfsMonitorKillsAContainerForMappedPageCache() throws Exception {
     RealCgroups.require();
     CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
-    Path root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    Path root = RealCgroups.uniqueRoot(driver);
     MiniYARNCluster cluster = YarnClusters.startCluster(
         YarnClusters.logsDeletedAtApplicationEnd(
             YarnClusters.operatorConfiguration(root, ProcfsBasedProcessTree.class.getName())), "procfs-control");

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +44,7 @@ class UnprivilegedNodeManagerIT {
     driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
     Assumptions.assumeTrue(driver.mount().version() == CgroupVersion.V1,
         "cgroup v2 delegation is DelegatedSubtreeIT's");
-    root = driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+    root = RealCgroups.uniqueRoot(driver);
     jvm = UnprivilegedJvm.create();
   }
 

@@ -114,6 +114,20 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
     return c;
   }
 
+  /**
+   * The driver of this node's memory controller, for a test that keeps a root of its own across its tests (a
+   * cluster per class): fails in CI, skips elsewhere, without a writable controller.
+   */
+  public static CgroupDriver hostDriver() throws IOException {
+    require();
+    return CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+  }
+
+  /** A root no other test uses, {@code yarn-memcg-it-<8 hex>} under the driver's mount; it does not exist yet. */
+  public static Path uniqueRoot(CgroupDriver driver) {
+    return driver.mount().path().resolve("yarn-memcg-it-" + UUID.randomUUID().toString().substring(0, 8));
+  }
+
   /** Kills, drains and removes a cgroup tree, deepest first. */
   public static void removeTree(CgroupDriver driver, Path top) throws IOException {
     if (!driver.fs().isDirectory(top)) {
