@@ -60,6 +60,10 @@ final class ContainerLimits {
    * anonymous memory and shmem it holds is refused.
    */
   void resize(String containerId, Path cgroup, long memoryBytes, boolean guaranteed) throws IOException {
+    if (memoryBytes <= 0) {
+      throw new IllegalArgumentException("container " + containerId + " cannot be resized to " + memoryBytes
+          + " bytes");
+    }
     Optional<NodeOomGuard> guard = oom.elastic();
     if (guard.isPresent()) {
       // No limit of its own to change: the guard judges it against its new request.

@@ -157,11 +157,7 @@ public final class ContainerMemcgs implements Closeable {
 
   /** The kernel interface used for each function, as read in a probe cgroup by {@link #bootstrap}. */
   public KernelInterfaces interfaces() {
-    KernelInterfaces read = nodeRoot.interfaces();
-    if (read == null) {
-      throw new IllegalStateException("bootstrap() has not run");
-    }
-    return read;
+    return nodeRoot.interfaces();
   }
 
   /** The cgroup of a container, refusing any id that is not a YARN container id. */
@@ -246,12 +242,7 @@ public final class ContainerMemcgs implements Closeable {
    * the kernel as part of the write.
    */
   public void update(String containerId, long memoryBytes, boolean guaranteed) throws IOException {
-    Path cgroup = cgroupOf(containerId);
-    if (memoryBytes <= 0) {
-      throw new IllegalArgumentException("container " + containerId + " cannot be resized to " + memoryBytes
-          + " bytes");
-    }
-    limits.resize(containerId, cgroup, memoryBytes, guaranteed);
+    limits.resize(containerId, cgroupOf(containerId), memoryBytes, guaranteed);
   }
 
   /** The container's memory now, or empty when it has no cgroup. */

@@ -113,9 +113,13 @@ final class NodeRoot {
     return "node limit " + bytes / ONE_MB + " MiB on all containers together";
   }
 
-  /** As read in the probe cgroup by {@link #prepare}; null before it ran. */
+  /** As read in the probe cgroup by {@link #prepare}. */
   KernelInterfaces interfaces() {
-    return interfaces;
+    KernelInterfaces read = interfaces;
+    if (read == null) {
+      throw new IllegalStateException("bootstrap() has not run");
+    }
+    return read;
   }
 
   /** A started container's peak is sampled from now on where the kernel keeps none; failing loses only the figure. */
