@@ -11,8 +11,9 @@ import java.util.Optional;
 /**
  * The limits a container's cgroup gets from its memory size and type, at its creation and on every resize: the hard
  * limit (none of its own in elastic mode, where the node limit and the {@link NodeOomGuard} hold it), swap, the soft
- * limit, swappiness and the opportunistic throttle. Apart from the lifecycle because the order of the writes is the rule
- * here: a resize must never leave the hard limit below the soft one, nor below what only an OOM kill could free.
+ * limit, swappiness and the opportunistic throttle. Apart from the lifecycle because the order of the writes is
+ * the rule here: a resize must never leave the hard limit below the soft one, nor below what only an OOM kill could
+ * free.
  */
 final class ContainerLimits {
 
