@@ -2,9 +2,11 @@ package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -103,6 +105,18 @@ final class Cleanups {
   /** The cleanups waiting now, longest-waiting first. */
   synchronized List<Cleanup> waitingNow() {
     return new ArrayList<>(waiting);
+  }
+
+  /** The cgroups kept now, waiting for their applications or retired, longest-waiting first, as the API shows them. */
+  List<WaitingCgroup> waitingCgroups() {
+    List<WaitingCgroup> all = new ArrayList<>();
+    long now = scheduler.nanoTime();
+    for (Cleanup c : waitingNow()) {
+      all.add(new WaitingCgroup(c.containerId, c.applicationId, Duration.ofNanos(now - c.waitingSince()),
+          c.state() == Cleanup.State.RETIRED, c.held(),
+          c.reused() ? Optional.of(Duration.ofNanos(now - c.lastReuse())) : Optional.empty()));
+    }
+    return all;
   }
 
   /** A cleanup begins to wait for its application: over the count cap, the longest-waiting one is drained. */
