@@ -59,7 +59,7 @@ final class Cleanup implements RetiredOrder.Retiree {
     }
   }
 
-  private final Cleanups owner;
+  private final CleanupOwner owner;
   final String containerId;
   final Path cgroup;
   final String applicationId;
@@ -93,7 +93,7 @@ final class Cleanup implements RetiredOrder.Retiree {
   /** Since when a retired cgroup's charge has read below the release threshold; 0 while it has not. */
   private long lowSince;
 
-  Cleanup(Cleanups owner, String containerId, Path cgroup) {
+  Cleanup(CleanupOwner owner, String containerId, Path cgroup) {
     this.owner = owner;
     this.containerId = containerId;
     this.cgroup = cgroup;
@@ -169,7 +169,7 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   private void schedule(long delayNanos, int withTicket) {
     Runnable step = () -> run(withTicket);
-    boolean accepted = delayNanos <= 0 ? owner.scheduler.now(step) : owner.scheduler.later(delayNanos, step);
+    boolean accepted = delayNanos <= 0 ? owner.scheduler().now(step) : owner.scheduler().later(delayNanos, step);
     if (!accepted && state != State.DONE) {
       // The NodeManager is stopping: the cgroup stays for the next start's sweep.
       LOG.info("{}: cleanup stopped by shutdown in state {}, memcg {} stays for the next start", containerId, state,
@@ -192,7 +192,7 @@ final class Cleanup implements RetiredOrder.Retiree {
         schedule(delay, withTicket);
       }
     } catch (IOException | RuntimeException e) {
-      if (!owner.driver.fs().isDirectory(cgroup)) {
+      if (!owner.driver().fs().isDirectory(cgroup)) {
         // Removed under the cleanup (an operator, a sweep of another tool): nothing is left to clean.
         LOG.info("{}: memcg {} was removed by someone else in state {}", containerId, cgroup, state);
         finish(CleanupResult.Outcome.ABSENT, true);
@@ -221,19 +221,19 @@ final class Cleanup implements RetiredOrder.Retiree {
   }
 
   private long kill() throws IOException {
-    if (!owner.driver.killAll(cgroup, nanoTime() + owner.settings.killTimeout().toNanos())) {
-      throw new IOException("processes " + owner.driver.pids(cgroup) + " still in " + cgroup + " after SIGKILL");
+    if (!owner.driver().killAll(cgroup, nanoTime() + owner.settings().killTimeout().toNanos())) {
+      throw new IOException("processes " + owner.driver().pids(cgroup) + " still in " + cgroup + " after SIGKILL");
     }
     // One reading once the processes are gone: the baseline of what the application's own deletions free while the
     // cgroup waits, and what a removal without a drain leaves charged.
-    MemoryStats atExit = owner.driver.memoryStat(cgroup);
+    MemoryStats atExit = owner.driver().memoryStat(cgroup);
     cachedAtExit = atExit.pageCache();
     chargedAtDrain = cachedAtExit;
     switch (owner.policy()) {
       case AT_EXIT:
         return to(State.DRAIN);
       case RETIRE:
-        owner.driver.setSoftLimit(cgroup, 0);
+        owner.driver().setSoftLimit(cgroup, 0);
         waitingSince = nanoTime();
         active = atExit.activeFile();
         to(State.RETIRED);
@@ -242,7 +242,7 @@ final class Cleanup implements RetiredOrder.Retiree {
         return retired(atExit);
       case AFTER_APPLICATION:
         // Unprotected, its pages are the first that reclaim takes under pressure while it waits.
-        owner.driver.setSoftLimit(cgroup, 0);
+        owner.driver().setSoftLimit(cgroup, 0);
         waitingSince = nanoTime();
         to(State.WAIT);
         owner.waiting(this);
@@ -260,9 +260,9 @@ final class Cleanup implements RetiredOrder.Retiree {
    */
   private long retired() throws IOException {
     if (located == null) {
-      located = owner.driver.fs().locate(cgroup);
+      located = owner.driver().fs().locate(cgroup);
     }
-    return retired(owner.driver.memoryStat(located));
+    return retired(owner.driver().memoryStat(located));
   }
 
   private long retired(MemoryStats s) {
@@ -274,7 +274,7 @@ final class Cleanup implements RetiredOrder.Retiree {
       lastReuse = now;
     }
     active = s.activeFile();
-    if (wokenBy == null && held < owner.settings.retire().releaseBelowBytes()) {
+    if (wokenBy == null && held < owner.settings().retire().releaseBelowBytes()) {
       // The kernel flushes a memcg's per-CPU statistics into memory.stat only past a batch of changes or every 2 s,
       // so one reading may lag by up to a batch per CPU: a second one after the periodic flush confirms it.
       if (lowSince == 0) {
@@ -302,14 +302,14 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   private long awaitApplication() throws IOException {
     long waited = nanoTime() - waitingSince;
-    if (wokenBy == null && owner.applications.hasEnded(applicationId)) {
+    if (wokenBy == null && owner.applications().hasEnded(applicationId)) {
       wokenBy = Wake.APPLICATION_ENDED;
     }
-    if (wokenBy == null && waited >= owner.settings.maxWait().toNanos()) {
+    if (wokenBy == null && waited >= owner.settings().maxWait().toNanos()) {
       wokenBy = Wake.AGE_CAP;
     }
     if (wokenBy == null) {
-      return Math.min(APPLICATION.delayNanos(rounds++), owner.settings.maxWait().toNanos() - waited);
+      return Math.min(APPLICATION.delayNanos(rounds++), owner.settings().maxWait().toNanos() - waited);
     }
     waitedNanos = waited;
     owner.stoppedWaiting(this);
@@ -323,15 +323,15 @@ final class Cleanup implements RetiredOrder.Retiree {
       drainBegun = now;
     }
     // A released cgroup holds next to nothing: what will not go at once may go later, and it stays retired meanwhile.
-    long budget = wokenBy == Wake.RELEASED ? RELEASE_DRAIN_NANOS : owner.settings.drainTimeout().toNanos();
+    long budget = wokenBy == Wake.RELEASED ? RELEASE_DRAIN_NANOS : owner.settings().drainTimeout().toNanos();
     long deadline = drainBegun + budget;
-    DrainResult d = owner.driver.drain(cgroup, deadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : deadline);
+    DrainResult d = owner.driver().drain(cgroup, deadline - now > DRAIN_SLICE_NANOS ? now + DRAIN_SLICE_NANOS : deadline);
     if (first) {
       chargedAtDrain = d.pageCacheBefore();
     }
     evicted += d.drainedBytes();
-    owner.counters.evictedBytes.add(d.drainedBytes());
-    owner.counters.drainNanos.add(d.nanos());
+    owner.counters().evictedBytes.add(d.drainedBytes());
+    owner.counters().drainNanos.add(d.nanos());
     if (!d.complete() && deadline - nanoTime() > 0) {
       // Gives the thread back while the pages cannot go yet (dirty until the flusher writes them, held by a
       // journal, pinned by another process): at once after progress, else with backoff, never past the budget.
@@ -367,20 +367,20 @@ final class Cleanup implements RetiredOrder.Retiree {
       state = State.DONE;
       return 0;
     }
-    int retries = owner.driver.delete(cgroup, nanoTime() + owner.settings.deleteTimeout().toNanos());
+    int retries = owner.driver().delete(cgroup, nanoTime() + owner.settings().deleteTimeout().toNanos());
     deleteRetries += retries;
-    owner.counters.deleteRetries.add(retries);
-    owner.counters.cleaned.increment();
-    owner.counters.chargedAtRemoval.add(leftCharged);
+    owner.counters().deleteRetries.add(retries);
+    owner.counters().cleaned.increment();
+    owner.counters().chargedAtRemoval.add(leftCharged);
     if (leftCharged > 0 && owner.policy().drains()) {
-      owner.counters.leftCharged.increment();
+      owner.counters().leftCharged.increment();
     }
-    owner.counters.freedWithoutEviction.add(freedWithoutEviction());
+    owner.counters().freedWithoutEviction.add(freedWithoutEviction());
     if (wokenBy == Wake.OVER_BUDGET) {
-      owner.counters.drainedOverBudget.increment();
-      owner.counters.evictedOverBudget.add(evicted);
+      owner.counters().drainedOverBudget.increment();
+      owner.counters().evictedOverBudget.add(evicted);
     } else if (wokenBy == Wake.RELEASED) {
-      owner.counters.released.increment();
+      owner.counters().released.increment();
     }
     finish(CleanupResult.Outcome.CLEANED, true);
     LOG.info("{}: memcg removed ({}): page cache {} MiB at exit, {} MiB freed without eviction{}, {} MiB evicted,"
@@ -394,7 +394,7 @@ final class Cleanup implements RetiredOrder.Retiree {
 
   /** The scheduler's clock: {@link System#nanoTime} on a NodeManager. */
   private long nanoTime() {
-    return owner.scheduler.nanoTime();
+    return owner.scheduler().nanoTime();
   }
 
   private long to(State next) {
@@ -415,23 +415,23 @@ final class Cleanup implements RetiredOrder.Retiree {
       failingSince = now;
     }
     long failingMs = TimeUnit.NANOSECONDS.toMillis(now - failingSince);
-    if (failingMs >= owner.settings.reaperGiveUp().toMillis() || owner.scheduler.isShutdown()) {
+    if (failingMs >= owner.settings().reaperGiveUp().toMillis() || owner.scheduler().isShutdown()) {
       LOG.error("{}: giving up on memcg {} in state {} after {} failed attempts over {} ms: {}", containerId, cgroup,
           state, attempts, failingMs, e.toString());
-      owner.counters.givenUp.increment();
+      owner.counters().givenUp.increment();
       finish(CleanupResult.Outcome.GIVEN_UP, false);
       return;
     }
     long delay = RETRY.delayNanos(failuresInARow - 1);
     LOG.warn("{}: cleanup of memcg {} failed in state {} (attempt {}), the reaper retries in {} ms: {}", containerId,
         cgroup, state, attempts, TimeUnit.NANOSECONDS.toMillis(delay), e.getMessage());
-    owner.counters.awaitingRetry.increment();
+    owner.counters().awaitingRetry.increment();
     // later() hands the step back to a cleanup thread.
-    if (!owner.scheduler.later(delay, () -> {
-      owner.counters.awaitingRetry.decrement();
+    if (!owner.scheduler().later(delay, () -> {
+      owner.counters().awaitingRetry.decrement();
       run(withTicket);
     })) {
-      owner.counters.awaitingRetry.decrement();
+      owner.counters().awaitingRetry.decrement();
       finish(CleanupResult.Outcome.GIVEN_UP, false);
     }
   }

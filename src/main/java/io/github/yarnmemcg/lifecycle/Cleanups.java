@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * longest-waiting one first and the retire budget the one {@link RetiredOrder} puts first. Every
  * {@code retire.check-interval-ms} the retirement pass reads each retired cgroup's charge.
  */
-final class Cleanups {
+final class Cleanups implements CleanupOwner {
 
   final CgroupDriver driver;
   final LifecycleSettings settings;
@@ -51,13 +51,39 @@ final class Cleanups {
   }
 
   /** The retirement pass: each retired cgroup's charge is read, and those the kernel has let go are removed. */
+  @Override
+  public CgroupDriver driver() {
+    return driver;
+  }
+
+  @Override
+  public LifecycleSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public LifecycleCounters counters() {
+    return counters;
+  }
+
+  @Override
+  public StepScheduler scheduler() {
+    return scheduler;
+  }
+
+  @Override
+  public Applications applications() {
+    return applications;
+  }
+
   void lookAtRetired() {
     for (Cleanup c : waitingNow()) {
       c.look();
     }
   }
 
-  CleanupPolicy policy() {
+  @Override
+  public CleanupPolicy policy() {
     return policy;
   }
 
@@ -120,7 +146,8 @@ final class Cleanups {
   }
 
   /** A cleanup begins to wait for its application: over the count cap, the longest-waiting one is drained. */
-  void waiting(Cleanup c) {
+  @Override
+  public void waiting(Cleanup c) {
     Cleanup longest;
     synchronized (this) {
       waiting.add(c);
@@ -134,7 +161,8 @@ final class Cleanups {
   }
 
   /** A cleanup retires holding this much: over the budget, the retired cgroup least likely to be read again goes. */
-  void retired(Cleanup c, long held) {
+  @Override
+  public void retired(Cleanup c, long held) {
     Cleanup first;
     synchronized (this) {
       waiting.add(c);
@@ -149,7 +177,8 @@ final class Cleanups {
   }
 
   /** What a retired cgroup holds now, counted in the gauge while it is retired (a victim already left it). */
-  synchronized void held(Cleanup c, long bytes) {
+  @Override
+  public synchronized void held(Cleanup c, long bytes) {
     if (waiting.contains(c)) {
       counters.retiredBytes.add(bytes - c.held());
       c.held(bytes);
@@ -157,7 +186,8 @@ final class Cleanups {
   }
 
   /** A cleanup stops waiting or being retired (does nothing for null or one that has already stopped). */
-  synchronized void stoppedWaiting(Cleanup c) {
+  @Override
+  public synchronized void stoppedWaiting(Cleanup c) {
     if (c != null && waiting.remove(c)) {
       if (c.state() == Cleanup.State.RETIRED) {
         counters.retired.decrement();
@@ -169,13 +199,15 @@ final class Cleanups {
     }
   }
 
-  void finished(Cleanup c) {
+  @Override
+  public void finished(Cleanup c) {
     byId.remove(c.containerId, c);
     counters.pending.decrement();
   }
 
   /** A cgroup was removed: on v2, the nudger watches for removed cgroups that dirty inodes still hold. */
-  void removed() {
+  @Override
+  public void removed() {
     if (policy != CleanupPolicy.NO_DRAIN) {
       nudger.removed();
     }

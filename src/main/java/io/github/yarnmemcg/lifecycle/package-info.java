@@ -5,7 +5,8 @@
  * guard ({@code OomWiring}), the completion path ({@code Completions}), the orphan sweep ({@code OrphanSweep}) and the
  * cleanups under way ({@code Cleanups}), none of which knows the door.
  * {@link io.github.yarnmemcg.lifecycle.Cleanup} is one finished container's state machine (kill, wait or retire,
- * drain, remove), scheduled by {@link io.github.yarnmemcg.lifecycle.CleanupScheduler};
+ * drain, remove), scheduled by {@link io.github.yarnmemcg.lifecycle.CleanupScheduler}, seeing its root's cleanups only
+ * as a {@code CleanupOwner};
  * {@link io.github.yarnmemcg.lifecycle.CleanupPolicy} is which way this node cleans, measured by
  * {@link io.github.yarnmemcg.lifecycle.ReparentProbe}. {@link io.github.yarnmemcg.lifecycle.NodeOomGuard} and
  * {@link io.github.yarnmemcg.lifecycle.VictimOrder} keep all containers together within the node limit in elastic
