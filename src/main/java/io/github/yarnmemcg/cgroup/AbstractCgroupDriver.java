@@ -66,7 +66,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   /** The cgroup's charge counter, or {@link MemoryStats#UNKNOWN} without one. */
   long charge(Path cgroup) throws IOException {
     try {
-      return MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
+      return KeyValues.parseValue(read(cgroup.resolve(usageFile())));
     } catch (NoSuchFileException e) {
       return MemoryStats.UNKNOWN;
     }
@@ -146,7 +146,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   @Override
   public long usage(CgroupFs.Located cgroup) throws IOException {
     try (CgroupFs.Directory d = fs.directory(cgroup)) {
-      return MemoryStats.parseValue(d.read(usageFile()));
+      return KeyValues.parseValue(d.read(usageFile()));
     }
   }
 
@@ -267,7 +267,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   /** A single-value file, or {@link MemoryStats#UNKNOWN} when this kernel does not have it. */
   static long readValue(CgroupFs.Directory cgroup, String file) throws IOException {
     try {
-      return MemoryStats.parseValue(cgroup.read(file));
+      return KeyValues.parseValue(cgroup.read(file));
     } catch (NoSuchFileException e) {
       return MemoryStats.UNKNOWN;
     }

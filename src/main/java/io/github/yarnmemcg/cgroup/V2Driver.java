@@ -82,7 +82,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public long unreclaimable(Path cgroup) throws IOException {
-    long[] v = MemoryStats.select(read(cgroup.resolve("memory.stat")), "anon", "shmem");
+    long[] v = KeyValues.select(read(cgroup.resolve("memory.stat")), "anon", "shmem");
     return Math.max(0, v[0]) + Math.max(0, v[1]);
   }
 
@@ -199,7 +199,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   static final long FREEZE_WAIT_NANOS = 200_000_000L;
 
   private boolean frozen(Path cgroup) throws IOException {
-    return get(MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.events"))), "frozen") == 1;
+    return get(KeyValues.parse(read(cgroup.resolve("cgroup.events"))), "frozen") == 1;
   }
 
   @Override
@@ -254,16 +254,17 @@ public final class V2Driver extends AbstractCgroupDriver {
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
     try (CgroupFs.Directory d = fs().directory(cgroup)) {
-      Map<String, Long> events = MemoryStats.parseKeyValues(d.read("memory.events"));
+      Map<String, Long> events = KeyValues.parse(d.read("memory.events"));
       flushStats(d);
-      return fromStat(d.read("memory.stat"),
-          readValue(d, "memory.swap.current"),
-          readValue(d, "memory.current"),
-          readValue(d, "memory.peak"),
-          readValue(d, "memory.max"),
-          get(events, "max"),
-          get(events, "oom"),
-          get(events, "oom_kill"));
+      return fromStat(d.read("memory.stat"))
+          .swap(readValue(d, "memory.swap.current"))
+          .usage(readValue(d, "memory.current"))
+          .peak(readValue(d, "memory.peak"))
+          .limit(readValue(d, "memory.max"))
+          .limitHits(get(events, "max"))
+          .oom(get(events, "oom"))
+          .oomKill(get(events, "oom_kill"))
+          .build();
     }
   }
 
@@ -274,8 +275,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   }
 
   private static MemoryStats memoryStatFlushed(CgroupFs.Directory cgroup) throws IOException {
-    return fromStat(cgroup.read("memory.stat"), readValue(cgroup, "memory.swap.current"),
-        UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+    return fromStat(cgroup.read("memory.stat")).swap(readValue(cgroup, "memory.swap.current")).build();
   }
 
   /**
@@ -303,7 +303,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
     long cpuMicros;
     try {
-      cpuMicros = MemoryStats.select(d.read("cpu.stat"), "usage_usec")[0];
+      cpuMicros = KeyValues.select(d.read("cpu.stat"), "usage_usec")[0];
     } catch (NoSuchFileException e) {
       cpuMicros = UNKNOWN;
     }
@@ -313,11 +313,11 @@ public final class V2Driver extends AbstractCgroupDriver {
         : new MemorySample(memoryStatFlushed(d), Collections.<Long>emptyList(), cpuMicros);
   }
 
-  private static MemoryStats fromStat(String memoryStat, long swap, long usage, long peak, long limit,
-      long limitHits, long oom, long oomKill) {
-    long[] v = MemoryStats.select(memoryStat, STAT_KEYS);
-    return new MemoryStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], swap, usage, peak, limit, limitHits, oom,
-        oomKill);
+  /** The counters of {@code memory.stat}; v2 keeps swap in a file of its own. */
+  private static MemoryStats.Builder fromStat(String memoryStat) {
+    long[] v = KeyValues.select(memoryStat, STAT_KEYS);
+    return MemoryStats.builder().anon(v[0]).file(v[1]).shmem(v[2]).mappedFile(v[3]).activeFile(v[4])
+        .inactiveFile(v[5]).dirty(v[6]).writeback(v[7]);
   }
 
   /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback. */
@@ -358,7 +358,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public long dyingMemcgsUnder(Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.stat")));
+    Map<String, Long> stat = KeyValues.parse(read(cgroup.resolve("cgroup.stat")));
     long memory = get(stat, "nr_dying_subsys_memory");
     return memory != MemoryStats.UNKNOWN ? memory : get(stat, "nr_dying_descendants");
   }

@@ -2,6 +2,7 @@ package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupFs;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.Closeable;
 import java.io.IOException;
@@ -215,7 +216,7 @@ public final class OomWatcher implements Closeable {
   }
 
   private static long oomKills(CgroupFs.OpenFile counter) throws IOException {
-    return MemoryStats.parseKeyValues(counter.read()).getOrDefault("oom_kill", MemoryStats.UNKNOWN);
+    return KeyValues.parse(counter.read()).getOrDefault("oom_kill", MemoryStats.UNKNOWN);
   }
 
   /** Stops the thread and closes every file held open. */

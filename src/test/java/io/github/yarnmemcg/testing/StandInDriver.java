@@ -150,8 +150,10 @@ public final class StandInDriver implements CgroupDriver {
 
     synchronized MemoryStats stats() {
       long file = pageCache() + shmem;
-      return new MemoryStats(anon, file, shmem, 0, Math.min(activeFile, file), file - Math.min(activeFile, file),
-          dirty, writeback, 0, anon + file, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, 0, 0, 0);
+      long active = Math.min(activeFile, file);
+      return MemoryStats.builder().anon(anon).file(file).shmem(shmem).mappedFile(0).activeFile(active)
+          .inactiveFile(file - active).dirty(dirty).writeback(writeback).swap(0).usage(anon + file)
+          .limitHits(0).oom(0).oomKill(0).build();
     }
   }
 
