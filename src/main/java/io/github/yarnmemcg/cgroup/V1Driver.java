@@ -30,31 +30,6 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
-  public boolean cpuOffered(Path cgroup) {
-    return false;
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) {
-    throw noCpu();
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) {
-    throw noCpu();
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) {
-    throw noCpu();
-  }
-
-  private static UnsupportedOperationException noCpu() {
-    return new UnsupportedOperationException("cgroup v1 has CPU in a hierarchy of its own, not in the memory"
-        + " controller's: Hadoop's CPU handler (LinuxContainerExecutor) sets it");
-  }
-
-  @Override
   public void setHardLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.limit_in_bytes"), Long.toString(bytes));
   }

@@ -16,49 +16,38 @@ public final class V2Driver extends AbstractCgroupDriver {
   /** One {@code memory.reclaim} request at most, so that a step returns and progress can be measured. */
   static final long RECLAIM_STEP_BYTES = 256L << 20;
 
+  private final Optional<CpuDriver> cpu;
+
   V2Driver(MemoryMount mount, CgroupFs fs) {
     super(mount, fs);
+    this.cpu = Optional.of(new V2CpuDriver(fs));
+  }
+
+  @Override
+  public Optional<CpuDriver> cpu() {
+    return cpu;
   }
 
   @Override
   public void enableMemoryForChildren(Path cgroup) throws IOException {
-    enableForChildren(cgroup, "memory");
+    enableForChildren(fs(), cgroup, "memory");
   }
 
   @Override
   public boolean memoryEnabledForChildren(Path cgroup) throws IOException {
-    return lists(cgroup, "cgroup.subtree_control", "memory");
+    return lists(fs(), cgroup, "cgroup.subtree_control", "memory");
   }
 
-  @Override
-  public boolean cpuOffered(Path cgroup) throws IOException {
-    return lists(cgroup, "cgroup.controllers", "cpu");
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) throws IOException {
-    enableForChildren(cgroup, "cpu");
-  }
-
-  private void enableForChildren(Path cgroup, String controller) throws IOException {
-    if (!lists(cgroup, "cgroup.subtree_control", controller)) {
-      write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
+  /** Passes a controller to the cgroup's children, unless it already does (the memory and the cpu controller). */
+  static void enableForChildren(CgroupFs fs, Path cgroup, String controller) throws IOException {
+    if (!lists(fs, cgroup, "cgroup.subtree_control", controller)) {
+      fs.write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
     }
   }
 
   /** Whether a list of controllers ({@code cgroup.controllers} or {@code cgroup.subtree_control}) names it. */
-  private boolean lists(Path cgroup, String file, String controller) throws IOException {
-    return (" " + read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) throws IOException {
-    write(cgroup.resolve("cpu.weight"), Integer.toString(weight));
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException {
-    write(cgroup.resolve("cpu.max"), (quotaMicros < 0 ? "max" : Long.toString(quotaMicros)) + " " + periodMicros);
+  static boolean lists(CgroupFs fs, Path cgroup, String file, String controller) throws IOException {
+    return (" " + fs.read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
   }
 
   @Override

@@ -258,26 +258,6 @@ public final class StandInDriver implements CgroupDriver {
   }
 
   @Override
-  public boolean cpuOffered(Path cgroup) {
-    return false;
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
-  }
-
-  @Override
   public synchronized void setHardLimit(Path cgroup, long bytes) throws IOException {
     existing(Op.SET_HARD_LIMIT, cgroup, bytes);
   }
