@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy. */
+/**
+ * The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy, written, killed and drained here;
+ * its readings are {@link V2Stats}', and the cpu controller in the same cgroups is {@link V2CpuDriver}.
+ */
 public final class V2Driver extends AbstractCgroupDriver {
 
   /** One {@code memory.reclaim} request at most, so that a step returns and progress can be measured. */
@@ -243,75 +246,23 @@ public final class V2Driver extends AbstractCgroupDriver {
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
     try (CgroupFs.Directory d = fs().directory(cgroup)) {
-      Map<String, Long> events = KeyValues.parse(d.read("memory.events"));
-      flushStats(d);
-      return fromStat(d.read("memory.stat"))
-          .swap(readValue(d, "memory.swap.current"))
-          .usage(readValue(d, "memory.current"))
-          .peak(readValue(d, "memory.peak"))
-          .limit(readValue(d, "memory.max"))
-          .limitHits(get(events, "max"))
-          .oom(get(events, "oom"))
-          .oomKill(get(events, "oom_kill"))
-          .build();
+      return V2Stats.stats(d);
     }
   }
 
   @Override
   MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
-    flushStats(cgroup);
-    return memoryStatFlushed(cgroup);
-  }
-
-  private static MemoryStats memoryStatFlushed(CgroupFs.Directory cgroup) throws IOException {
-    return fromStat(cgroup.read("memory.stat")).swap(readValue(cgroup, "memory.swap.current")).build();
-  }
-
-  /**
-   * Reads the cgroup's {@code cpu.stat} (a core file of every non-root v2 cgroup) for its side effect: where one
-   * rstat tree serves every controller (6.1), its reader flushes the per-CPU counts of the cgroup's subtree, memory's
-   * included, through {@code cgroup_rstat_flush_hold()}, which waits for the rstat lock; so the {@code memory.stat}
-   * read next is current. {@code memory.stat} alone is not on 6.1: its {@code mem_cgroup_flush_stats()} flushes only
-   * past a global count of updates and returns at once when another CPU holds {@code stats_flush_lock} (a trylock,
-   * mm/memcontrol.c). A drain that read a file deleted a moment before as still cached counted it as evicted once its
-   * reclaim found nothing: measured in a 6.1 guest with 8 readers of 8 cgroups started together just after their 8
-   * MiB files were deleted, 6 readings in 1280 still showed the 8 MiB, none in 320 with this read first. Where each
-   * controller has its own tree (7.3) this flushes CPU time only, and there {@code memory.stat} itself waits for the
-   * lock, skipping its flush only below a small per-memcg count of updates. Without the file (a cgroup removed
-   * meanwhile) the {@code memory.stat} read reports it.
-   */
-  private static void flushStats(CgroupFs.Directory cgroup) throws IOException {
-    try {
-      cgroup.read("cpu.stat");
-    } catch (NoSuchFileException e) {
-      // Nothing to flush through: memory.stat is read as it is.
-    }
+    return V2Stats.memoryStat(cgroup);
   }
 
   @Override
   MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
-    long cpuMicros;
-    try {
-      cpuMicros = KeyValues.select(d.read("cpu.stat"), "usage_usec")[0];
-    } catch (NoSuchFileException e) {
-      cpuMicros = UNKNOWN;
-    }
+    long cpuMicros = V2Stats.cpuMicros(d);
     // cpu.stat counts every task that ever ran in the cgroup; the process list is read only where it is missing.
-    // Reading it has just flushed the statistics (see flushStats).
+    // Reading it has just flushed the statistics (see V2Stats.flushStats).
     return cpuMicros == UNKNOWN ? sampleWithPids(d, cgroup)
-        : new MemorySample(memoryStatFlushed(d), Collections.<Long>emptyList(), cpuMicros);
+        : new MemorySample(V2Stats.memoryStatFlushed(d), Collections.<Long>emptyList(), cpuMicros);
   }
-
-  /** The counters of {@code memory.stat}; v2 keeps swap in a file of its own. */
-  private static MemoryStats.Builder fromStat(String memoryStat) {
-    long[] v = KeyValues.select(memoryStat, STAT_KEYS);
-    return MemoryStats.builder().anon(v[0]).file(v[1]).shmem(v[2]).mappedFile(v[3]).activeFile(v[4])
-        .inactiveFile(v[5]).dirty(v[6]).writeback(v[7]);
-  }
-
-  /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback. */
-  private static final String[] STAT_KEYS = {"anon", "file", "shmem", "file_mapped", "active_file", "inactive_file",
-      "file_dirty", "file_writeback"};
 
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
   @Override
