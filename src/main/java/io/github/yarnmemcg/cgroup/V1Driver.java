@@ -147,7 +147,7 @@ public final class V1Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs().directory(cgroup)) {
+    try (CgroupDirectory d = fs().directory(cgroup)) {
       Map<String, Long> oom = KeyValues.parse(d.read("memory.oom_control"));
       // v1 counts no OOM events apart from the kills: oom stays unknown.
       return fromStat(d.read("memory.stat"))
@@ -161,12 +161,12 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
-  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
+  MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException {
     return fromStat(cgroup.read("memory.stat")).build();
   }
 
   @Override
-  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
+  MemorySample sample(CgroupDirectory d, Path cgroup) throws IOException {
     return sampleWithPids(d, cgroup);
   }
 

@@ -245,18 +245,18 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs().directory(cgroup)) {
+    try (CgroupDirectory d = fs().directory(cgroup)) {
       return V2Stats.stats(d);
     }
   }
 
   @Override
-  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
+  MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException {
     return V2Stats.memoryStat(cgroup);
   }
 
   @Override
-  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
+  MemorySample sample(CgroupDirectory d, Path cgroup) throws IOException {
     long cpuMicros = V2Stats.cpuMicros(d);
     // cpu.stat counts every task that ever ran in the cgroup; the process list is read only where it is missing.
     // Reading it has just flushed the statistics (see V2Stats.flushStats).

@@ -18,7 +18,7 @@ final class V2Stats {
   private V2Stats() {}
 
   /** Every figure of {@link MemoryStats}, for the report of one cgroup. */
-  static MemoryStats stats(CgroupFs.Directory d) throws IOException {
+  static MemoryStats stats(CgroupDirectory d) throws IOException {
     Map<String, Long> events = KeyValues.parse(d.read("memory.events"));
     flushStats(d);
     return fromStat(d.read("memory.stat"))
@@ -33,13 +33,13 @@ final class V2Stats {
   }
 
   /** The {@code memory.stat} counters and swap, the statistics flushed first. */
-  static MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
+  static MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException {
     flushStats(cgroup);
     return memoryStatFlushed(cgroup);
   }
 
   /** The {@code memory.stat} counters and swap, right after something flushed the statistics. */
-  static MemoryStats memoryStatFlushed(CgroupFs.Directory cgroup) throws IOException {
+  static MemoryStats memoryStatFlushed(CgroupDirectory cgroup) throws IOException {
     return fromStat(cgroup.read("memory.stat")).swap(readValue(cgroup, "memory.swap.current")).build();
   }
 
@@ -47,7 +47,7 @@ final class V2Stats {
    * The CPU time of every task that ever ran in the cgroup ({@code usage_usec} of {@code cpu.stat}), or
    * {@link MemoryStats#UNKNOWN} without the file; reading it flushes the statistics, as {@link #flushStats} does.
    */
-  static long cpuMicros(CgroupFs.Directory d) throws IOException {
+  static long cpuMicros(CgroupDirectory d) throws IOException {
     try {
       return KeyValues.select(d.read("cpu.stat"), "usage_usec")[0];
     } catch (NoSuchFileException e) {
@@ -68,7 +68,7 @@ final class V2Stats {
    * lock, skipping its flush only below a small per-memcg count of updates. Without the file (a cgroup removed
    * meanwhile) the {@code memory.stat} read reports it.
    */
-  private static void flushStats(CgroupFs.Directory cgroup) throws IOException {
+  private static void flushStats(CgroupDirectory cgroup) throws IOException {
     try {
       cgroup.read("cpu.stat");
     } catch (NoSuchFileException e) {
