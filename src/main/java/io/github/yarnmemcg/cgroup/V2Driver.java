@@ -7,7 +7,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -272,13 +271,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public Optional<Pressure> memoryPressure(Path cgroup) throws IOException {
-    try {
-      return Pressure.parse(read(cgroup.resolve("memory.pressure")));
-    } catch (NoSuchFileException | CgroupIoException e) {
-      // No PSI in this kernel or the cgroup is gone (ENOENT), or psi=0 on the command line (the file exists and
-      // reading it fails with EOPNOTSUPP): either way there is no figure.
-      return Optional.empty();
-    }
+    return V2Stats.memoryPressure(fs(), cgroup);
   }
 
   @Override
@@ -298,8 +291,6 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public long dyingMemcgsUnder(Path cgroup) throws IOException {
-    Map<String, Long> stat = KeyValues.parse(read(cgroup.resolve("cgroup.stat")));
-    long memory = get(stat, "nr_dying_subsys_memory");
-    return memory != MemoryStats.UNKNOWN ? memory : get(stat, "nr_dying_descendants");
+    return V2Stats.dyingMemcgs(fs().read(cgroup.resolve("cgroup.stat")));
   }
 }

@@ -6,13 +6,15 @@ import static io.github.yarnmemcg.cgroup.MemoryStats.UNKNOWN;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * How {@link V2Driver} reads a cgroup v2 memory cgroup's figures from an open directory: {@code memory.stat},
- * {@code memory.events}, the one-value files, and {@code cpu.stat}, which is read first to flush the kernel's
- * per-CPU statistics. Apart from the driver because a reading has a kernel story of its own (when the statistics are
- * current) that nothing which writes a cgroup needs.
+ * How {@link V2Driver} reads a cgroup v2 memory cgroup's figures: {@code memory.stat}, {@code memory.events}, the
+ * one-value files, and {@code cpu.stat}, which is read first to flush the kernel's per-CPU statistics; its memory
+ * pressure and its dying descendants. Apart from the driver because a reading has a kernel story of its own (when
+ * the statistics are current) that nothing which writes a cgroup needs.
  */
 final class V2Stats {
   private V2Stats() {}
@@ -86,4 +88,22 @@ final class V2Stats {
   /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback. */
   private static final String[] STAT_KEYS = {"anon", "file", "shmem", "file_mapped", "active_file", "inactive_file",
       "file_dirty", "file_writeback"};
+
+  /** The cgroup's memory pressure, or empty without PSI for cgroups. */
+  static Optional<Pressure> memoryPressure(CgroupFs fs, Path cgroup) throws IOException {
+    try {
+      return Pressure.parse(fs.read(cgroup.resolve("memory.pressure")));
+    } catch (NoSuchFileException | CgroupIoException e) {
+      // No PSI in this kernel or the cgroup is gone (ENOENT), or psi=0 on the command line (the file exists and
+      // reading it fails with EOPNOTSUPP): either way there is no figure.
+      return Optional.empty();
+    }
+  }
+
+  /** From {@code cgroup.stat}: dying memory css where the kernel reports them (6.12+), else dying cgroups. */
+  static long dyingMemcgs(String cgroupStat) {
+    Map<String, Long> stat = KeyValues.parse(cgroupStat);
+    long memory = get(stat, "nr_dying_subsys_memory");
+    return memory != UNKNOWN ? memory : get(stat, "nr_dying_descendants");
+  }
 }
