@@ -1,7 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,7 +65,7 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   /** The cgroup's charge counter, or {@link MemoryStats#UNKNOWN} without one. */
   long charge(Path cgroup) throws IOException {
     try {
-      return MemoryStats.parseValue(read(cgroup.resolve(usageFile())));
+      return KeyValues.parseValue(read(cgroup.resolve(usageFile())));
     } catch (NoSuchFileException e) {
       return MemoryStats.UNKNOWN;
     }
@@ -93,14 +92,14 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   @Override
   public List<Long> pids(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+    try (CgroupDirectory d = fs.directory(cgroup)) {
       return pids(d, cgroup);
     } catch (NoSuchFileException e) {
       return new ArrayList<>();
     }
   }
 
-  private List<Long> pids(CgroupFs.Directory d, Path cgroup) throws IOException {
+  private List<Long> pids(CgroupDirectory d, Path cgroup) throws IOException {
     List<Long> pids = new ArrayList<>();
     try {
       for (String line : d.read("cgroup.procs").split("\n")) {
@@ -117,25 +116,25 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /** The {@code memory.stat} counters of an open cgroup directory. */
-  abstract MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException;
+  abstract MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException;
 
   @Override
   public MemoryStats memoryStat(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+    try (CgroupDirectory d = fs.directory(cgroup)) {
       return memoryStat(d);
     }
   }
 
   @Override
   public MemoryStats memoryStat(CgroupFs.Located cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+    try (CgroupDirectory d = fs.directory(cgroup)) {
       return memoryStat(d);
     }
   }
 
   @Override
   public MemorySample sample(CgroupFs.Located cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs.directory(cgroup)) {
+    try (CgroupDirectory d = fs.directory(cgroup)) {
       return sample(d, cgroup.path());
     }
   }
@@ -145,16 +144,16 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
 
   @Override
   public long usage(CgroupFs.Located cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs.directory(cgroup)) {
-      return MemoryStats.parseValue(d.read(usageFile()));
+    try (CgroupDirectory d = fs.directory(cgroup)) {
+      return KeyValues.parseValue(d.read(usageFile()));
     }
   }
 
   /** The monitor's reading of an open cgroup directory. */
-  abstract MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException;
+  abstract MemorySample sample(CgroupDirectory d, Path cgroup) throws IOException;
 
   /** The processes of an open cgroup directory, for a {@link MemorySample} that counts CPU per process. */
-  MemorySample sampleWithPids(CgroupFs.Directory d, Path cgroup) throws IOException {
+  MemorySample sampleWithPids(CgroupDirectory d, Path cgroup) throws IOException {
     return new MemorySample(memoryStat(d), pids(d, cgroup), MemoryStats.UNKNOWN);
   }
 
@@ -265,9 +264,9 @@ abstract class AbstractCgroupDriver implements CgroupDriver {
   }
 
   /** A single-value file, or {@link MemoryStats#UNKNOWN} when this kernel does not have it. */
-  static long readValue(CgroupFs.Directory cgroup, String file) throws IOException {
+  static long readValue(CgroupDirectory cgroup, String file) throws IOException {
     try {
-      return MemoryStats.parseValue(cgroup.read(file));
+      return KeyValues.parseValue(cgroup.read(file));
     } catch (NoSuchFileException e) {
       return MemoryStats.UNKNOWN;
     }

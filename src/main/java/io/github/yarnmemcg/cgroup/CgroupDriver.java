@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The kernel interface to one memory cgroup, the same for cgroup v1 and v2. Paths are cgroup directories
- * under {@link #mount()}; the caller decides which ones it owns. Deadlines are {@link System#nanoTime()}
- * values. No method follows a symbolic link.
+ * The kernel interface to one memory cgroup, the same for cgroup v1 and v2; CPU, which only v2 has in the same
+ * cgroups, is a {@link CpuDriver} of its own ({@link #cpu()}). Paths are cgroup directories under {@link #mount()};
+ * the caller decides which ones it owns. Deadlines are {@link System#nanoTime()} values. No method follows a
+ * symbolic link.
  */
 public interface CgroupDriver {
 
@@ -44,27 +45,12 @@ public interface CgroupDriver {
   boolean memoryEnabledForChildren(Path cgroup) throws IOException;
 
   /**
-   * Whether this cgroup's parent offers it the cpu controller ({@code cpu} in v2 {@code cgroup.controllers}), which it
-   * can then pass to its children. Always false on v1, where CPU is a hierarchy of its own (Hadoop's CPU handler).
+   * The cpu controller in these same cgroups, through the same door: v2 only. Empty on v1, where CPU is a hierarchy of
+   * its own (Hadoop's CPU handler), and for a driver without one.
    */
-  boolean cpuOffered(Path cgroup) throws IOException;
-
-  /**
-   * Makes the cpu controller available to the children of this cgroup (v2 {@code +cpu} in
-   * {@code cgroup.subtree_control}).
-   *
-   * @throws UnsupportedOperationException on v1
-   */
-  void enableCpuForChildren(Path cgroup) throws IOException;
-
-  /** The cgroup's CPU share under contention: v2 {@code cpu.weight} (1 to 10000, 100 by default). v2 only. */
-  void setCpuWeight(Path cgroup, int weight) throws IOException;
-
-  /**
-   * The cgroup's CPU bandwidth: at most {@code quotaMicros} of CPU time in every {@code periodMicros} (v2
-   * {@code cpu.max}); a negative quota lifts the limit ("max"). v2 only.
-   */
-  void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException;
+  default Optional<CpuDriver> cpu() {
+    return Optional.empty();
+  }
 
   /** The hard limit: {@code memory.limit_in_bytes} or {@code memory.max}; {@code Long.MAX_VALUE}: none. */
   void setHardLimit(Path cgroup, long bytes) throws IOException;

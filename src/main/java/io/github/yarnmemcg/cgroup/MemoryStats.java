@@ -1,9 +1,6 @@
 package io.github.yarnmemcg.cgroup;
 
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * One reading of a cgroup's memory accounting, in bytes and counts, the same shape for v1 and v2. A figure
@@ -28,30 +25,149 @@ public final class MemoryStats {
   private final long oom;
   private final long oomKill;
 
-  public MemoryStats(long anon, long file, long shmem, long mappedFile, long activeFile, long inactiveFile,
-      long dirty, long writeback, long swap, long usage, long peak, long limit, long limitHits, long oom,
-      long oomKill) {
-    this.anon = anon;
-    this.file = file;
-    this.shmem = shmem;
-    this.mappedFile = mappedFile;
-    this.activeFile = activeFile;
-    this.inactiveFile = inactiveFile;
-    this.dirty = dirty;
-    this.writeback = writeback;
-    this.swap = swap;
-    this.usage = usage;
-    this.peak = peak;
-    this.limit = limit;
-    this.limitHits = limitHits;
-    this.oom = oom;
-    this.oomKill = oomKill;
+  private MemoryStats(Builder b) {
+    this.anon = b.anon;
+    this.file = b.file;
+    this.shmem = b.shmem;
+    this.mappedFile = b.mappedFile;
+    this.activeFile = b.activeFile;
+    this.inactiveFile = b.inactiveFile;
+    this.dirty = b.dirty;
+    this.writeback = b.writeback;
+    this.swap = b.swap;
+    this.usage = b.usage;
+    this.peak = b.peak;
+    this.limit = b.limit;
+    this.limitHits = b.limitHits;
+    this.oom = b.oom;
+    this.oomKill = b.oomKill;
   }
 
-  /** These figures with another peak: one the plugin sampled where the kernel keeps none (see {@link KernelInterfaces.Peak}). */
+  /** A reading filled by name; every figure not set is {@link #UNKNOWN}, as the kernel not reporting it. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A reading of which the kernel gave nothing (every figure {@link #UNKNOWN}). */
+  public static MemoryStats unknown() {
+    return builder().build();
+  }
+
+  /** A builder holding these figures, to change some of them. */
+  public Builder toBuilder() {
+    return builder().anon(anon).file(file).shmem(shmem).mappedFile(mappedFile).activeFile(activeFile)
+        .inactiveFile(inactiveFile).dirty(dirty).writeback(writeback).swap(swap).usage(usage).peak(peak).limit(limit)
+        .limitHits(limitHits).oom(oom).oomKill(oomKill);
+  }
+
+  /**
+   * The figures of one reading, set by name: a driver sets what its kernel reports, and the rest stays
+   * {@link #UNKNOWN}, the one default, so that a figure left out can never read as zero.
+   */
+  public static final class Builder {
+    private long anon = UNKNOWN;
+    private long file = UNKNOWN;
+    private long shmem = UNKNOWN;
+    private long mappedFile = UNKNOWN;
+    private long activeFile = UNKNOWN;
+    private long inactiveFile = UNKNOWN;
+    private long dirty = UNKNOWN;
+    private long writeback = UNKNOWN;
+    private long swap = UNKNOWN;
+    private long usage = UNKNOWN;
+    private long peak = UNKNOWN;
+    private long limit = UNKNOWN;
+    private long limitHits = UNKNOWN;
+    private long oom = UNKNOWN;
+    private long oomKill = UNKNOWN;
+
+    private Builder() {}
+
+    public Builder anon(long v) {
+      anon = v;
+      return this;
+    }
+
+    /** File pages, shmem included, as the kernel reports them. */
+    public Builder file(long v) {
+      file = v;
+      return this;
+    }
+
+    public Builder shmem(long v) {
+      shmem = v;
+      return this;
+    }
+
+    public Builder mappedFile(long v) {
+      mappedFile = v;
+      return this;
+    }
+
+    public Builder activeFile(long v) {
+      activeFile = v;
+      return this;
+    }
+
+    public Builder inactiveFile(long v) {
+      inactiveFile = v;
+      return this;
+    }
+
+    public Builder dirty(long v) {
+      dirty = v;
+      return this;
+    }
+
+    public Builder writeback(long v) {
+      writeback = v;
+      return this;
+    }
+
+    public Builder swap(long v) {
+      swap = v;
+      return this;
+    }
+
+    public Builder usage(long v) {
+      usage = v;
+      return this;
+    }
+
+    public Builder peak(long v) {
+      peak = v;
+      return this;
+    }
+
+    public Builder limit(long v) {
+      limit = v;
+      return this;
+    }
+
+    /** Times the cgroup hit a limit (v1 failcnt, v2 {@code max} of {@code memory.events}). */
+    public Builder limitHits(long v) {
+      limitHits = v;
+      return this;
+    }
+
+    public Builder oom(long v) {
+      oom = v;
+      return this;
+    }
+
+    public Builder oomKill(long v) {
+      oomKill = v;
+      return this;
+    }
+
+    public MemoryStats build() {
+      return new MemoryStats(this);
+    }
+  }
+
+  /** These figures with a peak the plugin sampled where the kernel keeps none ({@link KernelInterfaces.Peak}). */
   public MemoryStats withPeak(long newPeak) {
-    return new MemoryStats(anon, file, shmem, mappedFile, activeFile, inactiveFile, dirty, writeback, swap, usage,
-        newPeak, limit, limitHits, oom, oomKill);
+    return toBuilder().peak(newPeak).build();
   }
 
   /**
@@ -60,7 +176,8 @@ public final class MemoryStats {
    * long as the cgroup stays idle).
    */
   public MemoryStats withNothingCharged() {
-    return new MemoryStats(0, 0, 0, 0, 0, 0, 0, 0, swap, 0, peak, limit, limitHits, oom, oomKill);
+    return toBuilder().anon(0).file(0).shmem(0).mappedFile(0).activeFile(0).inactiveFile(0).dirty(0).writeback(0)
+        .usage(0).build();
   }
 
   /**
@@ -69,9 +186,9 @@ public final class MemoryStats {
    */
   public MemoryStats withPageCacheAtMost(long bytes) {
     long newFile = Math.min(file, Math.max(0, bytes) + Math.max(0, shmem));
-    return new MemoryStats(anon, newFile, shmem, Math.min(mappedFile, newFile), Math.min(activeFile, newFile),
-        Math.min(inactiveFile, newFile), Math.min(dirty, newFile), Math.min(writeback, newFile), swap, usage, peak,
-        limit, limitHits, oom, oomKill);
+    return toBuilder().file(newFile).mappedFile(Math.min(mappedFile, newFile))
+        .activeFile(Math.min(activeFile, newFile)).inactiveFile(Math.min(inactiveFile, newFile))
+        .dirty(Math.min(dirty, newFile)).writeback(Math.min(writeback, newFile)).build();
   }
 
   public long anon() {
@@ -136,12 +253,6 @@ public final class MemoryStats {
 
   public static final long UNKNOWN = -1;
 
-  /** A reading of which the kernel gave nothing (every figure {@link #UNKNOWN}). */
-  public static MemoryStats unknown() {
-    return new MemoryStats(UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN,
-        UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
-  }
-
   /**
    * Bytes in MiB with one decimal, the same in every locale; "max" for no limit and "?" for a figure the kernel does
    * not report. The one format of sizes in the log, the diagnostics and the CLI.
@@ -174,104 +285,6 @@ public final class MemoryStats {
 
   private static long known(long v) {
     return v == UNKNOWN ? 0 : v;
-  }
-
-  /**
-   * Parses "key value" lines as found in {@code memory.stat}, {@code memory.events} or
-   * {@code memory.oom_control}. Lines that are not a key and a whole number are skipped, so a kernel may add
-   * or drop keys freely; "max" reads as {@link Long#MAX_VALUE}.
-   */
-  public static Map<String, Long> parseKeyValues(String text) {
-    Map<String, Long> values = new HashMap<>();
-    pairs(text, (keyStart, keyEnd, valueStart, valueEnd) -> {
-      long v = parseValue(text.substring(valueStart, valueEnd));
-      if (v != UNKNOWN) {
-        values.put(text.substring(keyStart, keyEnd), v);
-      }
-    });
-    return values;
-  }
-
-  /**
-   * The values of the given keys in "key value" text, in the keys' order, {@link #UNKNOWN} for a key that is absent;
-   * a later line wins, as in {@link #parseKeyValues}. Nothing else is kept: this reads {@code memory.stat}, ~40 to 70
-   * lines of which a driver wants nine, for every container on every monitor pass.
-   */
-  public static long[] select(String text, String... keys) {
-    long[] values = new long[keys.length];
-    Arrays.fill(values, UNKNOWN);
-    pairs(text, (keyStart, keyEnd, valueStart, valueEnd) -> {
-      for (int k = 0; k < keys.length; k++) {
-        if (keys[k].length() == keyEnd - keyStart && text.startsWith(keys[k], keyStart)) {
-          long v = parseValue(text.substring(valueStart, valueEnd));
-          if (v != UNKNOWN) {
-            values[k] = v;
-          }
-          return;
-        }
-      }
-    });
-    return values;
-  }
-
-  /** Where a "key value" line's key and value are in the text. */
-  private interface Pair {
-    void at(int keyStart, int keyEnd, int valueStart, int valueEnd);
-  }
-
-  /** Each line of exactly two tokens, scanned by hand: this runs for every container on every monitor pass. */
-  private static void pairs(String text, Pair pair) {
-    int n = text.length();
-    int line = 0;
-    while (line < n) {
-      int end = text.indexOf('\n', line);
-      if (end < 0) {
-        end = n;
-      }
-      int keyStart = skipBlanks(text, line, end);
-      int keyEnd = skipToken(text, keyStart, end);
-      int valueStart = skipBlanks(text, keyEnd, end);
-      int valueEnd = skipToken(text, valueStart, end);
-      if (keyEnd > keyStart && valueEnd > valueStart && skipBlanks(text, valueEnd, end) == end) {
-        pair.at(keyStart, keyEnd, valueStart, valueEnd);
-      }
-      line = end + 1;
-    }
-  }
-
-  private static int skipBlanks(String text, int from, int end) {
-    while (from < end && Character.isWhitespace(text.charAt(from))) {
-      from++;
-    }
-    return from;
-  }
-
-  private static int skipToken(String text, int from, int end) {
-    while (from < end && !Character.isWhitespace(text.charAt(from))) {
-      from++;
-    }
-    return from;
-  }
-
-  /** Parses one value file ("123", "max", "123\n"); {@link #UNKNOWN} when it is neither. */
-  public static long parseValue(String text) {
-    String t = text.trim();
-    if (t.equals("max")) {
-      return Long.MAX_VALUE;
-    }
-    if (t.isEmpty() || t.length() > 19) {
-      return UNKNOWN;
-    }
-    long v = 0;
-    for (int i = 0; i < t.length(); i++) {
-      char ch = t.charAt(i);
-      if (ch < '0' || ch > '9') {
-        return UNKNOWN;
-      }
-      v = v * 10 + (ch - '0');
-    }
-    // Nineteen digits can pass Long.MAX_VALUE, which wraps below zero.
-    return v < 0 ? UNKNOWN : v;
   }
 
   @Override

@@ -30,31 +30,6 @@ public final class V1Driver extends AbstractCgroupDriver {
   }
 
   @Override
-  public boolean cpuOffered(Path cgroup) {
-    return false;
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) {
-    throw noCpu();
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) {
-    throw noCpu();
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) {
-    throw noCpu();
-  }
-
-  private static UnsupportedOperationException noCpu() {
-    return new UnsupportedOperationException("cgroup v1 has CPU in a hierarchy of its own, not in the memory"
-        + " controller's: Hadoop's CPU handler (LinuxContainerExecutor) sets it");
-  }
-
-  @Override
   public void setHardLimit(Path cgroup, long bytes) throws IOException {
     write(cgroup.resolve("memory.limit_in_bytes"), Long.toString(bytes));
   }
@@ -149,7 +124,7 @@ public final class V1Driver extends AbstractCgroupDriver {
       return usage;
     }
     try {
-      return Math.max(0, usage - MemoryStats.parseValue(read(cgroup.resolve("memory.kmem.usage_in_bytes"))));
+      return Math.max(0, usage - KeyValues.parseValue(read(cgroup.resolve("memory.kmem.usage_in_bytes"))));
     } catch (java.nio.file.NoSuchFileException e) {
       // A kernel without kernel memory accounting apart: the whole usage bounds the pages.
       return usage;
@@ -172,24 +147,26 @@ public final class V1Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs().directory(cgroup)) {
-      Map<String, Long> oom = MemoryStats.parseKeyValues(d.read("memory.oom_control"));
-      return fromStat(d.read("memory.stat"),
-          readValue(d, "memory.usage_in_bytes"),
-          readValue(d, "memory.max_usage_in_bytes"),
-          readValue(d, "memory.limit_in_bytes"),
-          limitHits(readValue(d, "memory.failcnt"), readValue(d, "memory.memsw.failcnt")),
-          get(oom, "oom_kill"));
+    try (CgroupDirectory d = fs().directory(cgroup)) {
+      Map<String, Long> oom = KeyValues.parse(d.read("memory.oom_control"));
+      // v1 counts no OOM events apart from the kills: oom stays unknown.
+      return fromStat(d.read("memory.stat"))
+          .usage(readValue(d, "memory.usage_in_bytes"))
+          .peak(readValue(d, "memory.max_usage_in_bytes"))
+          .limit(readValue(d, "memory.limit_in_bytes"))
+          .limitHits(limitHits(readValue(d, "memory.failcnt"), readValue(d, "memory.memsw.failcnt")))
+          .oomKill(get(oom, "oom_kill"))
+          .build();
     }
   }
 
   @Override
-  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
-    return fromStat(cgroup.read("memory.stat"), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
+  MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException {
+    return fromStat(cgroup.read("memory.stat")).build();
   }
 
   @Override
-  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
+  MemorySample sample(CgroupDirectory d, Path cgroup) throws IOException {
     return sampleWithPids(d, cgroup);
   }
 
@@ -204,11 +181,11 @@ public final class V1Driver extends AbstractCgroupDriver {
     return memoryAndSwap == UNKNOWN ? memory : memory + memoryAndSwap;
   }
 
-  private static MemoryStats fromStat(String memoryStat, long usage, long peak, long limit, long limitHits,
-      long oomKill) {
-    long[] v = MemoryStats.select(memoryStat, STAT_KEYS);
-    return new MemoryStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], usage, peak, limit, limitHits,
-        UNKNOWN, oomKill);
+  /** The counters of {@code memory.stat}, swap included on v1. */
+  private static MemoryStats.Builder fromStat(String memoryStat) {
+    long[] v = KeyValues.select(memoryStat, STAT_KEYS);
+    return MemoryStats.builder().anon(v[0]).file(v[1]).shmem(v[2]).mappedFile(v[3]).activeFile(v[4])
+        .inactiveFile(v[5]).dirty(v[6]).writeback(v[7]).swap(v[8]);
   }
 
   /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback, swap. */
@@ -217,13 +194,13 @@ public final class V1Driver extends AbstractCgroupDriver {
 
   @Override
   public long unreclaimable(Path cgroup) throws IOException {
-    long[] v = MemoryStats.select(read(cgroup.resolve("memory.stat")), "total_rss", "total_shmem");
+    long[] v = KeyValues.select(read(cgroup.resolve("memory.stat")), "total_rss", "total_shmem");
     return Math.max(0, v[0]) + Math.max(0, v[1]);
   }
 
   @Override
   public boolean underOom(Path cgroup) throws IOException {
-    Long under = MemoryStats.parseKeyValues(read(cgroup.resolve("memory.oom_control"))).get("under_oom");
+    Long under = KeyValues.parse(read(cgroup.resolve("memory.oom_control"))).get("under_oom");
     return under != null && under == 1;
   }
 

@@ -7,58 +7,49 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-/** The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy. */
+/**
+ * The cgroup v2 memory controller: {@code memory.*} files of the unified hierarchy, written, killed and drained here;
+ * its readings are {@link V2Stats}', and the cpu controller in the same cgroups is {@link V2CpuDriver}.
+ */
 public final class V2Driver extends AbstractCgroupDriver {
 
   /** One {@code memory.reclaim} request at most, so that a step returns and progress can be measured. */
   static final long RECLAIM_STEP_BYTES = 256L << 20;
 
+  private final Optional<CpuDriver> cpu;
+
   V2Driver(MemoryMount mount, CgroupFs fs) {
     super(mount, fs);
+    this.cpu = Optional.of(new V2CpuDriver(fs));
+  }
+
+  @Override
+  public Optional<CpuDriver> cpu() {
+    return cpu;
   }
 
   @Override
   public void enableMemoryForChildren(Path cgroup) throws IOException {
-    enableForChildren(cgroup, "memory");
+    enableForChildren(fs(), cgroup, "memory");
   }
 
   @Override
   public boolean memoryEnabledForChildren(Path cgroup) throws IOException {
-    return lists(cgroup, "cgroup.subtree_control", "memory");
+    return lists(fs(), cgroup, "cgroup.subtree_control", "memory");
   }
 
-  @Override
-  public boolean cpuOffered(Path cgroup) throws IOException {
-    return lists(cgroup, "cgroup.controllers", "cpu");
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) throws IOException {
-    enableForChildren(cgroup, "cpu");
-  }
-
-  private void enableForChildren(Path cgroup, String controller) throws IOException {
-    if (!lists(cgroup, "cgroup.subtree_control", controller)) {
-      write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
+  /** Passes a controller to the cgroup's children, unless it already does (the memory and the cpu controller). */
+  static void enableForChildren(CgroupFs fs, Path cgroup, String controller) throws IOException {
+    if (!lists(fs, cgroup, "cgroup.subtree_control", controller)) {
+      fs.write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
     }
   }
 
   /** Whether a list of controllers ({@code cgroup.controllers} or {@code cgroup.subtree_control}) names it. */
-  private boolean lists(Path cgroup, String file, String controller) throws IOException {
-    return (" " + read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) throws IOException {
-    write(cgroup.resolve("cpu.weight"), Integer.toString(weight));
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) throws IOException {
-    write(cgroup.resolve("cpu.max"), (quotaMicros < 0 ? "max" : Long.toString(quotaMicros)) + " " + periodMicros);
+  static boolean lists(CgroupFs fs, Path cgroup, String file, String controller) throws IOException {
+    return (" " + fs.read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
   }
 
   @Override
@@ -82,7 +73,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public long unreclaimable(Path cgroup) throws IOException {
-    long[] v = MemoryStats.select(read(cgroup.resolve("memory.stat")), "anon", "shmem");
+    long[] v = KeyValues.select(read(cgroup.resolve("memory.stat")), "anon", "shmem");
     return Math.max(0, v[0]) + Math.max(0, v[1]);
   }
 
@@ -199,7 +190,7 @@ public final class V2Driver extends AbstractCgroupDriver {
   static final long FREEZE_WAIT_NANOS = 200_000_000L;
 
   private boolean frozen(Path cgroup) throws IOException {
-    return get(MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.events"))), "frozen") == 1;
+    return get(KeyValues.parse(read(cgroup.resolve("cgroup.events"))), "frozen") == 1;
   }
 
   @Override
@@ -253,76 +244,24 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public MemoryStats stats(Path cgroup) throws IOException {
-    try (CgroupFs.Directory d = fs().directory(cgroup)) {
-      Map<String, Long> events = MemoryStats.parseKeyValues(d.read("memory.events"));
-      flushStats(d);
-      return fromStat(d.read("memory.stat"),
-          readValue(d, "memory.swap.current"),
-          readValue(d, "memory.current"),
-          readValue(d, "memory.peak"),
-          readValue(d, "memory.max"),
-          get(events, "max"),
-          get(events, "oom"),
-          get(events, "oom_kill"));
+    try (CgroupDirectory d = fs().directory(cgroup)) {
+      return V2Stats.stats(d);
     }
   }
 
   @Override
-  MemoryStats memoryStat(CgroupFs.Directory cgroup) throws IOException {
-    flushStats(cgroup);
-    return memoryStatFlushed(cgroup);
-  }
-
-  private static MemoryStats memoryStatFlushed(CgroupFs.Directory cgroup) throws IOException {
-    return fromStat(cgroup.read("memory.stat"), readValue(cgroup, "memory.swap.current"),
-        UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN);
-  }
-
-  /**
-   * Reads the cgroup's {@code cpu.stat} (a core file of every non-root v2 cgroup) for its side effect: where one
-   * rstat tree serves every controller (6.1), its reader flushes the per-CPU counts of the cgroup's subtree, memory's
-   * included, through {@code cgroup_rstat_flush_hold()}, which waits for the rstat lock; so the {@code memory.stat}
-   * read next is current. {@code memory.stat} alone is not on 6.1: its {@code mem_cgroup_flush_stats()} flushes only
-   * past a global count of updates and returns at once when another CPU holds {@code stats_flush_lock} (a trylock,
-   * mm/memcontrol.c). A drain that read a file deleted a moment before as still cached counted it as evicted once its
-   * reclaim found nothing: measured in a 6.1 guest with 8 readers of 8 cgroups started together just after their 8
-   * MiB files were deleted, 6 readings in 1280 still showed the 8 MiB, none in 320 with this read first. Where each
-   * controller has its own tree (7.3) this flushes CPU time only, and there {@code memory.stat} itself waits for the
-   * lock, skipping its flush only below a small per-memcg count of updates. Without the file (a cgroup removed
-   * meanwhile) the {@code memory.stat} read reports it.
-   */
-  private static void flushStats(CgroupFs.Directory cgroup) throws IOException {
-    try {
-      cgroup.read("cpu.stat");
-    } catch (NoSuchFileException e) {
-      // Nothing to flush through: memory.stat is read as it is.
-    }
+  MemoryStats memoryStat(CgroupDirectory cgroup) throws IOException {
+    return V2Stats.memoryStat(cgroup);
   }
 
   @Override
-  MemorySample sample(CgroupFs.Directory d, Path cgroup) throws IOException {
-    long cpuMicros;
-    try {
-      cpuMicros = MemoryStats.select(d.read("cpu.stat"), "usage_usec")[0];
-    } catch (NoSuchFileException e) {
-      cpuMicros = UNKNOWN;
-    }
+  MemorySample sample(CgroupDirectory d, Path cgroup) throws IOException {
+    long cpuMicros = V2Stats.cpuMicros(d);
     // cpu.stat counts every task that ever ran in the cgroup; the process list is read only where it is missing.
-    // Reading it has just flushed the statistics (see flushStats).
+    // Reading it has just flushed the statistics (see V2Stats.flushStats).
     return cpuMicros == UNKNOWN ? sampleWithPids(d, cgroup)
-        : new MemorySample(memoryStatFlushed(d), Collections.<Long>emptyList(), cpuMicros);
+        : new MemorySample(V2Stats.memoryStatFlushed(d), Collections.<Long>emptyList(), cpuMicros);
   }
-
-  private static MemoryStats fromStat(String memoryStat, long swap, long usage, long peak, long limit,
-      long limitHits, long oom, long oomKill) {
-    long[] v = MemoryStats.select(memoryStat, STAT_KEYS);
-    return new MemoryStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], swap, usage, peak, limit, limitHits, oom,
-        oomKill);
-  }
-
-  /** The {@code memory.stat} keys of anon, file, shmem, mapped, active and inactive file, dirty, writeback. */
-  private static final String[] STAT_KEYS = {"anon", "file", "shmem", "file_mapped", "active_file", "inactive_file",
-      "file_dirty", "file_writeback"};
 
   /** The root's {@code cgroup.stat}: dying memory css where the kernel reports it (6.12+), else dying cgroups. */
   @Override
@@ -332,13 +271,7 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public Optional<Pressure> memoryPressure(Path cgroup) throws IOException {
-    try {
-      return Pressure.parse(read(cgroup.resolve("memory.pressure")));
-    } catch (NoSuchFileException | CgroupIoException e) {
-      // No PSI in this kernel or the cgroup is gone (ENOENT), or psi=0 on the command line (the file exists and
-      // reading it fails with EOPNOTSUPP): either way there is no figure.
-      return Optional.empty();
-    }
+    return V2Stats.memoryPressure(fs(), cgroup);
   }
 
   @Override
@@ -358,8 +291,6 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public long dyingMemcgsUnder(Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(read(cgroup.resolve("cgroup.stat")));
-    long memory = get(stat, "nr_dying_subsys_memory");
-    return memory != MemoryStats.UNKNOWN ? memory : get(stat, "nr_dying_descendants");
+    return V2Stats.dyingMemcgs(fs().read(cgroup.resolve("cgroup.stat")));
   }
 }

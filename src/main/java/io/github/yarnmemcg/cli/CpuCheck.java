@@ -2,11 +2,13 @@ package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.CpuDriver;
 import io.github.yarnmemcg.nodemanager.MemcgConfiguration;
 import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
 
@@ -46,11 +48,12 @@ final class CpuCheck {
           + " give containers Hadoop's CPU weights and strict caps in their own cgroups"));
       return;
     }
+    Optional<CpuDriver> cpu = driver.cpu();
     try {
       if (!driver.fs().isDirectory(root)) {
         out.add(Finding.info("CPU: " + key + " is true; whether " + root.getParent() + " passes the cpu controller"
             + " down is checked once the root exists"));
-      } else if (driver.cpuOffered(root)) {
+      } else if (cpu.isPresent() && cpu.get().cpuOffered(root)) {
         out.add(Finding.ok("CPU: containers get cpu.weight (100 per vcore, 1 when opportunistic) and, in strict mode,"
             + " cpu.max in their own cgroups, as Hadoop's v2 CPU handler computes them: Hadoop's cgroup handlers are"
             + " not needed"));

@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.lifecycle;
 
-import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CpuDriver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -11,10 +11,10 @@ import java.util.Optional;
  * cgroups, which get a weight and, in strict mode, a bandwidth cap; the root can cap all containers together.
  */
 public final class ContainerCpu {
-  private final CgroupDriver driver;
+  private final CpuDriver driver;
   private final Path root;
 
-  public ContainerCpu(CgroupDriver driver, Path root) {
+  public ContainerCpu(CpuDriver driver, Path root) {
     this.driver = driver;
     this.root = root;
   }

@@ -2,7 +2,9 @@ package io.github.yarnmemcg.lifecycle;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupFs;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.OpenCgroupFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -88,7 +90,7 @@ public final class OomWatcher implements Closeable {
   public void watch(String containerId, Path cgroup) throws IOException {
     unwatch(containerId);
     CgroupFs.Located located = driver.fs().locate(cgroup);
-    CgroupFs.OpenFile counter = driver.fs().open(located, driver.oomKillsFile());
+    OpenCgroupFile counter = driver.fs().open(located, driver.oomKillsFile());
     WatchKey key = null;
     try {
       if (service != null) {
@@ -214,8 +216,8 @@ public final class OomWatcher implements Closeable {
     }
   }
 
-  private static long oomKills(CgroupFs.OpenFile counter) throws IOException {
-    return MemoryStats.parseKeyValues(counter.read()).getOrDefault("oom_kill", MemoryStats.UNKNOWN);
+  private static long oomKills(OpenCgroupFile counter) throws IOException {
+    return KeyValues.parse(counter.read()).getOrDefault("oom_kill", MemoryStats.UNKNOWN);
   }
 
   /** Stops the thread and closes every file held open. */
@@ -243,12 +245,12 @@ public final class OomWatcher implements Closeable {
   private static final class Watched {
     final String containerId;
     final CgroupFs.Located cgroup;
-    final CgroupFs.OpenFile counter;
+    final OpenCgroupFile counter;
     final WatchKey key;
     long reported;
     boolean closed;
 
-    Watched(String containerId, CgroupFs.Located cgroup, CgroupFs.OpenFile counter, WatchKey key) {
+    Watched(String containerId, CgroupFs.Located cgroup, OpenCgroupFile counter, WatchKey key) {
       this.containerId = containerId;
       this.cgroup = cgroup;
       this.counter = counter;

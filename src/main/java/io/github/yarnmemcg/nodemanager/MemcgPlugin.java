@@ -106,8 +106,9 @@ public final class MemcgPlugin implements Closeable {
         }
         // Only here: Hadoop's hardware detection reads the node's CPUs, which nothing else needs.
         shares = HadoopCpuShares.from(conf);
-        cpu = new ContainerCpu(driver, root);
         try {
+          cpu = new ContainerCpu(driver.cpu().orElseThrow(() -> new IOException("the " + mount.version()
+              + " driver has no cpu controller")), root);
           cpu.enable(shares.forAllContainers());
         } catch (IOException e) {
           memcgs.close();

@@ -112,7 +112,7 @@ class CgroupFsTest {
   void aLocatedCgroupIsReopenedOnlyWhileItIsTheDirectoryTheWalkReached() throws IOException {
     Path c1 = mount.resolve("root/c1");
     CgroupFs.Located located = fs.locate(c1);
-    try (CgroupFs.Directory d = fs.directory(located)) {
+    try (CgroupDirectory d = fs.directory(located)) {
       assertEquals("cache 4096\n", d.read("memory.stat"));
     }
     // Replaced by another directory, then by a link to one outside: neither is read.

@@ -10,7 +10,8 @@ class DrainBoundTest {
   private static final long U = MemoryStats.UNKNOWN;
 
   static MemoryStats file(long bytes) {
-    return new MemoryStats(0, bytes, 0, 0, 0, bytes, 0, 0, 0, U, U, U, U, U, U);
+    return MemoryStats.builder().anon(0).file(bytes).shmem(0).mappedFile(0).activeFile(0).inactiveFile(bytes).dirty(0)
+        .writeback(0).swap(0).build();
   }
 
   @Test

@@ -116,7 +116,7 @@ class MemoryStatsTest {
 
   @Test
   void parsesRealV1Sample() {
-    Map<String, Long> v = MemoryStats.parseKeyValues(V1_SAMPLE);
+    Map<String, Long> v = KeyValues.parse(V1_SAMPLE);
     assertEquals(42, v.size());
     assertEquals(9330688L, v.get("cache"));
     assertEquals(3919872L, v.get("rss"));
@@ -130,7 +130,7 @@ class MemoryStatsTest {
 
   @Test
   void parsesV2Sample() {
-    Map<String, Long> v = MemoryStats.parseKeyValues(V2_SAMPLE);
+    Map<String, Long> v = KeyValues.parse(V2_SAMPLE);
     assertEquals(49, v.size());
     assertEquals(52305920L, v.get("anon"));
     assertEquals(209715200L, v.get("file"));
@@ -144,29 +144,29 @@ class MemoryStatsTest {
   @Test
   void selectsTheWantedKeysInTheirOrderAsTheFullParseReadsThem() {
     for (String sample : List.of(V1_SAMPLE, V2_SAMPLE)) {
-      Map<String, Long> all = MemoryStats.parseKeyValues(sample);
+      Map<String, Long> all = KeyValues.parse(sample);
       String[] keys = {"shmem", "absent", "anon", "rss", "file", "cache", "total_cache", "swap"};
-      long[] selected = MemoryStats.select(sample, keys);
+      long[] selected = KeyValues.select(sample, keys);
       for (int k = 0; k < keys.length; k++) {
         assertEquals(all.getOrDefault(keys[k], MemoryStats.UNKNOWN), selected[k], keys[k]);
       }
     }
     // A key is matched whole, never by prefix; a malformed value is skipped; a later line wins.
     assertArrayEquals(new long[] {3, MemoryStats.UNKNOWN, 9},
-        MemoryStats.select("file_mapped 1\nfile 3\nanon x\nanon 1 2\nswap 8\nswap 9", "file", "anon", "swap"));
+        KeyValues.select("file_mapped 1\nfile 3\nanon x\nanon 1 2\nswap 8\nswap 9", "file", "anon", "swap"));
   }
 
   @Test
   void aValuePastTheLargestLongIsUnknownNotWrapped() {
-    assertEquals(Long.MAX_VALUE, MemoryStats.parseValue(Long.toString(Long.MAX_VALUE)));
-    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("9223372036854775808"));
-    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("9999999999999999999"));
-    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue("-1"));
+    assertEquals(Long.MAX_VALUE, KeyValues.parseValue(Long.toString(Long.MAX_VALUE)));
+    assertEquals(MemoryStats.UNKNOWN, KeyValues.parseValue("9223372036854775808"));
+    assertEquals(MemoryStats.UNKNOWN, KeyValues.parseValue("9999999999999999999"));
+    assertEquals(MemoryStats.UNKNOWN, KeyValues.parseValue("-1"));
   }
 
   @Test
   void toleratesUnknownKeysAndWhitespace() {
-    Map<String, Long> v = MemoryStats.parseKeyValues(
+    Map<String, Long> v = KeyValues.parse(
         "some_future_key 7\n  anon\t12  \r\nfile 3\n\n\nlow 0\nhigh max\noom_kill 2");
     assertEquals(Map.of("some_future_key", 7L, "anon", 12L, "file", 3L, "low", 0L, "high", Long.MAX_VALUE,
         "oom_kill", 2L), v);
@@ -174,14 +174,14 @@ class MemoryStatsTest {
 
   @Test
   void parsesOomControl() {
-    Map<String, Long> v = MemoryStats.parseKeyValues("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+    Map<String, Long> v = KeyValues.parse("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
     assertEquals(3L, v.get("oom_kill"));
     assertEquals(0L, v.get("under_oom"));
   }
 
   @Test
   void skipsLinesThatAreNotKeyAndWholeNumber() {
-    Map<String, Long> v = MemoryStats.parseKeyValues(String.join("\n",
+    Map<String, Long> v = KeyValues.parse(String.join("\n",
         "three fields 1",
         "a 1 2",
         "lonely",
@@ -200,32 +200,32 @@ class MemoryStatsTest {
 
   @Test
   void laterDuplicateKeyWins() {
-    assertEquals(Map.of("anon", 2L), MemoryStats.parseKeyValues("anon 1\nanon 2\n"));
+    assertEquals(Map.of("anon", 2L), KeyValues.parse("anon 1\nanon 2\n"));
   }
 
   @Test
   void emptyTextGivesEmptyMap() {
-    assertTrue(MemoryStats.parseKeyValues("").isEmpty());
-    assertTrue(MemoryStats.parseKeyValues("\n\n").isEmpty());
+    assertTrue(KeyValues.parse("").isEmpty());
+    assertTrue(KeyValues.parse("\n\n").isEmpty());
   }
 
   @Test
   void parseValueReadsNumbersAndMax() {
-    assertEquals(0L, MemoryStats.parseValue("0"));
-    assertEquals(123L, MemoryStats.parseValue("123"));
-    assertEquals(123L, MemoryStats.parseValue("123\n"));
-    assertEquals(123L, MemoryStats.parseValue("  123 \n"));
-    assertEquals(Long.MAX_VALUE, MemoryStats.parseValue("max"));
-    assertEquals(Long.MAX_VALUE, MemoryStats.parseValue("max\n"));
-    assertEquals(Long.MAX_VALUE, MemoryStats.parseValue("9223372036854775807"));
-    assertEquals(9223372036854771712L, MemoryStats.parseValue("9223372036854771712\n"));
+    assertEquals(0L, KeyValues.parseValue("0"));
+    assertEquals(123L, KeyValues.parseValue("123"));
+    assertEquals(123L, KeyValues.parseValue("123\n"));
+    assertEquals(123L, KeyValues.parseValue("  123 \n"));
+    assertEquals(Long.MAX_VALUE, KeyValues.parseValue("max"));
+    assertEquals(Long.MAX_VALUE, KeyValues.parseValue("max\n"));
+    assertEquals(Long.MAX_VALUE, KeyValues.parseValue("9223372036854775807"));
+    assertEquals(9223372036854771712L, KeyValues.parseValue("9223372036854771712\n"));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", " ", "\n", "-1", "-0", "+1", "1.0", "1e3", "0x1", "abc", "Max", "max max", "1 2",
       "9223372036854775808", "9999999999999999999", "18446744073709551615", "99999999999999999999999"})
   void parseValueGivesUnknownForAnythingElse(String text) {
-    assertEquals(MemoryStats.UNKNOWN, MemoryStats.parseValue(text), () -> "'" + text + "'");
+    assertEquals(MemoryStats.UNKNOWN, KeyValues.parseValue(text), () -> "'" + text + "'");
   }
 
   @Test
@@ -257,8 +257,9 @@ class MemoryStatsTest {
   /** The charge counter bounds what per-CPU-batched statistics still show (kernels before 5.13). */
   @Test
   void theChargeCounterBoundsStalePageCache() {
-    MemoryStats stale = new MemoryStats(77824, 135168, 0, 0, 131072, 4096, 8192, 0, 0, 4096, 1 << 26, 1 << 26, 3, 0,
-        0);
+    MemoryStats stale = MemoryStats.builder().anon(77824).file(135168).shmem(0).mappedFile(0).activeFile(131072)
+        .inactiveFile(4096).dirty(8192).writeback(0).swap(0).usage(4096).peak(1 << 26).limit(1 << 26).limitHits(3)
+        .oom(0).oomKill(0).build();
     MemoryStats bounded = stale.withPageCacheAtMost(4096);
     assertEquals(4096L, bounded.pageCache());
     assertEquals(4096L, bounded.activeFile());
@@ -271,13 +272,14 @@ class MemoryStatsTest {
     assertEquals(0L, none.usage());
     assertEquals(3L, none.limitHits(), "the event counts are kept");
     // shmem stays within the file figure it is part of
-    MemoryStats withShmem = new MemoryStats(0, 10 << 20, 4 << 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    MemoryStats withShmem = MemoryStats.builder().anon(0).file(10 << 20).shmem(4 << 20).mappedFile(0).activeFile(0)
+        .inactiveFile(0).dirty(0).writeback(0).swap(0).usage(0).peak(0).limit(0).limitHits(0).oom(0).oomKill(0)
+        .build();
     assertEquals(1L << 20, withShmem.withPageCacheAtMost(1 << 20).pageCache());
   }
 
   private static MemoryStats stats(long anon, long file, long shmem) {
-    long u = MemoryStats.UNKNOWN;
-    return new MemoryStats(anon, file, shmem, u, u, u, u, u, u, u, u, u, u, u, u);
+    return MemoryStats.builder().anon(anon).file(file).shmem(shmem).build();
   }
 
   /** Random and truncated input: both parsers only ever return their documented results. */
@@ -312,13 +314,13 @@ class MemoryStatsTest {
         }
       }
       String in = input;
-      Map<String, Long> map = assertDoesNotThrow(() -> MemoryStats.parseKeyValues(in), in);
+      Map<String, Long> map = assertDoesNotThrow(() -> KeyValues.parse(in), in);
       assertNotNull(map);
       for (Map.Entry<String, Long> e : map.entrySet()) {
         assertFalse(e.getKey().isEmpty(), in);
         assertTrue(e.getValue() >= 0, in);
       }
-      long v = assertDoesNotThrow(() -> MemoryStats.parseValue(in), in);
+      long v = assertDoesNotThrow(() -> KeyValues.parseValue(in), in);
       assertTrue(v >= 0 || v == MemoryStats.UNKNOWN, in);
     }
   }

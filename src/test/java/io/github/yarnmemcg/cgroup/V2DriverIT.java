@@ -58,11 +58,11 @@ class V2DriverIT {
   }
 
   Map<String, Long> keyValues(Path cgroup, String file) throws Exception {
-    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve(file)));
+    return KeyValues.parse(Files.readString(cgroup.resolve(file)));
   }
 
   long value(Path cgroup, String file) throws Exception {
-    return MemoryStats.parseValue(Files.readString(cgroup.resolve(file)));
+    return KeyValues.parseValue(Files.readString(cgroup.resolve(file)));
   }
 
   Process startIn(Path cgroup, List<String> command) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.Lifecycles;
@@ -303,7 +304,7 @@ class DrainShapesIT {
 
   /** Dirty plus writeback bytes charged under a cgroup and all its descendants, removed ones included. */
   long dirtyUnder(Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("memory.stat")));
+    Map<String, Long> stat = KeyValues.parse(Files.readString(cgroup.resolve("memory.stat")));
     if (stat.containsKey("total_dirty")) {
       return stat.get("total_dirty") + stat.getOrDefault("total_writeback", 0L);
     }
@@ -315,7 +316,7 @@ class DrainShapesIT {
 
   /** Node-wide reclaim counters: anything but our own drain that frees page cache shows up here. */
   static Map<String, Long> vmstat() throws IOException {
-    return MemoryStats.parseKeyValues(Files.readString(Path.of("/proc/vmstat")));
+    return KeyValues.parse(Files.readString(Path.of("/proc/vmstat")));
   }
 
   static String vmstatDelta(Map<String, Long> before) throws IOException {

@@ -12,7 +12,8 @@ class PeakSamplerTest {
   private static final long U = MemoryStats.UNKNOWN;
 
   static MemoryStats stats(long usage, long peak, long limit, long limitHits) {
-    return new MemoryStats(0, 0, 0, 0, 0, 0, 0, 0, 0, usage, peak, limit, limitHits, 0, 0);
+    return MemoryStats.builder().anon(0).file(0).shmem(0).mappedFile(0).activeFile(0).inactiveFile(0).dirty(0)
+        .writeback(0).swap(0).usage(usage).peak(peak).limit(limit).limitHits(limitHits).oom(0).oomKill(0).build();
   }
 
   final PeakSampler sampler = new PeakSampler(null);

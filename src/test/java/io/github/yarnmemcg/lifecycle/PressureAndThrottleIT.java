@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupVersion;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cgroup.KernelInterfaces;
 import io.github.yarnmemcg.cgroup.Pressure;
@@ -49,7 +50,7 @@ class PressureAndThrottleIT {
   }
 
   long highEvents(Path cgroup) throws Exception {
-    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("memory.events"))).get("high");
+    return KeyValues.parse(Files.readString(cgroup.resolve("memory.events"))).get("high");
   }
 
   /** What a 64 MiB container showed after a workload ran (or was stopped): exit code, high events, PSI, figures. */

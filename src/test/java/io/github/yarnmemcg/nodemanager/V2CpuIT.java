@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupVersion;
-import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.testing.RealCgroups;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,7 +65,7 @@ class V2CpuIT {
   }
 
   long cpuStat(Path cgroup, String key) throws IOException {
-    return MemoryStats.parseKeyValues(Files.readString(cgroup.resolve("cpu.stat"))).get(key);
+    return KeyValues.parse(Files.readString(cgroup.resolve("cpu.stat"))).get(key);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.testing;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,7 +91,7 @@ public final class DyingMemcgs {
 
   /** A cgroup's user pages, its descendants' included. */
   private static long userPages(CgroupDriver driver, Path cgroup) throws IOException {
-    Map<String, Long> stat = MemoryStats.parseKeyValues(driver.fs().read(cgroup.resolve("memory.stat")));
+    Map<String, Long> stat = KeyValues.parse(driver.fs().read(cgroup.resolve("memory.stat")));
     // v1 memory.stat is per-cgroup except the total_* keys; v2 memory.stat is hierarchical.
     String prefix = driver.mount().version() == io.github.yarnmemcg.cgroup.CgroupVersion.V1 ? "total_" : "";
     long held = 0;
@@ -119,7 +120,7 @@ public final class DyingMemcgs {
     }
     AtomicReference<UnderRoot> now = new AtomicReference<>();
     settle(settleMillis, () -> {
-      Map<String, Long> values = MemoryStats.parseKeyValues(driver.fs().read(stat));
+      Map<String, Long> values = KeyValues.parse(driver.fs().read(stat));
       now.set(new UnderRoot(values.getOrDefault("nr_dying_descendants", MemoryStats.UNKNOWN),
           values.getOrDefault("nr_dying_subsys_memory", MemoryStats.UNKNOWN)));
       return now.get().descendants() <= 0;

@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.testing;
 
-import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ public record MachineReclaim(long damonPagedOut, long globalReclaim, long refaul
       damon += Long.parseLong(readTrimmed(DAMON_RECLAIM.resolve("bytes_reclaimed_regions")));
       seen = true;
     }
-    Map<String, Long> vm = MemoryStats.parseKeyValues(
+    Map<String, Long> vm = KeyValues.parse(
         Files.readString(Path.of("/proc/vmstat")));
     long page = pageSize();
     long steal = (vm.getOrDefault("pgsteal_kswapd", 0L) + vm.getOrDefault("pgsteal_direct", 0L)

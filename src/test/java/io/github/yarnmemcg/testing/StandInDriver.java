@@ -150,8 +150,10 @@ public final class StandInDriver implements CgroupDriver {
 
     synchronized MemoryStats stats() {
       long file = pageCache() + shmem;
-      return new MemoryStats(anon, file, shmem, 0, Math.min(activeFile, file), file - Math.min(activeFile, file),
-          dirty, writeback, 0, anon + file, MemoryStats.UNKNOWN, MemoryStats.UNKNOWN, 0, 0, 0);
+      long active = Math.min(activeFile, file);
+      return MemoryStats.builder().anon(anon).file(file).shmem(shmem).mappedFile(0).activeFile(active)
+          .inactiveFile(file - active).dirty(dirty).writeback(writeback).swap(0).usage(anon + file)
+          .limitHits(0).oom(0).oomKill(0).build();
     }
   }
 
@@ -253,26 +255,6 @@ public final class StandInDriver implements CgroupDriver {
   @Override
   public boolean memoryEnabledForChildren(Path cgroup) {
     return true;
-  }
-
-  @Override
-  public boolean cpuOffered(Path cgroup) {
-    return false;
-  }
-
-  @Override
-  public void enableCpuForChildren(Path cgroup) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
-  }
-
-  @Override
-  public void setCpuWeight(Path cgroup, int weight) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
-  }
-
-  @Override
-  public void setCpuMax(Path cgroup, long quotaMicros, long periodMicros) {
-    throw new UnsupportedOperationException("the stand-in has no cpu controller");
   }
 
   @Override

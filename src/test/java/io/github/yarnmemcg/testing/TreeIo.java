@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.testing;
 
-import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -56,7 +56,7 @@ public record TreeIo(long readBytes, long processes) {
       }
       return -1;
     }
-    Map<String, Long> v = MemoryStats.parseKeyValues(text.replace(":", ""));
+    Map<String, Long> v = KeyValues.parse(text.replace(":", ""));
     return v.getOrDefault("read_bytes", 0L);
   }
 

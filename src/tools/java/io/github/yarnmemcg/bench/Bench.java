@@ -6,6 +6,7 @@ import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.DrainResult;
+import io.github.yarnmemcg.cgroup.KeyValues;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
@@ -562,10 +563,10 @@ final class Bench {
    */
   private String heldBreakdown(Path root, long usageBefore) throws IOException {
     MemoryStats s = driver.stats(root);
-    long subtreeCache = MemoryStats.parseKeyValues(Files.readString(root.resolve("memory.stat")))
+    long subtreeCache = KeyValues.parse(Files.readString(root.resolve("memory.stat")))
         .getOrDefault(driver.mount().version() == CgroupVersion.V1 ? "total_cache" : "file", MemoryStats.UNKNOWN);
     Path kmemFile = root.resolve("memory.kmem.usage_in_bytes");
-    long kmem = Files.exists(kmemFile, NOFOLLOW) ? MemoryStats.parseValue(Files.readString(kmemFile))
+    long kmem = Files.exists(kmemFile, NOFOLLOW) ? KeyValues.parseValue(Files.readString(kmemFile))
         : MemoryStats.UNKNOWN;
     return String.format("%.1f MiB held, of which page cache %.1f MiB, kernel memory %s", (s.usage() - usageBefore)
         / (double) ONE_MB, subtreeCache / (double) ONE_MB, kmem == MemoryStats.UNKNOWN ? "?" : String.format("%.1f MiB",
