@@ -13,20 +13,6 @@ import java.util.Optional;
  */
 public interface CgroupDriver {
 
-  /**
-   * The driver for the memory controller at this mount, through a door opened on it.
-   *
-   * @throws IOException when the mount is not a cgroup filesystem
-   */
-  static CgroupDriver forMount(MemoryMount mount) throws IOException {
-    return forMount(mount, CgroupFs.open(mount.path()));
-  }
-
-  /** The driver for this mount through the given door (a stand-in directory in tests). */
-  static CgroupDriver forMount(MemoryMount mount, CgroupFs fs) {
-    return mount.version() == CgroupVersion.V1 ? new V1Driver(mount, fs) : new V2Driver(mount, fs);
-  }
-
   MemoryMount mount();
 
   /** The door every file operation of this driver goes through. */

@@ -18,12 +18,12 @@ final class V2CpuDriver implements CpuDriver {
 
   @Override
   public boolean cpuOffered(Path cgroup) throws IOException {
-    return V2Driver.lists(fs, cgroup, "cgroup.controllers", "cpu");
+    return V2Controllers.lists(fs, cgroup, "cgroup.controllers", "cpu");
   }
 
   @Override
   public void enableCpuForChildren(Path cgroup) throws IOException {
-    V2Driver.enableForChildren(fs, cgroup, "cpu");
+    V2Controllers.enableForChildren(fs, cgroup, "cpu");
   }
 
   @Override

@@ -32,24 +32,12 @@ public final class V2Driver extends AbstractCgroupDriver {
 
   @Override
   public void enableMemoryForChildren(Path cgroup) throws IOException {
-    enableForChildren(fs(), cgroup, "memory");
+    V2Controllers.enableForChildren(fs(), cgroup, "memory");
   }
 
   @Override
   public boolean memoryEnabledForChildren(Path cgroup) throws IOException {
-    return lists(fs(), cgroup, "cgroup.subtree_control", "memory");
-  }
-
-  /** Passes a controller to the cgroup's children, unless it already does (the memory and the cpu controller). */
-  static void enableForChildren(CgroupFs fs, Path cgroup, String controller) throws IOException {
-    if (!lists(fs, cgroup, "cgroup.subtree_control", controller)) {
-      fs.write(cgroup.resolve("cgroup.subtree_control"), "+" + controller);
-    }
-  }
-
-  /** Whether a list of controllers ({@code cgroup.controllers} or {@code cgroup.subtree_control}) names it. */
-  static boolean lists(CgroupFs fs, Path cgroup, String file, String controller) throws IOException {
-    return (" " + fs.read(cgroup.resolve(file)).trim() + " ").contains(" " + controller + " ");
+    return V2Controllers.lists(fs(), cgroup, "cgroup.subtree_control", "memory");
   }
 
   @Override

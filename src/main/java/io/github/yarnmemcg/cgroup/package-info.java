@@ -5,7 +5,8 @@
  * {@link io.github.yarnmemcg.cgroup.CgroupDirectory} and {@link io.github.yarnmemcg.cgroup.OpenCgroupFile} are the
  * handles it gives out. Behind the {@link io.github.yarnmemcg.cgroup.CgroupDriver} interface (one memory cgroup),
  * {@link io.github.yarnmemcg.cgroup.V1Driver} and {@link io.github.yarnmemcg.cgroup.V2Driver} speak each version's
- * files ({@code V2Stats} reads v2's figures); CPU, which only v2 has in the same cgroups, is a
+ * files ({@code V2Stats} reads v2's figures, {@code V2Controllers} its controller lists), and
+ * {@link io.github.yarnmemcg.cgroup.CgroupDrivers} chooses one for a mount; CPU, which only v2 has in the same cgroups, is a
  * {@link io.github.yarnmemcg.cgroup.CpuDriver} of its own ({@code V2CpuDriver}). The values:
  * {@link io.github.yarnmemcg.cgroup.MemoryStats}, the one reading of a cgroup's memory, built by name with every
  * figure the kernel did not report {@code UNKNOWN}; {@link io.github.yarnmemcg.cgroup.KeyValues}, the parser of the

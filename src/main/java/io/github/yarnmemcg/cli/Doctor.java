@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.cli;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -59,7 +60,7 @@ public final class Doctor {
     }
     CgroupDriver driver;
     try {
-      driver = CgroupDriver.forMount(mount);
+      driver = CgroupDrivers.forMount(mount);
     } catch (IOException e) {
       out.add(Finding.fail(e.getMessage()));
       yarnSite(out);

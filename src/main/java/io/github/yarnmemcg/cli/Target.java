@@ -1,6 +1,6 @@
 package io.github.yarnmemcg.cli;
 
-import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.Applications;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
@@ -117,6 +117,6 @@ public final class Target {
         .deleteTimeout(s.deleteTimeout()).killTimeout(s.killTimeout()).softLimitPercent(s.softLimitPercent())
         .swappiness(s.swappiness()).cleanupThreads(s.cleanupThreads())
         .reaperGiveUp(s.drainTimeout().plus(s.deleteTimeout()).plus(s.killTimeout())).build();
-    return new ContainerMemcgs(CgroupDriver.forMount(mount), root(mount), forCommand);
+    return new ContainerMemcgs(CgroupDrivers.forMount(mount), root(mount), forCommand);
   }
 }

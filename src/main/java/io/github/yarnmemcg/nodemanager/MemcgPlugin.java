@@ -2,6 +2,7 @@ package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.Version;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
@@ -68,7 +69,7 @@ public final class MemcgPlugin implements Closeable {
     try {
       MemoryMount mount = settings.discoverMount();
       Path root = settings.resolveRoot(mount);
-      CgroupDriver driver = CgroupDriver.forMount(mount);
+      CgroupDriver driver = CgroupDrivers.forMount(mount);
       LocalDirApplications applications = new LocalDirApplications(LocalDirApplications.localDirs(conf));
       ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, settings.lifecycle(), applications);
       try {

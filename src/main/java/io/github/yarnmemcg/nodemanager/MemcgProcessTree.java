@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.nodemanager;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -83,7 +84,7 @@ public class MemcgProcessTree extends ResourceCalculatorProcessTree {
       MemoryMount mount = MemoryMount.discover(mode);
       Optional<Path> dir = mount.cgroupOfProcess(procFile(Paths.get("/proc", pid, "cgroup")));
       if (dir.isPresent() && ContainerMemcgs.CONTAINER_ID.matcher(dir.get().getFileName().toString()).matches()) {
-        driver = CgroupDriver.forMount(mount);
+        driver = CgroupDrivers.forMount(mount);
         cgroup = driver.fs().locate(dir.get());
       } else {
         LOG.debug("pid {} is not in a container memory cgroup ({}); reporting unavailable", pid, dir);

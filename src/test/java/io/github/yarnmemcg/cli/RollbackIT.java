@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.nodemanager.MemcgContainerExecutor;
 import io.github.yarnmemcg.nodemanager.MemcgProcessTree;
@@ -59,7 +60,7 @@ class RollbackIT {
   @Test
   void enableThenRollBackAsTheReadmeSaysLeavesNothing() throws Exception {
     RealCgroups.require();
-    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     root = RealCgroups.uniqueRoot(driver);
     long baseline = DyingMemcgs.stableBaseline(driver);
 

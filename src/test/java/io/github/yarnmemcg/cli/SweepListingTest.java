@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -36,7 +37,7 @@ class SweepListingTest {
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
     Files.createDirectory(root.resolve("container_bad"));
     Files.createDirectory(root.resolve("other"));
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
+    CgroupDriver driver = CgroupDrivers.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
     try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
         .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
         .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {
@@ -54,7 +55,7 @@ class SweepListingTest {
   void anEmptyCgroupYoungerThanTheMinimumAgeIsRecentNotOrphan() throws Exception {
     Path root = Files.createDirectory(dir.resolve("root"));
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
+    CgroupDriver driver = CgroupDrivers.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
     try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
         .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
         .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {
@@ -67,7 +68,7 @@ class SweepListingTest {
     Path root = Files.createDirectory(dir.resolve("root"));
     Files.createDirectory(root.resolve("container_1700000000000_0001_01_000002"));
     Files.createDirectory(root.resolve("container_1700000000000_0002_01_000002"));
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
+    CgroupDriver driver = CgroupDrivers.forMount(new MemoryMount(dir, CgroupVersion.V1), CgroupFs.standIn(dir));
     try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder()
         .drainTimeout(Duration.ofSeconds(1)).deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1))
         .cleanupThreads(1).reaperGiveUp(Duration.ofSeconds(1)).build())) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupFs;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
@@ -55,7 +56,7 @@ class NoSymlinkFollowedTest {
       Files.writeString(outside.resolve(name), name.equals("cgroup.procs") ? bystander.pid() + "\n"
           : name.equals("memory.stat") ? "cache 4096\nrss 0\n" : "7\n");
     }
-    CgroupDriver driver = CgroupDriver.forMount(new MemoryMount(mount, CgroupVersion.V1), CgroupFs.standIn(mount));
+    CgroupDriver driver = CgroupDrivers.forMount(new MemoryMount(mount, CgroupVersion.V1), CgroupFs.standIn(mount));
     memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.builder().drainTimeout(Duration.ofSeconds(1))
         .deleteTimeout(Duration.ofSeconds(1)).killTimeout(Duration.ofSeconds(1)).cleanupThreads(1)
         .reaperGiveUp(Duration.ofMillis(1)).build());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
@@ -57,7 +58,7 @@ class DelegatedSubtreeIT {
   @BeforeAll
   void runAllCasesInOneJvm() throws Exception {
     RealCgroups.require(CgroupVersion.V2);
-    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     String id = UUID.randomUUID().toString().substring(0, 8);
     Path mount = driver.mount().path();
     delegated = mount.resolve("yarn-memcg-it-deleg-" + id);

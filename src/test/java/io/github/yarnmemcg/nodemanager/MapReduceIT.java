@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.compat.DigitJob;
 import io.github.yarnmemcg.lifecycle.CleanupPolicy;
 import io.github.yarnmemcg.lifecycle.WaitingCgroup;
@@ -96,7 +97,7 @@ class MapReduceIT {
   static void start() throws Exception {
     RealCgroups.require();
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    driver = CgroupDriver.forMount(mount);
+    driver = CgroupDrivers.forMount(mount);
     root = mount.path().resolve("yarn-memcg-it-mr-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = YarnClusters.operatorConfiguration(root, MemcgProcessTree.class.getName());
     conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 4096);

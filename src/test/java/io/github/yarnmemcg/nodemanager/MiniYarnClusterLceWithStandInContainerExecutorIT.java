@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.testing.Await;
@@ -67,7 +68,7 @@ class MiniYarnClusterLceWithStandInContainerExecutorIT {
   static void start() throws Exception {
     RealCgroups.require();
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    driver = CgroupDriver.forMount(mount);
+    driver = CgroupDrivers.forMount(mount);
     String unique = UUID.randomUUID().toString().substring(0, 8);
     root = mount.path().resolve("yarn-memcg-it-lce-" + unique);
     cpuHierarchy = Path.of("/sys/fs/cgroup/cpu/yarn-memcg-it-cpu-" + unique);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
 import io.github.yarnmemcg.testing.DyingMemcgs;
@@ -64,7 +65,7 @@ class NodeManagerRestartIT {
   @BeforeAll
   static void start() throws Exception {
     RealCgroups.require();
-    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     root = driver.mount().path().resolve("yarn-memcg-restart-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = new YarnConfiguration();
     conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);

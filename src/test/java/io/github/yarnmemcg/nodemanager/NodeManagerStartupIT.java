@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MountInfo;
 import io.github.yarnmemcg.testing.RealCgroups;
@@ -53,7 +54,7 @@ class NodeManagerStartupIT {
   @BeforeEach
   void setUp() throws Exception {
     RealCgroups.require();
-    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     root = RealCgroups.uniqueRoot(driver);
   }
 

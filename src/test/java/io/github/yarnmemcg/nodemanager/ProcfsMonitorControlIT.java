@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.RealCgroups;
 import io.github.yarnmemcg.testing.YarnClusters;
@@ -27,7 +28,7 @@ class ProcfsMonitorControlIT {
   @Test
   void hadoopsProcfsMonitorKillsAContainerForMappedPageCache() throws Exception {
     RealCgroups.require();
-    CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    CgroupDriver driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     Path root = RealCgroups.uniqueRoot(driver);
     MiniYARNCluster cluster = YarnClusters.startCluster(
         YarnClusters.logsDeletedAtApplicationEnd(

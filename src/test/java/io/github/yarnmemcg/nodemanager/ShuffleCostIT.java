@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
@@ -261,7 +262,7 @@ class ShuffleCostIT {
 
   private Figures run(String mode, List<String> shapes) throws Exception {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver = CgroupDrivers.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-shuffle-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = drainConfiguration(root, mode);
     conf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, 4096);

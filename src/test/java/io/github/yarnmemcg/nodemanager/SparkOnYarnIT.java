@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
@@ -251,7 +252,7 @@ class SparkOnYarnIT {
 
   private Run run(Spark spark, String mode, boolean oom) throws Exception {
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver = CgroupDrivers.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-it-spark-" + UUID.randomUUID().toString().substring(0, 8));
     YarnConfiguration conf = ShuffleCostIT.drainConfiguration(root, mode);
     conf.set(YarnConfiguration.NM_CONTAINER_EXECUTOR, WatchingExecutor.class.getName());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.testing.Await;
@@ -41,7 +42,7 @@ class UnprivilegedNodeManagerIT {
   @BeforeEach
   void setUp() throws Exception {
     RealCgroups.require();
-    driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     Assumptions.assumeTrue(driver.mount().version() == CgroupVersion.V1,
         "cgroup v2 delegation is DelegatedSubtreeIT's");
     root = RealCgroups.uniqueRoot(driver);

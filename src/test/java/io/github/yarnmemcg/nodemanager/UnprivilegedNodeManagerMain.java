@@ -3,6 +3,7 @@ package io.github.yarnmemcg.nodemanager;
 import static org.apache.commons.io.FileUtils.ONE_MB;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cli.Doctor;
 import io.github.yarnmemcg.cli.Finding;
@@ -157,7 +158,7 @@ public final class UnprivilegedNodeManagerMain {
    * that message for people.
    */
   static void kernelJoin(Path root, String out) throws Exception {
-    CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    CgroupDriver driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     Path cg = root.resolve("join-check");
     driver.create(cg);
     Process child = new ProcessBuilder("sleep", "60").start();

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.testing;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import java.io.IOException;
@@ -89,7 +90,7 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
   public void beforeEach(ExtensionContext context) throws Exception {
     version.ifPresentOrElse(RealCgroups::require, RealCgroups::require);
     mount = MemoryMount.discover(Optional.empty());
-    driver = CgroupDriver.forMount(mount);
+    driver = CgroupDrivers.forMount(mount);
     root = mount.path().resolve("yarn-memcg-test-" + UUID.randomUUID().toString().substring(0, 8));
   }
 
@@ -120,7 +121,7 @@ public final class RealCgroups implements BeforeEachCallback, AfterEachCallback 
    */
   public static CgroupDriver hostDriver() throws IOException {
     require();
-    return CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    return CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
   }
 
   /** A root no other test uses, {@code yarn-memcg-it-<8 hex>} under the driver's mount; it does not exist yet. */

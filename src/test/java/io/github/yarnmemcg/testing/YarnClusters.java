@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
@@ -230,7 +231,7 @@ public final class YarnClusters {
   /** A container cgroup the plugin keeps retired, read from the kernel: no process, and no protection. */
   public static boolean isRetired(Path cgroup) {
     try {
-      CgroupDriver driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+      CgroupDriver driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
       String protection = driver.mount().version() == CgroupVersion.V1 ? "memory.soft_limit_in_bytes" : "memory.low";
       return driver.pids(cgroup).isEmpty() && driver.fs().read(cgroup.resolve(protection)).trim().equals("0");
     } catch (IOException gone) {

@@ -4,6 +4,7 @@ import static org.apache.commons.io.FileUtils.ONE_MB;
 
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.CgroupVersion;
 import io.github.yarnmemcg.cgroup.DrainResult;
 import io.github.yarnmemcg.cgroup.KeyValues;
@@ -101,7 +102,7 @@ final class Bench {
 
   Bench(BenchSettings settings) throws IOException {
     this.settings = settings;
-    this.driver = CgroupDriver.forMount(MemoryMount.discover(Optional.empty()));
+    this.driver = CgroupDrivers.forMount(MemoryMount.discover(Optional.empty()));
     this.top = driver.mount().path().resolve("yarn-memcg-bench-" + UUID.randomUUID().toString().substring(0, 8));
   }
 

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.bench;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
@@ -33,7 +34,7 @@ public final class OomWatcherCost {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver = CgroupDrivers.forMount(mount);
     LifecycleSettings settings = LifecycleSettings.builder().drainEnabled(false).drainTimeout(Duration.ofSeconds(10))
         .build();
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();

@@ -1,6 +1,7 @@
 package io.github.yarnmemcg.bench;
 
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.DrainWhen;
@@ -45,7 +46,7 @@ public final class RetireWatchCost {
         .toArray();
     int passes = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver = CgroupDrivers.forMount(mount);
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     int cpus = RetireSettings.possibleCpus();
     for (int n : counts) {

@@ -4,6 +4,7 @@ import static org.apache.commons.io.FileUtils.ONE_MB;
 
 import io.github.yarnmemcg.cgroup.Backoff;
 import io.github.yarnmemcg.cgroup.CgroupDriver;
+import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cli.Table;
@@ -133,7 +134,7 @@ public final class DemoMain {
       return 2;
     }
     MemoryMount mount = MemoryMount.discover(Optional.empty());
-    CgroupDriver driver = CgroupDriver.forMount(mount);
+    CgroupDriver driver = CgroupDrivers.forMount(mount);
     Path root = mount.path().resolve("yarn-memcg-demo-" + UUID.randomUUID().toString().substring(0, 8));
     FileUtils.deleteDirectory(work.toFile());
     Files.createDirectories(work);
