@@ -7,11 +7,13 @@ import io.github.yarnmemcg.cgroup.CgroupDriver;
 import io.github.yarnmemcg.cgroup.CgroupDrivers;
 import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
+import io.github.yarnmemcg.cli.Sweep;
 import io.github.yarnmemcg.cli.Table;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
 import io.github.yarnmemcg.lifecycle.LifecycleCounters;
+import io.github.yarnmemcg.lifecycle.LifecycleSettings;
 import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import io.github.yarnmemcg.testing.DyingMemcgs;
@@ -82,6 +84,8 @@ public final class DemoMain {
   private final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
   private final Map<String, Completion> completions = new ConcurrentHashMap<>();
   private final Map<String, CleanupResult> cleanups = new ConcurrentHashMap<>();
+  /** The containers whose cgroup was still retired when the NodeManager stopped, removed by the sweep. */
+  private final java.util.Set<String> swept = ConcurrentHashMap.newKeySet();
   private final List<String> failures = new ArrayList<>();
   /** Held so that the level set on it stays: Guice's servlet filter warns about nothing on every cluster start. */
   private final java.util.logging.Logger guice = java.util.logging.Logger.getLogger("com.google.inject.servlet");
@@ -147,7 +151,7 @@ public final class DemoMain {
       cluster = startCluster(root);
       return runWorkload(cluster, driver, root, dyingBefore);
     } finally {
-      if (cluster != null) {
+      if (cluster != null && !cluster.isInState(org.apache.hadoop.service.Service.STATE.STOPPED)) {
         say("stopping the cluster");
         cluster.stop();
       }
@@ -230,12 +234,19 @@ public final class DemoMain {
     }
     yarn.stop();
     retiredThenDeleted(executor, inputs, readerInput);
-    awaitCleanups(executor.memcgs(), deadline);
+    List<WaitingCgroup> kept = awaitCleanups(executor.memcgs(), deadline);
     peaks.close();
     completions.forEach((id, c) -> c.finalStats().ifPresent(s -> peaks.add(id, s)));
 
+    say("stopping the cluster: the NodeManager leaves the %d cgroup(s) still retired under the root, for its next"
+        + " start to adopt", kept.size());
+    cluster.stop();
+    sweepAsAnOperatorWould(driver, root);
     long held = DyingMemcgs.heldByRemovedChildren(driver, root);
-    List<String> left = executor.memcgs().containerIds();
+    List<String> left = new ArrayList<>();
+    for (String name : driver.fs().subdirectories(root)) {
+      left.add(name);
+    }
     long added = DyingMemcgs.addedSince(driver, dyingBefore, 5_000);
     Control control = control(driver, root);
 
@@ -344,7 +355,7 @@ public final class DemoMain {
     long heldAll = 0;
     for (WaitingCgroup w : kept) {
       heldAll += w.held();
-      say("  retired %-44s %-10s holds %6s MiB of page cache (the input it read first: still cached for the next"
+      say("  retired %-44s %-10s holds %6s MiB of page cache (the files it read first: still cached for the next"
           + " reader)", w.containerId(), roles.getOrDefault(w.containerId(), "?"), Table.mib(w.held()));
     }
     say("%d cgroup(s) retired, holding %s MiB; the rest held less than retire.release-below-kb and went at once.",
@@ -364,23 +375,59 @@ public final class DemoMain {
         && memcgs.waiting().stream().allMatch(w -> w.held() >= threshold);
   }
 
-  /** Waits until every container that started has completed and its cgroup's cleanup has ended. */
-  private void awaitCleanups(ContainerMemcgs memcgs, long deadline) {
+  /**
+   * Waits until every container that started has completed and its cgroup's cleanup has ended, but for those
+   * still retired because what they hold is not the deleted input: the first reader of a file that stays on disk
+   * (the JDK's classes, perl, the job's jars) is charged for it, and the node keeps that cached for the next
+   * container that reads it. Returns those.
+   */
+  private List<WaitingCgroup> awaitCleanups(ContainerMemcgs memcgs, long deadline) {
+    long threshold = memcgs.settings().retire().releaseBelowBytes();
     for (int attempt = 0; ; attempt++) {
       // As the NodeManager's periodic pass would, sooner: released cgroups go once a reading confirms it.
       memcgs.lookAtRetired();
+      List<WaitingCgroup> kept = memcgs.waiting();
       List<String> pending = new ArrayList<>();
       for (String id : roles.keySet()) {
-        if (!cleanups.containsKey(id)) {
+        boolean retired = kept.stream().anyMatch(w -> w.containerId().equals(id) && w.retired()
+            && w.held() >= threshold);
+        if (!cleanups.containsKey(id) && !retired) {
           pending.add(id);
         }
       }
       if (pending.isEmpty()) {
-        return;
+        for (WaitingCgroup w : kept) {
+          say("  still retired %-38s %-12s holds %6s MiB of files that stay on disk (the JDK's, perl's, the job's"
+              + " jars): cached for the next container that reads them, until the kernel reclaims them or the"
+              + " retire budget drains the cgroup", w.containerId(), roles.getOrDefault(w.containerId(), "?"),
+              Table.mib(w.held()));
+        }
+        return kept;
       }
       if (!Backoff.STANDARD.pause(attempt, deadline)) {
         failures.add("containers not completed and cleaned in time: " + pending);
+        return kept;
+      }
+    }
+  }
+
+  /**
+   * What an operator runs once the NodeManager is gone, before the node is taken away: {@code yarn-memcg sweep
+   * --apply}, through the sweep's own class, which drains each cgroup left under the root and removes it.
+   */
+  private void sweepAsAnOperatorWould(CgroupDriver driver, Path root) throws IOException, InterruptedException {
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.defaults())) {
+      Sweep sweep = new Sweep(memcgs, Duration.ZERO);
+      List<Sweep.Found> found = sweep.find();
+      if (found.isEmpty()) {
+        say("yarn-memcg sweep --apply: nothing left under the root");
         return;
+      }
+      for (CleanupResult r : sweep.apply(found, Duration.ofSeconds(60))) {
+        cleanups.put(r.containerId(), r);
+        swept.add(r.containerId());
+        say("yarn-memcg sweep --apply: %s drained %s MiB, removed %s", r.containerId(), Table.mib(r.evictedBytes()),
+            r.removed() ? "yes" : "NO");
       }
     }
   }
@@ -432,7 +479,7 @@ public final class DemoMain {
           c == null ? "?" : drained(c.freedWithoutEviction()), c == null ? "?" : drained(c.evictedBytes()),
           c == null ? "?" : String.format("%.1f", c.waitedNanos() / 1e9),
           String.valueOf(exitCodes.getOrDefault(id, -1)), oom ? "yes" : "no",
-          c != null && c.removed() ? "yes" : "NO",
+          c != null && c.removed() ? (swept.contains(id) ? "by sweep" : "yes") : "NO",
           c == null ? "?" : pinnedAtExit(c) > 0 ? "yes" : "no");
       if (c != null && pinnedAtExit(c) > 0) {
         pinned++;
@@ -457,7 +504,9 @@ public final class DemoMain {
         + " readings every 100 ms while it ran and the final reading at completion. cache at exit: page cache"
         + " charged once its processes were gone. freed w/o eviction: of that, what went before any drain (the"
         + " application deleting its files when it ended). evicted: what the plugin's drain reclaimed. waited: how"
-        + " long the empty cgroup was kept (retired until its page cache went, or waiting for its application). dying if removed at exit: page cache or"
+        + " long the empty cgroup was kept (retired until its page cache went, or waiting for its application). cgroup"
+        + " removed: by the NodeManager, or by the sweep when it was still retired as the NodeManager stopped."
+        + " dying if removed at exit: page cache or"
         + " shmem (even one page) was charged when its processes were gone, so removing it then, undrained, would"
         + " have left a dying memcg.");
     out.println();
