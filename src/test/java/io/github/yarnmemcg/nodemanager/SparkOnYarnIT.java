@@ -405,11 +405,16 @@ class SparkOnYarnIT {
         stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), rows);
   }
 
-  /** The container's cgroup as the lifecycle lists it when it is retired, read now as the periodic pass would. */
+  /**
+   * The container's cgroup as the lifecycle lists it when it stays retired, read now as the periodic pass would:
+   * one holding less than the release threshold is about to go (its low reading is confirmed after the kernel's
+   * statistics flush), so it is waited for like any other cleanup.
+   */
   private static Optional<WaitingCgroup> retired(WatchingExecutor executor, String containerId) {
     executor.memcgs().lookAtRetired();
+    long threshold = executor.memcgs().settings().retire().releaseBelowBytes();
     return executor.memcgs().waiting().stream()
-        .filter(w -> w.retired() && w.containerId().equals(containerId)).findFirst();
+        .filter(w -> w.retired() && w.held() >= threshold && w.containerId().equals(containerId)).findFirst();
   }
 
   /**
