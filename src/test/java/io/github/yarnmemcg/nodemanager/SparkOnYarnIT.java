@@ -405,16 +405,10 @@ class SparkOnYarnIT {
         stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), rows);
   }
 
-  /**
-   * The container's cgroup as the lifecycle lists it when it stays retired, read now as the periodic pass would:
-   * one holding less than the release threshold is about to go (its low reading is confirmed after the kernel's
-   * statistics flush), so it is waited for like any other cleanup.
-   */
+  /** The container's cgroup, when the lifecycle keeps it retired (holding at least the release threshold). */
   private static Optional<WaitingCgroup> retired(WatchingExecutor executor, String containerId) {
-    executor.memcgs().lookAtRetired();
-    long threshold = executor.memcgs().settings().retire().releaseBelowBytes();
-    return executor.memcgs().waiting().stream()
-        .filter(w -> w.retired() && w.held() >= threshold && w.containerId().equals(containerId)).findFirst();
+    return YarnClusters.keptRetired(executor.memcgs()).stream()
+        .filter(w -> w.containerId().equals(containerId)).findFirst();
   }
 
   /**

@@ -251,6 +251,17 @@ public final class YarnClusters {
     return memcgs.waiting();
   }
 
+  /**
+   * The cgroups the lifecycle keeps retired, after a look now as its periodic pass would: those holding at least the
+   * release threshold. One below it goes within seconds, once a second reading after the kernel's statistics flush
+   * confirms it, so it is waited for like any other cleanup.
+   */
+  public static List<WaitingCgroup> keptRetired(ContainerMemcgs memcgs) {
+    memcgs.lookAtRetired();
+    long threshold = memcgs.settings().retire().releaseBelowBytes();
+    return memcgs.waiting().stream().filter(w -> w.retired() && w.held() >= threshold).toList();
+  }
+
   private static Set<String> unsettled(ContainerMemcgs memcgs) throws IOException {
     Set<String> left = new java.util.TreeSet<>(memcgs.containerIds());
     for (WaitingCgroup w : memcgs.waiting()) {

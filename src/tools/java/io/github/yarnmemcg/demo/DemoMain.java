@@ -18,6 +18,7 @@ import io.github.yarnmemcg.lifecycle.WaitingCgroup;
 import io.github.yarnmemcg.nodemanager.MemcgKeys;
 import io.github.yarnmemcg.testing.DyingMemcgs;
 import io.github.yarnmemcg.testing.RealCgroups;
+import io.github.yarnmemcg.testing.YarnClusters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -243,10 +244,7 @@ public final class DemoMain {
     cluster.stop();
     sweepAsAnOperatorWould(driver, root);
     long held = DyingMemcgs.heldByRemovedChildren(driver, root);
-    List<String> left = new ArrayList<>();
-    for (String name : driver.fs().subdirectories(root)) {
-      left.add(name);
-    }
+    List<String> left = driver.fs().subdirectories(root);
     long added = DyingMemcgs.addedSince(driver, dyingBefore, 5_000);
     Control control = control(driver, root);
 
@@ -382,16 +380,12 @@ public final class DemoMain {
    * container that reads it. Returns those.
    */
   private List<WaitingCgroup> awaitCleanups(ContainerMemcgs memcgs, long deadline) {
-    long threshold = memcgs.settings().retire().releaseBelowBytes();
     for (int attempt = 0; ; attempt++) {
-      // As the NodeManager's periodic pass would, sooner: released cgroups go once a reading confirms it.
-      memcgs.lookAtRetired();
-      List<WaitingCgroup> kept = memcgs.waiting();
+      // Looked at now, as the periodic pass would, sooner: released cgroups go once a reading confirms it.
+      List<WaitingCgroup> kept = YarnClusters.keptRetired(memcgs);
       List<String> pending = new ArrayList<>();
       for (String id : roles.keySet()) {
-        boolean retired = kept.stream().anyMatch(w -> w.containerId().equals(id) && w.retired()
-            && w.held() >= threshold);
-        if (!cleanups.containsKey(id) && !retired) {
+        if (!cleanups.containsKey(id) && kept.stream().noneMatch(w -> w.containerId().equals(id))) {
           pending.add(id);
         }
       }
