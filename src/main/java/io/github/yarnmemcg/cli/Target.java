@@ -111,12 +111,17 @@ public final class Target {
    */
   public ContainerMemcgs lifecycle() throws IOException {
     MemoryMount mount = mount();
-    LifecycleSettings s = settings().lifecycle();
-    // Drained at once (at container exit), whatever the node's drain.when says.
-    LifecycleSettings forCommand = LifecycleSettings.builder().drainTimeout(s.drainTimeout())
-        .deleteTimeout(s.deleteTimeout()).killTimeout(s.killTimeout()).softLimitPercent(s.softLimitPercent())
-        .swappiness(s.swappiness()).cleanupThreads(s.cleanupThreads())
-        .reaperGiveUp(s.drainTimeout().plus(s.deleteTimeout()).plus(s.killTimeout())).build();
-    return new ContainerMemcgs(CgroupDrivers.forMount(mount), root(mount), forCommand);
+    return new ContainerMemcgs(CgroupDrivers.forMount(mount), root(mount), forCommand(settings().lifecycle()));
+  }
+
+  /**
+   * A command's lifecycle settings from the node's: drained at once (at container exit), whatever the node's
+   * drain.when says, with the node's timeouts, and a reaper that gives up once they are spent.
+   */
+  public static LifecycleSettings forCommand(LifecycleSettings node) {
+    return LifecycleSettings.builder().drainTimeout(node.drainTimeout()).deleteTimeout(node.deleteTimeout())
+        .killTimeout(node.killTimeout()).softLimitPercent(node.softLimitPercent()).swappiness(node.swappiness())
+        .cleanupThreads(node.cleanupThreads())
+        .reaperGiveUp(node.drainTimeout().plus(node.deleteTimeout()).plus(node.killTimeout())).build();
   }
 }

@@ -380,8 +380,9 @@ class SparkOnYarnIT {
     List<String> ids = Await.value(appId + "'s containers cleaned", Duration.ofSeconds(120), () -> {
       List<String> mine = executor.allocatedMib.keySet().stream()
           .filter(c -> c.contains(appId.substring("application_".length()))).sorted().toList();
+      Map<String, WaitingCgroup> kept = keptRetired(executor);
       boolean done = mine.stream().allMatch(c -> executor.completions.containsKey(c)
-          && (executor.completions.get(c).cleanup().isDone() || retired(executor, c).isPresent()));
+          && (executor.completions.get(c).cleanup().isDone() || kept.containsKey(c)));
       return done ? Optional.of(mine) : Optional.empty();
     });
     Disk disk = Disk.of(node.localDir()).minus(before);
@@ -389,10 +390,11 @@ class SparkOnYarnIT {
     MachineReclaim machine = MachineReclaim.now().minus(machineBefore);
     Optional<WatchingExecutor.StageSample> stage = executor.lastStage(appId);
     List<Row> rows = new ArrayList<>();
+    Map<String, WaitingCgroup> retired = keptRetired(executor);
     for (String id : ids) {
       Completion c = executor.completions.get(id);
       CleanupResult cleaned = c.cleanup().getNow(null);
-      Optional<WaitingCgroup> kept = cleaned == null ? retired(executor, id) : Optional.empty();
+      Optional<WaitingCgroup> kept = Optional.ofNullable(cleaned == null ? retired.get(id) : null);
       if (cleaned == null && kept.isEmpty()) {
         // Released since the wait above: its removal is under way.
         cleaned = c.cleanup().get(30, TimeUnit.SECONDS);
@@ -405,10 +407,10 @@ class SparkOnYarnIT {
         stage.map(x -> x.machine().minus(machineBefore)).orElse(machine), rows);
   }
 
-  /** The container's cgroup, when the lifecycle keeps it retired (holding at least the release threshold). */
-  private static Optional<WaitingCgroup> retired(WatchingExecutor executor, String containerId) {
+  /** The cgroups the lifecycle keeps retired (holding at least the release threshold), by container id. */
+  private static Map<String, WaitingCgroup> keptRetired(WatchingExecutor executor) {
     return YarnClusters.keptRetired(executor.memcgs()).stream()
-        .filter(w -> w.containerId().equals(containerId)).findFirst();
+        .collect(Collectors.toMap(WaitingCgroup::containerId, w -> w));
   }
 
   /**

@@ -9,6 +9,7 @@ import io.github.yarnmemcg.cgroup.MemoryMount;
 import io.github.yarnmemcg.cgroup.MemoryStats;
 import io.github.yarnmemcg.cli.Sweep;
 import io.github.yarnmemcg.cli.Table;
+import io.github.yarnmemcg.cli.Target;
 import io.github.yarnmemcg.lifecycle.CleanupResult;
 import io.github.yarnmemcg.lifecycle.Completion;
 import io.github.yarnmemcg.lifecycle.ContainerMemcgs;
@@ -242,7 +243,7 @@ public final class DemoMain {
     say("stopping the cluster: the NodeManager leaves the %d cgroup(s) still retired under the root, for its next"
         + " start to adopt", kept.size());
     cluster.stop();
-    sweepAsAnOperatorWould(driver, root);
+    sweepAsAnOperatorWould(driver, root, executor.memcgs().settings());
     long held = DyingMemcgs.heldByRemovedChildren(driver, root);
     List<String> left = driver.fs().subdirectories(root);
     long added = DyingMemcgs.addedSince(driver, dyingBefore, 5_000);
@@ -407,21 +408,21 @@ public final class DemoMain {
 
   /**
    * What an operator runs once the NodeManager is gone, before the node is taken away: {@code yarn-memcg sweep
-   * --apply}, through the sweep's own class, which drains each cgroup left under the root and removes it.
+   * --apply}, through the sweep's own class and the command's settings from the node's, which drains each cgroup
+   * left under the root and removes it.
    */
-  private void sweepAsAnOperatorWould(CgroupDriver driver, Path root) throws IOException, InterruptedException {
-    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, LifecycleSettings.defaults())) {
+  private void sweepAsAnOperatorWould(CgroupDriver driver, Path root, LifecycleSettings node)
+      throws IOException, InterruptedException {
+    try (ContainerMemcgs memcgs = new ContainerMemcgs(driver, root, Target.forCommand(node))) {
       Sweep sweep = new Sweep(memcgs, Duration.ZERO);
-      List<Sweep.Found> found = sweep.find();
-      if (found.isEmpty()) {
-        say("yarn-memcg sweep --apply: nothing left under the root");
-        return;
+      List<CleanupResult> results = sweep.apply(sweep.find(), Duration.ofSeconds(60));
+      say("yarn-memcg sweep --apply: %d cgroup(s) left under the root", results.size());
+      if (!results.isEmpty()) {
+        out.print(Sweep.resultTable(results));
       }
-      for (CleanupResult r : sweep.apply(found, Duration.ofSeconds(60))) {
+      for (CleanupResult r : results) {
         cleanups.put(r.containerId(), r);
         swept.add(r.containerId());
-        say("yarn-memcg sweep --apply: %s drained %s MiB, removed %s", r.containerId(), Table.mib(r.evictedBytes()),
-            r.removed() ? "yes" : "NO");
       }
     }
   }
